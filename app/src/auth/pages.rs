@@ -1,0 +1,104 @@
+//! The sign-in page and the account page.
+
+use leptos::{
+    either::{Either, EitherOf3},
+    prelude::*,
+};
+use leptos_router::{components::Redirect, hooks::use_query_map};
+
+use super::api::Login;
+use crate::{
+    components::{errors::error_page_for, ErrorPage, ErrorText, SubmitButton},
+    i18n::*,
+    preferences::components::LocalePreferenceForm,
+    shell::AuthState,
+};
+
+/// Sign-in form: a plain `<form>` posting `email` and `password` to the login server function.
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = expect_context::<AuthState>();
+    let login = ServerAction::<Login>::new();
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = login.value().get() {
+            auth.changed();
+        }
+    });
+    let error = move || login.value().get().and_then(Result::err);
+
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                if let Ok(Some(_)) = auth.user.await {
+                    return Either::Left(view! { <Redirect path="/"/> });
+                }
+                Either::Right(view! {
+                    <section class="card auth-card">
+                        <h1>{t!(i18n, auth.login.title)}</h1>
+                        <p class="muted">{t!(i18n, auth.login.intro)}</p>
+                        <ActionForm action=login>
+                            <input type="hidden" name="next" value=next/>
+                            <div class="field">
+                                <label for="email">{t!(i18n, fields.email)}</label>
+                                <input id="email" name="email" type="email" autocomplete="username" required maxlength="1024"/>
+                            </div>
+                            <div class="field">
+                                <label for="password">{t!(i18n, fields.password)}</label>
+                                <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024"/>
+                            </div>
+                            {move || error().map(|e| view! {
+                                <div class="alert alert-error" role="alert" data-testid="login-error"><ErrorText error=e/></div>
+                            })}
+                            <SubmitButton pending=login.pending()>{t!(i18n, auth.login.submit)}</SubmitButton>
+                        </ActionForm>
+                    </section>
+                })
+            })}
+        </Transition>
+    }
+}
+
+/// The signed-in user's account: identity and language preference.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let auth = expect_context::<AuthState>();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let user = auth.user.await;
+                let platform = matches!(&user, Ok(Some(u)) if u.is_platform_admin);
+                match user {
+                    Ok(Some(user)) => EitherOf3::A(view! {
+                        <section class="card">
+                            <h1>{t!(i18n, account.title)}</h1>
+                            <dl class="facts">
+                                <dt>{t!(i18n, account.name)}</dt>
+                                <dd>{user.display_name.clone()}</dd>
+                                <dt>{t!(i18n, fields.email)}</dt>
+                                <dd data-testid="account-email">{user.email.clone()}</dd>
+                                <dt>{t!(i18n, account.plane)}</dt>
+                                <dd>
+                                    {move || if platform {
+                                        t_string!(i18n, account.platform_operator)
+                                    } else {
+                                        t_string!(i18n, account.workspace_member)
+                                    }}
+                                </dd>
+                            </dl>
+                        </section>
+                        <section class="card">
+                            <h2>{t!(i18n, account.preferences)}</h2>
+                            <LocalePreferenceForm current=user.locale.clone()/>
+                        </section>
+                    }),
+                    Ok(None) => EitherOf3::B(view! { <ErrorPage status=401/> }),
+                    Err(e) => EitherOf3::C(view! { <ErrorPage status=error_page_for(&e)/> }),
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,75 @@
+//! Sign-in rules: input already validated ([`Credentials`]); throttling per account and per IP over a
+//! sliding window; constant-time-ish failure path; failures recorded, success clears them.
+
+use chrono::{Duration, Utc};
+
+use super::{password, repo, RequestMeta, UserRow};
+use crate::{
+    auth::{check_password, normalize_email, Credentials},
+    db::Db,
+    error::AppError,
+};
+
+/// Sliding window for counting failed sign-ins.
+pub const FAILURE_WINDOW_SECS: i64 = 15 * 60;
+/// Failed sign-ins allowed per account within the window.
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+/// Failed sign-ins allowed per client IP within the window.
+pub const MAX_FAILURES_PER_IP: i64 = 30;
+
+/// Checks the credentials and returns the user; `InvalidCredentials` or `RateLimited` otherwise.
+pub async fn authenticate(db: &Db, creds: &Credentials, meta: &RequestMeta) -> Result<UserRow, AppError> {
+    let now = Utc::now();
+    let window = Duration::seconds(FAILURE_WINDOW_SECS);
+    let counts = repo::count_login_failures(db, &creds.email, &meta.ip, now - window).await?;
+    let retry_after = |oldest: Option<chrono::DateTime<Utc>>| {
+        let until = oldest.unwrap_or(now) + window;
+        (until - now).num_seconds().clamp(1, FAILURE_WINDOW_SECS) as u32
+    };
+    if counts.account >= MAX_FAILURES_PER_ACCOUNT {
+        return Err(AppError::RateLimited { retry_after_secs: retry_after(counts.account_oldest) });
+    }
+    if counts.ip >= MAX_FAILURES_PER_IP {
+        return Err(AppError::RateLimited { retry_after_secs: retry_after(counts.ip_oldest) });
+    }
+
+    let user = repo::select_user_by_email(db, &creds.email).await?;
+    let ok = password::verify(creds.password.clone(), user.as_ref().map(|u| u.password_hash.clone())).await?;
+    match user {
+        Some(user) if ok => {
+            repo::delete_login_failures(db, &creds.email, now - window).await?;
+            tracing::info!(user_id = user.id, "signed in");
+            Ok(user)
+        }
+        _ => {
+            repo::insert_login_failure(db, &creds.email, &meta.ip).await?;
+            tracing::info!(ip = %meta.ip, "failed sign-in");
+            Err(AppError::InvalidCredentials)
+        }
+    }
+}
+
+/// Creates an account (CLI and demo seed). Validates like sign-in does.
+pub async fn create_user(
+    db: &Db,
+    email: &str,
+    display_name: Option<&str>,
+    password: &str,
+    is_platform_admin: bool,
+) -> Result<i64, AppError> {
+    let email = normalize_email(email).map_err(|c| AppError::validation("email", c))?;
+    check_password(password).map_err(|c| AppError::validation("password", c))?;
+    if password.chars().count() < 8 {
+        return Err(AppError::validation("password", "too_short"));
+    }
+    let name = display_name
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_string());
+    if name.chars().count() > 200 {
+        return Err(AppError::validation("display_name", "too_long"));
+    }
+    let hash = password::hash(password.to_string()).await?;
+    repo::insert_user(db, &email, &name, &hash, is_platform_admin).await
+}

@@ -1,0 +1,108 @@
+//! Translated error output: [`ErrorText`] renders an [`AppError`] by its code, [`ErrorPage`] is the
+//! full-page 401/403/404/500 view (and sets the HTTP status during SSR).
+
+use leptos::prelude::*;
+
+use crate::{
+    error::{AppError, FieldError},
+    i18n::*,
+};
+
+/// The localized sentence for an error. Server messages are never shown.
+#[component]
+pub fn ErrorText(error: AppError) -> impl IntoView {
+    let i18n = use_i18n();
+    let fields = match &error {
+        AppError::Validation(errs) => errs.clone(),
+        _ => Vec::new(),
+    };
+    let sentence = move || -> String {
+        match &error {
+            AppError::Unauthenticated => t_string!(i18n, errors.unauthenticated).into(),
+            AppError::InvalidCredentials => t_string!(i18n, errors.invalid_credentials).into(),
+            AppError::Forbidden => t_string!(i18n, errors.forbidden).into(),
+            AppError::NotFound => t_string!(i18n, errors.not_found).into(),
+            AppError::BadRequest => t_string!(i18n, errors.bad_request).into(),
+            AppError::Conflict(_) => t_string!(i18n, errors.conflict).into(),
+            AppError::RateLimited { retry_after_secs } => {
+                let minutes = retry_after_secs.div_ceil(60).max(1);
+                t_string!(i18n, errors.rate_limited, minutes = minutes).to_string()
+            }
+            AppError::Validation(_) => t_string!(i18n, errors.validation).into(),
+            AppError::Internal => t_string!(i18n, errors.internal).into(),
+            AppError::Transport(_) => t_string!(i18n, errors.transport).into(),
+        }
+    };
+    view! {
+        <span>{sentence}</span>
+        {(!fields.is_empty()).then(|| view! {
+            <ul class="field-errors">
+                {fields.into_iter().map(|e| view! { <li><FieldErrorText error=e/></li> }).collect_view()}
+            </ul>
+        })}
+    }
+}
+
+/// "Email: this field is required." for one field error.
+#[component]
+pub fn FieldErrorText(error: FieldError) -> impl IntoView {
+    let i18n = use_i18n();
+    let field = error.field.clone();
+    let label = move || match field.as_str() {
+        "email" => t_string!(i18n, fields.email),
+        "password" => t_string!(i18n, fields.password),
+        "locale" => t_string!(i18n, fields.locale),
+        "theme" => t_string!(i18n, fields.theme),
+        _ => t_string!(i18n, fields.other),
+    };
+    let code = error.code;
+    let text = move || match code.as_str() {
+        "required" => t_string!(i18n, errors.field.required),
+        "too_long" => t_string!(i18n, errors.field.too_long),
+        "too_short" => t_string!(i18n, errors.field.too_short),
+        "invalid_email" => t_string!(i18n, errors.field.invalid_email),
+        "unsupported" => t_string!(i18n, errors.field.unsupported),
+        _ => t_string!(i18n, errors.field.invalid),
+    };
+    view! { <strong>{label}</strong>": "{text} }
+}
+
+/// A full-page error for an HTTP status (401, 403, 404, otherwise 500).
+#[component]
+pub fn ErrorPage(status: u16) -> impl IntoView {
+    let i18n = use_i18n();
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+    }
+    let title = move || match status {
+        401 => t_string!(i18n, errors.page.unauthenticated_title),
+        403 => t_string!(i18n, errors.page.forbidden_title),
+        404 => t_string!(i18n, errors.page.not_found_title),
+        _ => t_string!(i18n, errors.page.internal_title),
+    };
+    let body = move || match status {
+        401 => t_string!(i18n, errors.page.unauthenticated_body),
+        403 => t_string!(i18n, errors.page.forbidden_body),
+        404 => t_string!(i18n, errors.page.not_found_body),
+        _ => t_string!(i18n, errors.page.internal_body),
+    };
+    let (href, class) = if status == 401 { ("/login", "btn btn-primary") } else { ("/", "btn") };
+    let link = move || if status == 401 { t_string!(i18n, auth.login.submit) } else { t_string!(i18n, errors.page.home) };
+    view! {
+        <section class="error-page" data-status=status.to_string()>
+            <p class="error-code">{status}</p>
+            <h1>{title}</h1>
+            <p>{body}</p>
+            <a class=class href=href>{link}</a>
+        </section>
+    }
+}
+
+/// The page for an [`AppError`] returned while loading a page's data.
+pub fn error_page_for(error: &AppError) -> u16 {
+    match error.status() {
+        s @ (401 | 403 | 404) => s,
+        _ => 500,
+    }
+}

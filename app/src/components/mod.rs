@@ -1,0 +1,8 @@
+//! Small building blocks shared by every area: the submit button with its pending state, the global
+//! activity bar, and translated error output.
+
+pub mod activity;
+pub mod errors;
+
+pub use activity::{track_pending, Activity, SubmitButton};
+pub use errors::{ErrorPage, ErrorText, FieldErrorText};

@@ -1,0 +1,3 @@
+//! The landing page after sign-in.
+
+pub mod pages;

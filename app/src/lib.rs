@@ -1,0 +1,23 @@
+//! TenantPilot's web application, shared by the server (feature `ssr`) and the browser (feature
+//! `hydrate`). One folder per domain area (`auth`, `preferences`, …), each with the same shape:
+//! `mod.rs` (shared types and pure rules), `api.rs` (server functions), `pages.rs` / `components.rs`
+//! (views) and `server/` (services and SQL, server build only).
+#![recursion_limit = "256"]
+
+// `pub mod i18n`, generated from `locales/*.json` by `build.rs` (leptos_i18n).
+include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
+
+pub mod auth;
+pub mod components;
+pub mod error;
+pub mod home;
+pub mod locale;
+pub mod preferences;
+pub mod shell;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+pub use shell::{shell, App};

@@ -1,0 +1,120 @@
+//! The HTML document, the root component, the routes and the navigation layout shared by every page.
+
+mod layout;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+
+use crate::{
+    auth::{
+        api::get_current_user,
+        pages::{AccountPage, LoginPage},
+        CurrentUser,
+    },
+    components::{Activity, ErrorPage},
+    error::AppError,
+    home::pages::HomePage,
+    i18n::*,
+    locale::{tag, Locale},
+    preferences::Theme,
+};
+pub use layout::AppLayout;
+
+/// The full HTML document rendered by the server. `<html lang>` and `data-theme` come from the
+/// preferences the request middleware resolved; hydration reads them back.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let (locale, theme) = initial_prefs();
+    view! {
+        <!DOCTYPE html>
+        <html lang=tag(locale) data-theme=theme.as_str()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Crect width='16' height='16' rx='3' fill='%232563eb'/%3E%3C/svg%3E"/>
+                <link rel="stylesheet" href=format!("/{}/{}.css", options.site_pkg_dir, options.output_name)/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Locale and theme this page starts with: on the server from the request, in the browser from the
+/// attributes the server wrote on `<html>` (so hydration never disagrees).
+pub fn initial_prefs() -> (Locale, Theme) {
+    #[cfg(feature = "ssr")]
+    {
+        let p = crate::preferences::server::current();
+        (p.locale, p.theme)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let html = document().document_element();
+        let attr = |name: &str| html.as_ref().and_then(|h| h.get_attribute(name));
+        let locale = attr("lang").and_then(|l| crate::locale::parse(&l)).unwrap_or(Locale::en);
+        let theme = attr("data-theme").and_then(|t| Theme::parse(&t)).unwrap_or_default();
+        (locale, theme)
+    }
+}
+
+/// Who is signed in, shared by the whole page. `epoch` is bumped after sign-in and sign-out.
+#[derive(Clone, Copy)]
+pub struct AuthState {
+    pub user: Resource<Result<Option<CurrentUser>, AppError>>,
+    pub epoch: RwSignal<u32>,
+}
+
+impl AuthState {
+    pub fn changed(self) {
+        self.epoch.update(|e| *e += 1);
+    }
+}
+
+/// The current theme, shared by the toggle and the document attribute.
+#[derive(Clone, Copy)]
+pub struct ThemeState(pub RwSignal<Theme>);
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let (locale, theme) = initial_prefs();
+    let epoch = RwSignal::new(0u32);
+    let user = Resource::new(move || epoch.get(), |_| get_current_user());
+    provide_context(AuthState { user, epoch });
+    provide_context(ThemeState(RwSignal::new(theme)));
+    let activity = Activity::provide();
+    let locale_tag = tag(locale).to_string();
+    let header_getter = leptos_i18n::context::UseLocalesOptions::default()
+        .ssr_lang_header_getter(move || Some(locale_tag.clone()));
+
+    view! {
+        <I18nContextProvider
+            enable_cookie=false
+            set_lang_attr_on_html=false
+            set_dir_attr_on_html=false
+            ssr_lang_header_getter=header_getter
+        >
+            <Title text="TenantPilot"/>
+            <Router set_is_routing=SignalSetter::map(move |routing: bool| {
+                activity.set_routing(routing)
+            })>
+                <AppLayout>
+                    <Routes fallback=|| view! { <ErrorPage status=404/> }>
+                        <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                        <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                        <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                        <Route path=path!("/*any") view=|| view! { <ErrorPage status=404/> } ssr=SsrMode::Async/>
+                    </Routes>
+                </AppLayout>
+            </Router>
+        </I18nContextProvider>
+    }
+}

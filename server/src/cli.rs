@@ -1,0 +1,46 @@
+//! The command line: `tenantpilot [serve]`, `tenantpilot migrate`, `tenantpilot user create …`.
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "tenantpilot", version, about = "TenantPilot: governance of record for Microsoft 365 tenants")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web application (the default).
+    Serve {
+        /// Seed demo data into an empty database.
+        #[arg(long, env = "TENANTPILOT_DEMO")]
+        demo: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account.
+    Create(CreateUser),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateUser {
+    #[arg(long)]
+    pub email: String,
+    /// The initial password (at least 8 characters). Also read from TENANTPILOT_PASSWORD.
+    #[arg(long, env = "TENANTPILOT_PASSWORD", hide_env_values = true)]
+    pub password: String,
+    /// Display name (defaults to the part of the email before the @).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Make the account a platform operator (the /system plane).
+    #[arg(long)]
+    pub platform_admin: bool,
+}

@@ -1,0 +1,47 @@
+//! The HTTP surface: the router (pages, server functions, static client files, health) and the middleware
+//! stack around it, outermost first: request id → trace span → body limit → origin guard → session →
+//! request context (signed-in user, locale, theme) → server-function status mapping.
+
+pub mod health;
+pub mod middleware;
+
+use axum::{middleware::from_fn, middleware::from_fn_with_state, routing::get, Router};
+use http::HeaderName;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::{
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+
+use app::{shell, state::AppState, App};
+
+use crate::sessions::DbSessionStore;
+
+/// Largest accepted request body. Forms and server-function calls are far smaller.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Builds the complete application router.
+pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
+    let routes = generate_route_list(App);
+    let opts = state.leptos_options.clone();
+    let secure = state.config.secure_cookies();
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .leptos_routes_with_context(&state, routes, || {}, move || shell(opts.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(from_fn(middleware::server_fn_status))
+        .layer(from_fn_with_state(state.clone(), middleware::request_context))
+        .layer(sessions.layer(secure))
+        .layer(from_fn_with_state(state.clone(), middleware::origin_guard))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
+            let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+        }))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
+        .with_state(state)
+}

@@ -1,0 +1,10 @@
+//! The `tenantpilot` server: configuration, start-up (database, migrations, demo seed), the axum router
+//! with its middleware stack, sessions, health, and the command line. Product logic lives in `app`.
+
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod seed;
+pub mod sessions;
+pub mod startup;
+pub mod telemetry;

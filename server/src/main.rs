@@ -1,0 +1,56 @@
+//! `tenantpilot`: the server binary and its command line.
+
+use clap::Parser;
+use server::{
+    cli::{Cli, Command, UserCommand},
+    config::Config,
+    startup, telemetry,
+};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    telemetry::init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tenantpilot: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let mut config = Config::from_env()?;
+    match cli.command.unwrap_or(Command::Serve { demo: config.demo }) {
+        Command::Serve { demo } => {
+            config.demo |= demo;
+            startup::serve(config).await
+        }
+        Command::Migrate => {
+            let db = startup::open_database(&config.database_url).await?;
+            println!("migrated {} database", db.engine());
+            Ok(())
+        }
+        Command::User(UserCommand::Create(args)) => {
+            let db = startup::open_database(&config.database_url).await?;
+            let id = app::auth::server::service::create_user(
+                &db,
+                &args.email,
+                args.name.as_deref(),
+                &args.password,
+                args.platform_admin,
+            )
+            .await
+            .map_err(|e| match e {
+                app::error::AppError::Conflict(_) => "an account with this email already exists".to_string(),
+                app::error::AppError::Validation(errs) => {
+                    errs.iter().map(|f| format!("{}: {}", f.field, f.code)).collect::<Vec<_>>().join(", ")
+                }
+                other => other.to_string(),
+            })?;
+            println!("created user {id} <{}>", args.email.trim().to_lowercase());
+            Ok(())
+        }
+    }
+}
