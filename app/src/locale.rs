@@ -40,10 +40,7 @@ pub fn from_accept_language(header: &str) -> Option<Locale> {
         .filter_map(|(i, part)| {
             let mut it = part.split(';');
             let tag = it.next()?.trim();
-            let q = it
-                .find_map(|p| p.trim().strip_prefix("q="))
-                .and_then(|q| q.parse::<f32>().ok())
-                .unwrap_or(1.0);
+            let q = it.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.parse::<f32>().ok()).unwrap_or(1.0);
             (q > 0.0).then_some((q, i, tag))
         })
         .collect();

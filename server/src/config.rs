@@ -28,8 +28,8 @@ impl Config {
             .parse()
             .map_err(|e| format!("TENANTPILOT_ADDR: {e}"))?;
         let data_dir = PathBuf::from(env("TENANTPILOT_DATA_DIR").unwrap_or_else(|| "data".into()));
-        let database_url = env("DATABASE_URL")
-            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("tenantpilot.db").display()));
+        let database_url =
+            env("DATABASE_URL").unwrap_or_else(|| format!("sqlite://{}", data_dir.join("tenantpilot.db").display()));
         let public_url = env("TENANTPILOT_PUBLIC_URL").unwrap_or_else(|| format!("http://{addr}"));
         let site_root = env("LEPTOS_SITE_ROOT").map(PathBuf::from).unwrap_or_else(default_site_root);
         Ok(Self {

@@ -88,7 +88,8 @@ pub fn ErrorPage(status: u16) -> impl IntoView {
         _ => t_string!(i18n, errors.page.internal_body),
     };
     let (href, class) = if status == 401 { ("/login", "btn btn-primary") } else { ("/", "btn") };
-    let link = move || if status == 401 { t_string!(i18n, auth.login.submit) } else { t_string!(i18n, errors.page.home) };
+    let link =
+        move || if status == 401 { t_string!(i18n, auth.login.submit) } else { t_string!(i18n, errors.page.home) };
     view! {
         <section class="error-page" data-status=status.to_string()>
             <p class="error-code">{status}</p>

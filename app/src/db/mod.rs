@@ -62,9 +62,7 @@ impl Db {
             let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
             Ok(Self::Sqlite(pool))
         } else {
-            Err(sqlx::Error::Configuration(
-                "DATABASE_URL must start with sqlite: or postgres://".into(),
-            ))
+            Err(sqlx::Error::Configuration("DATABASE_URL must start with sqlite: or postgres://".into()))
         }
     }
 

@@ -20,10 +20,7 @@ pub async fn set_locale(locale: Option<String>) -> Result<LocaleInputs, AppError
 #[server(endpoint = "prefs/theme")]
 pub async fn set_theme(theme: Option<String>) -> Result<String, AppError> {
     use crate::{preferences::Theme, state::AppState};
-    let theme = theme
-        .as_deref()
-        .and_then(Theme::parse)
-        .ok_or_else(|| AppError::validation("theme", "unsupported"))?;
+    let theme = theme.as_deref().and_then(Theme::parse).ok_or_else(|| AppError::validation("theme", "unsupported"))?;
     super::server::set_theme_cookie(&AppState::get()?.config, theme);
     Ok(theme.as_str().to_string())
 }

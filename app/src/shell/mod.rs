@@ -92,8 +92,8 @@ pub fn App() -> impl IntoView {
     provide_context(ThemeState(RwSignal::new(theme)));
     let activity = Activity::provide();
     let locale_tag = tag(locale).to_string();
-    let header_getter = leptos_i18n::context::UseLocalesOptions::default()
-        .ssr_lang_header_getter(move || Some(locale_tag.clone()));
+    let header_getter =
+        leptos_i18n::context::UseLocalesOptions::default().ssr_lang_header_getter(move || Some(locale_tag.clone()));
 
     view! {
         <I18nContextProvider

@@ -8,10 +8,9 @@ use app::state::AppState;
 pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     let engine = state.db.engine();
     match state.db.ping().await {
-        Ok(()) => (
-            StatusCode::OK,
-            Json(json!({ "status": "ok", "database": engine, "version": state.config.version })),
-        ),
+        Ok(()) => {
+            (StatusCode::OK, Json(json!({ "status": "ok", "database": engine, "version": state.config.version })))
+        }
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
             (

@@ -110,7 +110,12 @@ pub struct FailureCounts {
     pub ip_oldest: Option<DateTime<Utc>>,
 }
 
-pub async fn count_login_failures(db: &Db, email: &str, ip: &str, since: DateTime<Utc>) -> Result<FailureCounts, AppError> {
+pub async fn count_login_failures(
+    db: &Db,
+    email: &str,
+    ip: &str,
+    since: DateTime<Utc>,
+) -> Result<FailureCounts, AppError> {
     let by_email = "SELECT COUNT(*), MIN(failed_at) FROM login_failures WHERE email = $1 AND failed_at > $2";
     let by_ip = "SELECT COUNT(*), MIN(failed_at) FROM login_failures WHERE ip = $1 AND failed_at > $2";
     let (account, account_oldest) = db_run!(db, p => sqlx::query_as::<_, (i64, Option<DateTime<Utc>>)>(by_email)

@@ -68,9 +68,11 @@ pub fn resolve(parts: &Parts, user: Option<&UserRow>, config: &AppConfig) -> Res
 
 /// The preferences resolved for the current request (defaults outside a request).
 pub fn current() -> ResolvedPrefs {
-    use_context::<Parts>()
-        .and_then(|p| p.extensions.get::<ResolvedPrefs>().cloned())
-        .unwrap_or(ResolvedPrefs { locale: Locale::en, theme: Theme::System, inputs: LocaleInputs::default() })
+    use_context::<Parts>().and_then(|p| p.extensions.get::<ResolvedPrefs>().cloned()).unwrap_or(ResolvedPrefs {
+        locale: Locale::en,
+        theme: Theme::System,
+        inputs: LocaleInputs::default(),
+    })
 }
 
 fn set_cookie(config: &AppConfig, name: &str, value: &str, max_age: i64) {
@@ -93,7 +95,11 @@ pub fn set_theme_cookie(config: &AppConfig, theme: Theme) {
 }
 
 /// Stores a language choice and returns the locale-chain inputs after it.
-pub async fn apply_locale(state: &AppState, actor: Option<&Actor>, choice: LocaleChoice) -> Result<LocaleInputs, AppError> {
+pub async fn apply_locale(
+    state: &AppState,
+    actor: Option<&Actor>,
+    choice: LocaleChoice,
+) -> Result<LocaleInputs, AppError> {
     let parts = use_context::<Parts>().ok_or(AppError::Internal)?;
     let mut inputs = locale_inputs(&parts, None, &state.config);
     match actor {

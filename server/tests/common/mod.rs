@@ -1,0 +1,261 @@
+//! Test harness: a real router on a fresh database of either engine, driven in-process with
+//! `tower::ServiceExt::oneshot`, with a minimal cookie jar. SQLite databases are temp files;
+//! PostgreSQL databases are created per test on `TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432`). Without PostgreSQL the PostgreSQL tests are skipped, except
+//! under `CI=true`, where that is a failure.
+#![allow(dead_code)]
+
+use std::{collections::HashMap, path::PathBuf};
+
+use axum::{body::Body, Router};
+use http::{header, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use sqlx::{Connection, Executor};
+use tower::ServiceExt;
+
+use app::db::Db;
+use server::{config::Config, http::router, startup};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Declares each listed `async fn name(engine: Engine)` as two tests, `sqlite::name` and `postgres::name`.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::common::Engine::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() { super::$name($crate::common::Engine::Postgres).await })*
+        }
+    };
+}
+
+pub struct TestApp {
+    pub router: Router,
+    pub db: Db,
+    pub engine: Engine,
+    pg_admin: Option<(String, String)>,
+    sqlite_file: Option<PathBuf>,
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: http::HeaderMap,
+    pub body: String,
+}
+
+impl Response {
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok().map(String::from)).collect()
+    }
+
+    /// The value the response sets for cookie `name` (`Some("")` when it expires it).
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.set_cookies().iter().find_map(|c| {
+            let first = c.split(';').next()?;
+            let (k, v) = first.split_once('=')?;
+            (k.trim() == name).then(|| v.trim().to_string())
+        })
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+fn postgres_base() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+fn with_database(base: &str, db: &str) -> String {
+    let (head, query) = base.split_once('?').map_or((base, None), |(h, q)| (h, Some(q)));
+    let after_scheme = head.find("://").map_or(0, |i| i + 3);
+    let head = match head[after_scheme..].find('/') {
+        Some(i) => &head[..after_scheme + i],
+        None => head,
+    };
+    match query {
+        Some(q) => format!("{head}/{db}?{q}"),
+        None => format!("{head}/{db}"),
+    }
+}
+
+impl TestApp {
+    /// A fresh, migrated database and a router on it; `None` when PostgreSQL is unavailable outside CI.
+    pub async fn new(engine: Engine) -> Option<Self> {
+        let name = format!("tp_test_{}", uuid::Uuid::new_v4().simple());
+        let (url, pg_admin, sqlite_file) = match engine {
+            Engine::Sqlite => {
+                let dir = std::env::temp_dir().join("tenantpilot-tests");
+                std::fs::create_dir_all(&dir).unwrap();
+                let file = dir.join(format!("{name}.db"));
+                (format!("sqlite://{}", file.display()), None, Some(file))
+            }
+            Engine::Postgres => {
+                let base = postgres_base();
+                let admin_url = with_database(&base, "postgres");
+                let mut admin = match sqlx::PgConnection::connect(&admin_url).await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        if std::env::var("CI").is_ok_and(|v| v == "true") {
+                            panic!("CI=true but PostgreSQL is unavailable at {admin_url}: {e}");
+                        }
+                        eprintln!("skipping PostgreSQL test: {e}");
+                        return None;
+                    }
+                };
+                admin.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+                admin.close().await.ok();
+                (with_database(&base, &name), Some((admin_url, name.clone())), None)
+            }
+        };
+        let db = startup::open_database(&url).await.expect("open test database");
+        let config = Config {
+            addr: "127.0.0.1:3000".parse().unwrap(),
+            data_dir: std::env::temp_dir(),
+            database_url: url,
+            public_url: "http://127.0.0.1:3000".into(),
+            default_locale: "en".into(),
+            site_root: std::env::temp_dir().join("tenantpilot-tests-site"),
+            demo: false,
+        };
+        let (state, sessions) = startup::build(&config, db.clone()).await.expect("build state");
+        Some(Self { router: router(state, sessions), db, engine, pg_admin, sqlite_file })
+    }
+
+    /// Drops the test database.
+    pub async fn cleanup(self) {
+        self.db.close().await;
+        if let Some((admin_url, name)) = self.pg_admin {
+            if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
+                let _ = admin.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+            }
+        }
+        if let Some(file) = self.sqlite_file {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+            }
+        }
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Response {
+        let res = self.router.clone().oneshot(req).await.expect("router never fails");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.expect("body").to_bytes();
+        Response { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    pub async fn get(&self, path: &str, jar: &Jar) -> Response {
+        let req = jar
+            .apply(Request::builder().method(Method::GET).uri(path).header(header::ACCEPT, "text/html"))
+            .body(Body::empty())
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// A form POST as a script (`Accept: application/json`) from this origin.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)], jar: &Jar) -> Response {
+        let body = serde_urlencoded(form);
+        let req = jar
+            .apply(
+                Request::builder()
+                    .method(Method::POST)
+                    .uri(path)
+                    .header(header::HOST, "127.0.0.1:3000")
+                    .header(header::ORIGIN, "http://127.0.0.1:3000")
+                    .header(header::ACCEPT, "application/json")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(header::CONTENT_LENGTH, body.len()),
+            )
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// Signs in through the login server function and returns the jar holding the session.
+    pub async fn login(&self, email: &str, password: &str) -> Jar {
+        let mut jar = Jar::default();
+        let res = self.post_form("/api/auth/login", &[("email", email), ("password", password)], &jar).await;
+        assert!(res.status.is_success() || res.status.is_redirection(), "login failed: {} {}", res.status, res.body);
+        jar.store(&res);
+        jar
+    }
+
+    pub async fn create_user(&self, email: &str, password: &str) -> i64 {
+        app::auth::server::service::create_user(&self.db, email, None, password, false).await.expect("create user")
+    }
+
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        app::db_run!(&self.db, p => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await).expect(sql)
+    }
+
+    /// Number of stored sessions.
+    pub async fn session_count(&self) -> i64 {
+        match self.engine {
+            Engine::Sqlite => self.scalar("SELECT COUNT(*) FROM tower_sessions").await,
+            Engine::Postgres => self.scalar("SELECT COUNT(*) FROM tower_sessions.session").await,
+        }
+    }
+}
+
+pub fn serde_urlencoded(form: &[(&str, &str)]) -> String {
+    form.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A minimal cookie jar.
+#[derive(Debug, Default, Clone)]
+pub struct Jar(pub HashMap<String, String>);
+
+impl Jar {
+    pub fn with(name: &str, value: &str) -> Self {
+        let mut j = Self::default();
+        j.0.insert(name.into(), value.into());
+        j
+    }
+
+    pub fn store(&mut self, res: &Response) {
+        for c in res.set_cookies() {
+            let first = c.split(';').next().unwrap_or_default();
+            if let Some((k, v)) = first.split_once('=') {
+                let expired = c.to_ascii_lowercase().contains("max-age=0") || v.is_empty();
+                if expired {
+                    self.0.remove(k.trim());
+                } else {
+                    self.0.insert(k.trim().into(), v.trim().into());
+                }
+            }
+        }
+    }
+
+    pub fn apply(&self, b: http::request::Builder) -> http::request::Builder {
+        if self.0.is_empty() {
+            return b;
+        }
+        let v = self.0.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+        b.header(header::COOKIE, v)
+    }
+}
