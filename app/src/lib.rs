@@ -7,13 +7,17 @@
 // `pub mod i18n`, generated from `locales/*.json` by `build.rs` (leptos_i18n).
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
+pub mod audit;
 pub mod auth;
+pub mod authz;
 pub mod components;
 pub mod error;
 pub mod home;
 pub mod locale;
 pub mod preferences;
 pub mod shell;
+pub mod tenants;
+pub mod workspaces;
 
 #[cfg(feature = "ssr")]
 pub mod db;

@@ -66,7 +66,7 @@ after(async () => {
   if (browserPromise) await (await browserPromise).close();
 });
 
-/** Every URL a test navigated to (checked for raw translation keys on arrival). */
+/** Every path a test navigated to (checked for raw translation keys on arrival). */
 export const visited = new Set();
 
 /**
@@ -105,9 +105,12 @@ export function eachProject(name, fn, { only, context = {}, timeout = 90_000 } =
 export async function hydrated(page) {
   if (!page.project.js) return;
   await page.waitForLoadState('networkidle');
-  await page.waitForFunction(() =>
-    performance.getEntriesByType('resource').some((e) => e.name.endsWith('.wasm')),
-  );
+  const wasm = await page.waitForFunction(() => {
+    const entry = performance.getEntriesByType('resource').find((e) => e.name.endsWith('.wasm'));
+    return entry && { url: entry.name, status: entry.responseStatus };
+  });
+  const { url, status } = await wasm.jsonValue();
+  assert.ok(status > 0 && status < 400, `the client did not load: ${url} answered HTTP ${status}`);
   await sleep(300);
 }
 
@@ -193,7 +196,7 @@ export async function assertNoReload(page) {
 }
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const KEY_PATTERNS = KEYS.map((k) => [k, new RegExp(`(^|[^\\w.])${escape(k)}(?![\\w.])`)]);
+const KEY_PATTERNS = KEYS.map((k) => [k, new RegExp(`\\b${escape(k)}\\b`)]);
 
 /**
  * The page shows no untranslated text: none of the locale files' keys, no dotted identifier in a

@@ -29,7 +29,7 @@ eachProject('theme toggle cycles system → light → dark → system and is rem
   await expectTheme(page, 'light'); // the server renders the remembered theme
 });
 
-eachProject('hydrated: theme and language change in place, without a reload', async (page) => {
+eachProject('theme and language change in place, without a reload', async (page) => {
   await goto(page, '/login');
   await setMarker(page);
   // A node the server rendered (outside any suspense boundary): it must be updated, not replaced.

@@ -13,8 +13,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve the web application (the default).
     Serve {
-        /// Seed demo data into an empty database.
-        #[arg(long, env = "TENANTPILOT_DEMO")]
+        /// Seed demo data into an empty database (also `TENANTPILOT_DEMO=1`).
+        #[arg(long)]
         demo: bool,
     },
     /// Apply database migrations and exit.
@@ -22,6 +22,15 @@ pub enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Audit log tools.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Verify the hash chain; exits non-zero and names the first broken row if it was tampered with.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]

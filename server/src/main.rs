@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use server::{
-    cli::{Cli, Command, UserCommand},
+    cli::{AuditCommand, Cli, Command, UserCommand},
     config::Config,
     startup, telemetry,
 };
@@ -31,6 +31,17 @@ async fn run(cli: Cli) -> Result<(), String> {
             let db = startup::open_database(&config.database_url).await?;
             println!("migrated {} database", db.engine());
             Ok(())
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let db = startup::open_database(&config.database_url).await?;
+            let report = app::audit::server::verify(&db).await.map_err(|e| e.to_string())?;
+            match report.first_broken {
+                None => {
+                    println!("audit chain intact: {} rows verified", report.rows);
+                    Ok(())
+                }
+                Some(id) => Err(format!("audit chain broken at row {id} ({} rows read)", report.rows)),
+            }
         }
         Command::User(UserCommand::Create(args)) => {
             let db = startup::open_database(&config.database_url).await?;

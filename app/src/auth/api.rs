@@ -2,14 +2,19 @@
 
 use leptos::prelude::*;
 
-use crate::{auth::CurrentUser, error::AppError};
+use crate::{auth::CurrentUser, error::AppError, locale::LocaleInputs};
 
-/// Signs in with a real `<form>` (fields `email`, `password`, optional `next`); redirects on success.
+/// Signs in with a real `<form>` (fields `email`, `password`, optional `next`); redirects on success and
+/// returns the locale-chain inputs for the signed-in user (the hydrated client switches language in place).
 #[server(endpoint = "auth/login")]
-pub async fn login(email: Option<String>, password: Option<String>, next: Option<String>) -> Result<(), AppError> {
+pub async fn login(
+    email: Option<String>,
+    password: Option<String>,
+    next: Option<String>,
+) -> Result<LocaleInputs, AppError> {
     use crate::{
         auth::{safe_next, server::*, Credentials},
-        preferences::server::clear_locale_override,
+        preferences::server::{clear_locale_override, inputs_after_auth_change},
         state::AppState,
     };
     let creds = Credentials::parse(email, password)?;
@@ -18,16 +23,17 @@ pub async fn login(email: Option<String>, password: Option<String>, next: Option
     session::sign_in(&session::current().await?, &user).await?;
     clear_locale_override(&state.config);
     leptos_axum::redirect(&safe_next(next.as_deref()));
-    Ok(())
+    Ok(inputs_after_auth_change(&state.config, Some(&user)))
 }
 
-/// Ends the session (idempotent) and returns to the sign-in page.
+/// Ends the session (idempotent) and returns to the sign-in page; returns the anonymous locale inputs.
 #[server(endpoint = "auth/logout")]
-pub async fn logout() -> Result<(), AppError> {
-    use crate::auth::server::session;
+pub async fn logout() -> Result<LocaleInputs, AppError> {
+    use crate::{auth::server::session, preferences::server::inputs_after_auth_change, state::AppState};
+    let state = AppState::get()?;
     session::sign_out(&session::current().await?).await?;
     leptos_axum::redirect("/login");
-    Ok(())
+    Ok(inputs_after_auth_change(&state.config, None))
 }
 
 /// The signed-in user, or `None` for anonymous visitors.

@@ -10,7 +10,7 @@ use super::api::Login;
 use crate::{
     components::{errors::error_page_for, ErrorPage, ErrorText, SubmitButton},
     i18n::*,
-    preferences::components::LocalePreferenceForm,
+    preferences::components::{apply_locale, LocalePreferenceForm},
     shell::AuthState,
 };
 
@@ -23,7 +23,8 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     Effect::new(move |_| {
-        if let Some(Ok(())) = login.value().get() {
+        if let Some(Ok(inputs)) = login.value().get() {
+            apply_locale(&inputs);
             auth.changed();
         }
     });

@@ -53,6 +53,9 @@ pub fn FieldErrorText(error: FieldError) -> impl IntoView {
         "password" => t_string!(i18n, fields.password),
         "locale" => t_string!(i18n, fields.locale),
         "theme" => t_string!(i18n, fields.theme),
+        "display_name" => t_string!(i18n, fields.display_name),
+        "primary_domain" => t_string!(i18n, fields.primary_domain),
+        "entra_tenant_id" => t_string!(i18n, fields.entra_tenant_id),
         _ => t_string!(i18n, fields.other),
     };
     let code = error.code;
@@ -62,6 +65,9 @@ pub fn FieldErrorText(error: FieldError) -> impl IntoView {
         "too_short" => t_string!(i18n, errors.field.too_short),
         "invalid_email" => t_string!(i18n, errors.field.invalid_email),
         "unsupported" => t_string!(i18n, errors.field.unsupported),
+        "invalid_guid" => t_string!(i18n, errors.field.invalid_guid),
+        "invalid_domain" => t_string!(i18n, errors.field.invalid_domain),
+        "taken" => t_string!(i18n, errors.field.taken),
         _ => t_string!(i18n, errors.field.invalid),
     };
     view! { <strong>{label}</strong>": "{text} }

@@ -10,21 +10,24 @@ use super::{
 use crate::{
     components::SubmitButton,
     i18n::*,
-    locale::{effective_locale, tag, Locale, SUPPORTED},
+    locale::{effective_locale, tag, Locale, LocaleInputs, SUPPORTED},
     shell::{AuthState, ThemeState},
 };
 
-/// Applies the locale-chain inputs a server function returned: recompute with the shared rule, switch
-/// the page's translations, and keep `<html lang>` in step.
+/// Applies locale-chain inputs a server function returned: recompute with the shared rule, switch the
+/// page's translations, and keep `<html lang>` in step. Used after language switches, sign-in and sign-out.
+pub fn apply_locale(inputs: &LocaleInputs) {
+    let locale = effective_locale(inputs);
+    use_i18n().set_locale(locale);
+    if let Some(html) = document().document_element() {
+        let _ = html.set_attribute("lang", tag(locale));
+    }
+}
+
 fn apply_locale_inputs(action: ServerAction<SetLocale>) {
-    let i18n = use_i18n();
     Effect::new(move |_| {
         if let Some(Ok(inputs)) = action.value().get() {
-            let locale = effective_locale(&inputs);
-            i18n.set_locale(locale);
-            if let Some(html) = document().document_element() {
-                let _ = html.set_attribute("lang", tag(locale));
-            }
+            apply_locale(&inputs);
         }
     });
 }

@@ -9,7 +9,7 @@ use crate::{
     auth::api::Logout,
     components::{activity::ActivityBar, SubmitButton},
     i18n::*,
-    preferences::components::{LanguageSwitch, ThemeToggle},
+    preferences::components::{apply_locale, LanguageSwitch, ThemeToggle},
 };
 
 #[component]
@@ -48,6 +48,7 @@ fn MainNav() -> impl IntoView {
                 matches!(auth.user.await, Ok(Some(_))).then(|| view! {
                     <nav class="mainnav" aria-label=move || t_string!(i18n, nav.label)>
                         <A href="/" exact=true>{t!(i18n, nav.overview)}</A>
+                        <A href="/admin">{t!(i18n, nav.workspaces)}</A>
                         <A href="/account">{t!(i18n, nav.account)}</A>
                     </nav>
                 })
@@ -63,7 +64,8 @@ fn AccountMenu() -> impl IntoView {
     let auth = expect_context::<AuthState>();
     let logout = ServerAction::<Logout>::new();
     Effect::new(move |_| {
-        if let Some(Ok(())) = logout.value().get() {
+        if let Some(Ok(inputs)) = logout.value().get() {
+            apply_locale(&inputs);
             auth.changed();
         }
     });

@@ -21,6 +21,8 @@ use crate::{
     i18n::*,
     locale::{tag, Locale},
     preferences::Theme,
+    tenants::pages::{TenantDetailPage, TenantsPage},
+    workspaces::pages::{ChooserPage, NoAccessPage, WorkspaceDashboardPage},
 };
 pub use layout::AppLayout;
 
@@ -111,6 +113,11 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                         <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                         <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin") view=ChooserPage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/no-access") view=NoAccessPage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/workspaces/:workspace") view=WorkspaceDashboardPage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/workspaces/:workspace/environments") view=TenantsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/workspaces/:workspace/environments/:tenant") view=TenantDetailPage ssr=SsrMode::Async/>
                         <Route path=path!("/*any") view=|| view! { <ErrorPage status=404/> } ssr=SsrMode::Async/>
                     </Routes>
                 </AppLayout>

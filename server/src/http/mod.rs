@@ -11,6 +11,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::{
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    services::ServeDir,
     trace::TraceLayer,
 };
 
@@ -30,6 +31,10 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
     let secure = state.config.secure_cookies();
     Router::new()
         .route("/healthz", get(health::healthz))
+        .nest_service(
+            "/pkg",
+            ServeDir::new(format!("{}/{}", state.leptos_options.site_root, state.leptos_options.site_pkg_dir)),
+        )
         .leptos_routes_with_context(&state, routes, || {}, move || shell(opts.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn(middleware::server_fn_status))

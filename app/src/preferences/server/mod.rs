@@ -94,6 +94,16 @@ pub fn set_theme_cookie(config: &AppConfig, theme: Theme) {
     set_cookie(config, THEME_COOKIE, theme.as_str(), THEME_COOKIE_MAX_AGE);
 }
 
+/// The locale-chain inputs of the current request as they will be after a sign-in (`user`) or sign-out
+/// (`None`): the anonymous override no longer applies to a signed-in user.
+pub fn inputs_after_auth_change(config: &AppConfig, user: Option<&UserRow>) -> LocaleInputs {
+    let mut inputs = use_context::<Parts>().map(|p| locale_inputs(&p, user, config)).unwrap_or_default();
+    if user.is_some() {
+        inputs.override_ = None;
+    }
+    inputs
+}
+
 /// Stores a language choice and returns the locale-chain inputs after it.
 pub async fn apply_locale(
     state: &AppState,

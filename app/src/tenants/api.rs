@@ -1,0 +1,50 @@
+//! Server functions for managed tenants: authenticate → enter the scope → call the service.
+
+use leptos::prelude::*;
+
+use crate::{error::AppError, tenants::TenantDto};
+
+#[server(endpoint = "tenants/list")]
+pub async fn list_tenants(workspace: String, include_archived: Option<bool>) -> Result<Vec<TenantDto>, AppError> {
+    use crate::{authz::server::enter_workspace, authz::Capability, tenants::server::service};
+    let (state, scope) = enter_workspace(&workspace, Capability::TenantsView).await?;
+    service::list(&state.db, &scope, include_archived.unwrap_or(false)).await
+}
+
+#[server(endpoint = "tenants/get")]
+pub async fn get_tenant(workspace: String, tenant: i64) -> Result<TenantDto, AppError> {
+    use crate::{authz::server::enter_tenant, authz::Capability, tenants::server::service};
+    let (state, scope) = enter_tenant(&workspace, tenant, Capability::TenantsView).await?;
+    service::get(&state.db, &scope).await
+}
+
+#[server(endpoint = "tenants/create")]
+pub async fn create_tenant(
+    workspace: String,
+    display_name: Option<String>,
+    primary_domain: Option<String>,
+    entra_tenant_id: Option<String>,
+) -> Result<i64, AppError> {
+    use crate::{authz::server::enter_workspace, authz::Capability, tenants::server::service, tenants::NewTenant};
+    let (state, scope) = enter_workspace(&workspace, Capability::TenantsManage).await?;
+    let input = NewTenant::parse(
+        display_name.as_deref().unwrap_or_default(),
+        primary_domain.as_deref().unwrap_or_default(),
+        entra_tenant_id.as_deref().unwrap_or_default(),
+    )?;
+    service::create(&state.db, &scope, input).await
+}
+
+#[server(endpoint = "tenants/rename")]
+pub async fn rename_tenant(workspace: String, tenant: i64, display_name: Option<String>) -> Result<(), AppError> {
+    use crate::{authz::server::enter_tenant, authz::Capability, tenants::server::service};
+    let (state, scope) = enter_tenant(&workspace, tenant, Capability::TenantsManage).await?;
+    service::rename(&state.db, &scope, display_name.as_deref().unwrap_or_default()).await
+}
+
+#[server(endpoint = "tenants/archive")]
+pub async fn set_tenant_archived(workspace: String, tenant: i64, archived: bool) -> Result<(), AppError> {
+    use crate::{authz::server::enter_tenant, authz::Capability, tenants::server::service};
+    let (state, scope) = enter_tenant(&workspace, tenant, Capability::TenantsManage).await?;
+    service::set_archived(&state.db, &scope, archived).await
+}

@@ -1,0 +1,121 @@
+//! Managed tenants ("managed environments" in the UI): shared DTOs and input validation. A tenant belongs
+//! to exactly one workspace; its Entra tenant GUID is unique across the installation. Lifecycle:
+//! draft → onboarding → active → archived (archive remembers the state to restore).
+
+pub mod api;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, FieldError};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct TenantDto {
+    pub id: i64,
+    pub display_name: String,
+    pub primary_domain: String,
+    pub entra_tenant_id: String,
+    pub lifecycle: String,
+}
+
+/// Canonical lower-case GUID (`8-4-4-4-12` hex), braces allowed on input.
+pub fn parse_guid(raw: &str) -> Result<String, &'static str> {
+    let v = raw.trim().trim_start_matches('{').trim_end_matches('}').to_ascii_lowercase();
+    if v.is_empty() {
+        return Err("required");
+    }
+    let groups: Vec<&str> = v.split('-').collect();
+    let ok = groups.len() == 5
+        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()));
+    if ok {
+        Ok(v)
+    } else {
+        Err("invalid_guid")
+    }
+}
+
+pub fn parse_display_name(raw: &str) -> Result<String, &'static str> {
+    let v = raw.trim();
+    match v.chars().count() {
+        0 => Err("required"),
+        n if n > 120 => Err("too_long"),
+        _ if v.chars().any(char::is_control) => Err("invalid"),
+        _ => Ok(v.to_string()),
+    }
+}
+
+pub fn parse_domain(raw: &str) -> Result<String, &'static str> {
+    let v = raw.trim().trim_end_matches('.').to_ascii_lowercase();
+    if v.is_empty() {
+        return Err("required");
+    }
+    let ok = v.len() <= 253
+        && v.contains('.')
+        && v.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    if ok {
+        Ok(v)
+    } else {
+        Err("invalid_domain")
+    }
+}
+
+/// Validated input for a new managed tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTenant {
+    pub display_name: String,
+    pub primary_domain: String,
+    pub entra_tenant_id: String,
+}
+
+impl NewTenant {
+    pub fn parse(display_name: &str, primary_domain: &str, entra_tenant_id: &str) -> Result<Self, AppError> {
+        let (n, d, g) = (parse_display_name(display_name), parse_domain(primary_domain), parse_guid(entra_tenant_id));
+        let mut errs = Vec::new();
+        for (field, r) in [("display_name", &n), ("primary_domain", &d), ("entra_tenant_id", &g)] {
+            if let Err(code) = r {
+                errs.push(FieldError::new(field, code));
+            }
+        }
+        match (n, d, g) {
+            (Ok(display_name), Ok(primary_domain), Ok(entra_tenant_id)) => {
+                Ok(Self { display_name, primary_domain, entra_tenant_id })
+            }
+            _ => Err(AppError::Validation(errs)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guids_are_canonical() {
+        assert_eq!(
+            parse_guid("{6F1C2D3E-AAAA-4BBB-8CCC-0123456789AB}"),
+            Ok("6f1c2d3e-aaaa-4bbb-8ccc-0123456789ab".into())
+        );
+        assert_eq!(parse_guid("6f1c2d3e-aaaa-4bbb-8ccc-0123456789a"), Err("invalid_guid"));
+        assert_eq!(parse_guid("not-a-guid"), Err("invalid_guid"));
+        assert_eq!(parse_guid(" "), Err("required"));
+    }
+
+    #[test]
+    fn new_tenant_reports_every_field() {
+        let err = NewTenant::parse("", "nodot", "x").unwrap_err();
+        assert_eq!(err.field_code("display_name"), Some("required"));
+        assert_eq!(err.field_code("primary_domain"), Some("invalid_domain"));
+        assert_eq!(err.field_code("entra_tenant_id"), Some("invalid_guid"));
+        assert!(NewTenant::parse("Contoso", "Contoso.Example", "6f1c2d3e-aaaa-4bbb-8ccc-0123456789ab").is_ok());
+        assert_eq!(parse_display_name(&"x".repeat(121)), Err("too_long"));
+    }
+}

@@ -1,0 +1,146 @@
+//! Managed tenants list (with the create form) and detail (rename, archive, restore). Actions the member
+//! may not take stay visible but disabled, with the reason.
+
+use leptos::{either::Either, prelude::*};
+use leptos_router::hooks::use_params_map;
+
+use super::api::{get_tenant, list_tenants, CreateTenant, RenameTenant, SetTenantArchived};
+use crate::{
+    components::{errors::error_page_for, ErrorPage, ErrorText, SubmitButton},
+    i18n::*,
+    workspaces::api::get_workspace_overview,
+};
+
+/// "Your role does not allow this" under a disabled action.
+#[component]
+fn DisabledReason(role: String) -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <p class="hint" data-testid="disabled-reason">{t!(i18n, tenants.manage_disabled)}" ("{role}")"</p> }
+}
+
+#[component]
+pub fn TenantsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let slug = move || params.read().get("workspace").unwrap_or_default();
+    let create = ServerAction::<CreateTenant>::new();
+    let tenants = Resource::new(move || (slug(), create.version().get()), |(s, _)| list_tenants(s, Some(true)));
+    let overview = Resource::new(slug, get_workspace_overview);
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let (o, list) = match (overview.await, tenants.await) {
+                    (Ok(o), Ok(list)) => (o, list),
+                    (Err(e), _) | (_, Err(e)) => return Either::Right(view! { <ErrorPage status=error_page_for(&e)/> }),
+                };
+                let can_manage = o.can("tenants.manage");
+                let ws = o.slug.clone();
+                Either::Left(view! {
+                    <section class="card">
+                        <h1>{t!(i18n, tenants.title)}</h1>
+                        <table class="table" data-testid="tenants-table">
+                            <thead><tr>
+                                <th>{t!(i18n, tenants.name)}</th>
+                                <th>{t!(i18n, tenants.domain)}</th>
+                                <th>{t!(i18n, tenants.lifecycle)}</th>
+                            </tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|t| view! {
+                                    <tr>
+                                        <td><a href=format!("/admin/workspaces/{}/environments/{}", ws, t.id)>{t.display_name}</a></td>
+                                        <td>{t.primary_domain}</td>
+                                        <td><span class="badge">{t.lifecycle}</span></td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </section>
+                    <section class="card">
+                        <h2>{t!(i18n, tenants.create_title)}</h2>
+                        <ActionForm action=create>
+                            <input type="hidden" name="workspace" value=o.slug.clone()/>
+                            <fieldset disabled=!can_manage>
+                                <div class="field"><label for="display_name">{t!(i18n, tenants.name)}</label>
+                                    <input id="display_name" name="display_name" required maxlength="120"/></div>
+                                <div class="field"><label for="primary_domain">{t!(i18n, tenants.domain)}</label>
+                                    <input id="primary_domain" name="primary_domain" required maxlength="253"/></div>
+                                <div class="field"><label for="entra_tenant_id">{t!(i18n, tenants.guid)}</label>
+                                    <input id="entra_tenant_id" name="entra_tenant_id" required maxlength="40"/></div>
+                                {move || create.value().get().and_then(Result::err).map(|e| view! {
+                                    <div class="alert alert-error" role="alert"><ErrorText error=e/></div>
+                                })}
+                                <SubmitButton pending=create.pending()>{t!(i18n, tenants.create)}</SubmitButton>
+                            </fieldset>
+                            {(!can_manage).then(|| view! { <DisabledReason role=o.role.clone()/> })}
+                        </ActionForm>
+                    </section>
+                })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn TenantDetailPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let slug = move || params.read().get("workspace").unwrap_or_default();
+    let id = move || params.read().get("tenant").and_then(|t| t.parse::<i64>().ok()).unwrap_or(-1);
+    let rename = ServerAction::<RenameTenant>::new();
+    let archive = ServerAction::<SetTenantArchived>::new();
+    let tenant = Resource::new(
+        move || (slug(), id(), rename.version().get(), archive.version().get()),
+        |(s, t, _, _)| get_tenant(s, t),
+    );
+    let overview = Resource::new(slug, get_workspace_overview);
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let (o, t) = match (overview.await, tenant.await) {
+                    (Ok(o), Ok(t)) => (o, t),
+                    (Err(e), _) | (_, Err(e)) => return Either::Right(view! { <ErrorPage status=error_page_for(&e)/> }),
+                };
+                let can_manage = o.can("tenants.manage");
+                let archived = t.lifecycle == "archived";
+                let (ws, role) = (o.slug.clone(), o.role.clone());
+                let (ws_rename, ws_archive) = (ws.clone(), ws.clone());
+                Either::Left(view! {
+                    <section class="card">
+                        <p><a href=format!("/admin/workspaces/{ws}/environments")>{t!(i18n, tenants.back)}</a></p>
+                        <h1 data-testid="tenant-name">{t.display_name.clone()}</h1>
+                        <dl class="facts">
+                            <dt>{t!(i18n, tenants.domain)}</dt><dd>{t.primary_domain.clone()}</dd>
+                            <dt>{t!(i18n, tenants.guid)}</dt><dd><code>{t.entra_tenant_id.clone()}</code></dd>
+                            <dt>{t!(i18n, tenants.lifecycle)}</dt><dd><span class="badge" data-testid="tenant-lifecycle">{t.lifecycle.clone()}</span></dd>
+                        </dl>
+                    </section>
+                    <section class="card">
+                        <h2>{t!(i18n, tenants.rename)}</h2>
+                        <ActionForm action=rename>
+                            <input type="hidden" name="workspace" value=ws_rename/>
+                            <input type="hidden" name="tenant" value=t.id/>
+                            <fieldset disabled=!can_manage class="row">
+                                <input name="display_name" value=t.display_name.clone() required maxlength="120" aria-label=move || t_string!(i18n, tenants.name)/>
+                                <SubmitButton pending=rename.pending()>{t!(i18n, tenants.save)}</SubmitButton>
+                            </fieldset>
+                            {move || rename.value().get().and_then(Result::err).map(|e| view! {
+                                <div class="alert alert-error" role="alert"><ErrorText error=e/></div>
+                            })}
+                        </ActionForm>
+                        <ActionForm action=archive>
+                            <input type="hidden" name="workspace" value=ws_archive/>
+                            <input type="hidden" name="tenant" value=t.id/>
+                            <input type="hidden" name="archived" value=(!archived).to_string()/>
+                            <fieldset disabled=!can_manage>
+                                <SubmitButton pending=archive.pending() class="btn">
+                                    {move || if archived { t_string!(i18n, tenants.restore) } else { t_string!(i18n, tenants.archive) }}
+                                </SubmitButton>
+                            </fieldset>
+                        </ActionForm>
+                        {(!can_manage).then(|| view! { <DisabledReason role=role.clone()/> })}
+                    </section>
+                })
+            })}
+        </Transition>
+    }
+}

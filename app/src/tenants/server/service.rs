@@ -1,0 +1,55 @@
+//! Rules for managed tenants: validate, authorize by capability on the scope, change, audit.
+
+use serde_json::json;
+
+use super::repo;
+use crate::{
+    audit::server::{record, AuditEvent},
+    authz::{server::TenantScope, server::WorkspaceScope, Capability},
+    db::Db,
+    error::AppError,
+    tenants::{parse_display_name, NewTenant, TenantDto},
+};
+
+pub async fn list(db: &Db, scope: &WorkspaceScope, include_archived: bool) -> Result<Vec<TenantDto>, AppError> {
+    scope.require(Capability::TenantsView)?;
+    repo::select_tenants(db, scope, include_archived).await
+}
+
+pub async fn get(db: &Db, scope: &TenantScope) -> Result<TenantDto, AppError> {
+    repo::select_tenant(db, scope).await
+}
+
+pub async fn create(db: &Db, scope: &WorkspaceScope, input: NewTenant) -> Result<i64, AppError> {
+    scope.require(Capability::TenantsManage)?;
+    let id = repo::insert_tenant(db, scope, &input).await?;
+    let event = AuditEvent::new("tenant.create", "tenant", id)
+        .tenant(id)
+        .summary(format!("Created managed tenant {}", input.display_name))
+        .metadata(json!({ "display_name": input.display_name, "primary_domain": input.primary_domain, "entra_tenant_id": input.entra_tenant_id }));
+    record(db, scope, event).await?;
+    Ok(id)
+}
+
+pub async fn rename(db: &Db, scope: &TenantScope, name: &str) -> Result<(), AppError> {
+    scope.workspace().require(Capability::TenantsManage)?;
+    let name = parse_display_name(name).map_err(|c| AppError::validation("display_name", c))?;
+    let before = repo::select_tenant(db, scope).await?;
+    repo::update_display_name(db, scope, &name).await?;
+    let event = AuditEvent::new("tenant.rename", "tenant", scope.tenant_id())
+        .tenant(scope.tenant_id())
+        .summary(format!("Renamed managed tenant {} to {name}", before.display_name))
+        .metadata(json!({ "from": before.display_name, "to": name }));
+    record(db, scope.workspace(), event).await
+}
+
+pub async fn set_archived(db: &Db, scope: &TenantScope, archive: bool) -> Result<(), AppError> {
+    scope.workspace().require(Capability::TenantsManage)?;
+    let t = repo::select_tenant(db, scope).await?;
+    repo::update_lifecycle(db, scope, archive).await?;
+    let (action, verb) = if archive { ("tenant.archive", "Archived") } else { ("tenant.restore", "Restored") };
+    let event = AuditEvent::new(action, "tenant", scope.tenant_id())
+        .tenant(scope.tenant_id())
+        .summary(format!("{verb} managed tenant {}", t.display_name));
+    record(db, scope.workspace(), event).await
+}
