@@ -6,6 +6,8 @@ SHELL := /bin/bash
 CACHE := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/tenantpilot
 # Build artefacts live in the cache so every checkout (and CI's fresh clone) reuses one build.
 export CARGO_TARGET_DIR ?= $(CACHE)/target
+# Incremental artefacts of a Leptos app run to tens of GB; one-shot builds (CI, make test) do not need them.
+export CARGO_INCREMENTAL ?= 0
 BIN_DIR := $(CARGO_TARGET_DIR)
 TOOLS_PATH := $(CACHE)/tools/bin
 
