@@ -14,6 +14,7 @@ pub mod components;
 pub mod error;
 pub mod home;
 pub mod locale;
+pub mod members;
 pub mod preferences;
 pub mod shell;
 pub mod tenants;

@@ -23,7 +23,7 @@ pub fn ErrorText(error: AppError) -> impl IntoView {
             AppError::Forbidden => t_string!(i18n, errors.forbidden).into(),
             AppError::NotFound => t_string!(i18n, errors.not_found).into(),
             AppError::BadRequest => t_string!(i18n, errors.bad_request).into(),
-            AppError::Conflict(_) => t_string!(i18n, errors.conflict).into(),
+            AppError::Conflict(code) => conflict_text(i18n, code).into(),
             AppError::RateLimited { retry_after_secs } => {
                 let minutes = retry_after_secs.div_ceil(60).max(1);
                 t_string!(i18n, errors.rate_limited, minutes = minutes).to_string()
@@ -43,6 +43,22 @@ pub fn ErrorText(error: AppError) -> impl IntoView {
     }
 }
 
+/// The sentence for a conflict code (`AppError::Conflict(code)`); unknown codes get the generic one.
+fn conflict_text(i18n: leptos_i18n::I18nContext<Locale>, code: &str) -> &'static str {
+    use crate::members::conflict;
+    match code {
+        conflict::LAST_OWNER => t_string!(i18n, members.conflict.last_owner),
+        conflict::ALREADY_MEMBER => t_string!(i18n, members.conflict.already_member),
+        conflict::INVITE_PENDING => t_string!(i18n, members.conflict.invite_pending),
+        conflict::INVITE_USED => t_string!(i18n, members.conflict.invite_used),
+        conflict::INVITE_EXPIRED => t_string!(i18n, members.conflict.invite_expired),
+        conflict::INVITE_REVOKED => t_string!(i18n, members.conflict.invite_revoked),
+        conflict::WRONG_ACCOUNT => t_string!(i18n, members.conflict.wrong_account),
+        conflict::ACCOUNT_EXISTS => t_string!(i18n, members.conflict.account_exists),
+        _ => t_string!(i18n, errors.conflict),
+    }
+}
+
 /// "Email: this field is required." for one field error.
 #[component]
 pub fn FieldErrorText(error: FieldError) -> impl IntoView {
@@ -56,6 +72,8 @@ pub fn FieldErrorText(error: FieldError) -> impl IntoView {
         "display_name" => t_string!(i18n, fields.display_name),
         "primary_domain" => t_string!(i18n, fields.primary_domain),
         "entra_tenant_id" => t_string!(i18n, fields.entra_tenant_id),
+        "role" => t_string!(i18n, fields.role),
+        "tenant_ids" => t_string!(i18n, fields.tenant_ids),
         _ => t_string!(i18n, fields.other),
     };
     let code = error.code;
@@ -68,6 +86,12 @@ pub fn FieldErrorText(error: FieldError) -> impl IntoView {
         "invalid_guid" => t_string!(i18n, errors.field.invalid_guid),
         "invalid_domain" => t_string!(i18n, errors.field.invalid_domain),
         "taken" => t_string!(i18n, errors.field.taken),
+        "customer_needs_tenant" => t_string!(i18n, errors.field.customer_needs_tenant),
+        "owner_unrestricted" => t_string!(i18n, errors.field.owner_unrestricted),
+        "unknown_tenant" => t_string!(i18n, errors.field.unknown_tenant),
+        "too_many" => t_string!(i18n, errors.field.too_many),
+        "already_member" => t_string!(i18n, errors.field.already_member),
+        "invite_pending" => t_string!(i18n, errors.field.invite_pending),
         _ => t_string!(i18n, errors.field.invalid),
     };
     view! { <strong>{label}</strong>": "{text} }

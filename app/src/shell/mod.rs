@@ -20,6 +20,7 @@ use crate::{
     home::pages::HomePage,
     i18n::*,
     locale::{tag, Locale},
+    members::pages::{InvitePage, MembersPage},
     preferences::Theme,
     tenants::pages::{TenantDetailPage, TenantsPage},
     workspaces::pages::{ChooserPage, NoAccessPage, WorkspaceDashboardPage},
@@ -118,6 +119,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/workspaces/:workspace") view=WorkspaceDashboardPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/workspaces/:workspace/environments") view=TenantsPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/workspaces/:workspace/environments/:tenant") view=TenantDetailPage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/workspaces/:workspace/members") view=MembersPage ssr=SsrMode::Async/>
+                        <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async/>
                         <Route path=path!("/*any") view=|| view! { <ErrorPage status=404/> } ssr=SsrMode::Async/>
                     </Routes>
                 </AppLayout>

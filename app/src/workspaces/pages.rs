@@ -77,6 +77,13 @@ pub fn WorkspaceDashboardPage() -> impl IntoView {
                                 <p class="muted">{t!(i18n, tenants.active_count)}": "{o.tenants_active}" · "{t!(i18n, tenants.archived_count)}": "{o.tenants_archived}</p>
                                 <a class="btn" href=format!("/admin/workspaces/{}/environments", o.slug)>{t!(i18n, tenants.open_list)}</a>
                             </article>
+                            {o.can("members.view").then(|| view! {
+                                <article class="card stat">
+                                    <h2>{t!(i18n, members.title)}</h2>
+                                    <p class="muted">{t!(i18n, members.dashboard_body)}</p>
+                                    <a class="btn" data-testid="open-members" href=format!("/admin/workspaces/{}/members", o.slug)>{t!(i18n, members.open)}</a>
+                                </article>
+                            })}
                         </section>
                     }),
                     Err(e) => Either::Right(view! { <ErrorPage status=error_page_for(&e)/> }),

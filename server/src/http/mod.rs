@@ -44,7 +44,9 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
             let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-            tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+            // Invite tokens are credentials in the path: the span (and every log line in it) shows them redacted.
+            let path = app::members::redact_path(req.uri().path());
+            tracing::info_span!("request", request_id = %id, method = %req.method(), path = %path)
         }))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
         .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))

@@ -41,6 +41,13 @@ impl Actor {
         Ok(session::load_user(&session, &state.db).await?.map(|user| Self { user }))
     }
 
+    /// The principal of a session signed in during this very request (the request middleware saw it
+    /// anonymous), e.g. an account just created from an invite. Only for a user row the caller just
+    /// authenticated or created.
+    pub(crate) fn signed_in_now(user: UserRow) -> Self {
+        Self { user }
+    }
+
     pub fn user_id(&self) -> i64 {
         self.user.id
     }
