@@ -70,7 +70,8 @@ async fn audit_count(app: &TestApp) -> i64 {
 }
 
 async fn audit_actions(app: &TestApp) -> Vec<String> {
-    app::db_run!(&app.db, p => sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id").fetch_all(p).await).unwrap()
+    app::db_run!(&app.db, p => sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id").fetch_all(p).await)
+        .unwrap()
 }
 
 async fn owner_invites_and_a_new_account_joins(engine: Engine) {
@@ -80,7 +81,9 @@ async fn owner_invites_and_a_new_account_joins(engine: Engine) {
     let (_, token) = invite(&app, &owner, "Nina.New@Example.com", "readonly", &[all[0], all[2]]).await;
 
     // Only the hash is stored.
-    let stored: String = app::db_run!(&app.db, p => sqlx::query_scalar("SELECT token_hash FROM workspace_invites").fetch_one(p).await).unwrap();
+    let stored: String =
+        app::db_run!(&app.db, p => sqlx::query_scalar("SELECT token_hash FROM workspace_invites").fetch_one(p).await)
+            .unwrap();
     assert_ne!(stored, token);
     assert_eq!(stored, app::members::server::token::hash(&token));
 
@@ -94,18 +97,18 @@ async fn owner_invites_and_a_new_account_joins(engine: Engine) {
     assert_eq!(preview["details"]["account_exists"], false);
 
     // Bad input: localized 422s, nothing consumed.
-    let (status, body) = call(
-        &app,
-        "/api/invites/register",
-        &[("token", &token), ("display_name", " "), ("password", "short")],
-        &anon,
-    )
-    .await;
+    let (status, body) =
+        call(&app, "/api/invites/register", &[("token", &token), ("display_name", " "), ("password", "short")], &anon)
+            .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body.to_string().contains("too_short") && body.to_string().contains("required"), "{body}");
 
     let res = app
-        .post_form("/api/invites/register", &[("token", &token), ("display_name", "Nina New"), ("password", NEW_PW)], &anon)
+        .post_form(
+            "/api/invites/register",
+            &[("token", &token), ("display_name", "Nina New"), ("password", NEW_PW)],
+            &anon,
+        )
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(res.location(), Some("/admin/workspaces/contoso"));
@@ -249,7 +252,10 @@ async fn expired_revoked_and_unknown_invites_are_refused(engine: Engine) {
     )
     .await;
     assert_eq!((status, body["Conflict"].as_str()), (StatusCode::CONFLICT, Some("invite_revoked")));
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM users WHERE email IN ('gone@example.com', 'late@example.com')").await, 0);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM users WHERE email IN ('gone@example.com', 'late@example.com')").await,
+        0
+    );
 
     // Unknown or malformed tokens: 404 (API and page), never a 500.
     for t in ["0".repeat(64), "not-a-token".to_string(), "A".repeat(64), "%00".to_string()] {
@@ -316,7 +322,9 @@ async fn last_owner_cannot_be_demoted_or_removed(engine: Engine) {
     let me = user_id(&app, "owner@contoso.example").await.to_string();
     let manager = user_id(&app, "manager@contoso.example").await.to_string();
     let before = audit_count(&app).await;
-    let (status, body) = call(&app, "/api/members/role", &[("workspace", "contoso"), ("member", &me), ("role", "manager")], &owner).await;
+    let (status, body) =
+        call(&app, "/api/members/role", &[("workspace", "contoso"), ("member", &me), ("role", "manager")], &owner)
+            .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["Conflict"], "last_owner");
     let (status, body) = call(&app, "/api/members/remove", &[("workspace", "contoso"), ("member", &me)], &owner).await;
@@ -354,7 +362,11 @@ async fn last_owner_cannot_be_demoted_or_removed(engine: Engine) {
     let back = res.location().unwrap().trim_start_matches("http://127.0.0.1:3000").to_string();
     assert!(back.contains("__err="), "{back}");
     let page = app.get(&format!("{back}&locale=de"), &new_owner).await;
-    assert!(page.body.contains("Der letzte Owner eines Workspace kann weder entfernt noch herabgestuft werden."), "{}", page.body);
+    assert!(
+        page.body.contains("Der letzte Owner eines Workspace kann weder entfernt noch herabgestuft werden."),
+        "{}",
+        page.body
+    );
     app.cleanup().await;
 }
 
@@ -444,7 +456,11 @@ async fn each_mutation_writes_exactly_one_audit_row(engine: Engine) {
     assert_eq!(call(&app, "/api/members/narrow", &narrow, &owner).await.0, StatusCode::OK);
     assert_eq!(call(&app, "/api/members/narrow", &narrow, &owner).await.0, StatusCode::OK);
     let res = app
-        .post_form("/api/invites/register", &[("token", &token), ("display_name", "Two"), ("password", NEW_PW)], &Jar::default())
+        .post_form(
+            "/api/invites/register",
+            &[("token", &token), ("display_name", "Two"), ("password", NEW_PW)],
+            &Jar::default(),
+        )
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let remove = [("workspace", "contoso"), ("member", &ro[..])];
@@ -503,13 +519,19 @@ async fn tokens_never_reach_the_audit_log_or_the_logs(engine: Engine) {
     assert_eq!(app.get(&format!("/invite/{token}"), &anon).await.status, StatusCode::OK);
     call(&app, "/api/invites/preview", &[("token", &token)], &anon).await;
     let res = app
-        .post_form("/api/invites/register", &[("token", &token), ("display_name", "Quiet"), ("password", NEW_PW)], &anon)
+        .post_form(
+            "/api/invites/register",
+            &[("token", &token), ("display_name", "Quiet"), ("password", NEW_PW)],
+            &anon,
+        )
         .await;
     assert_eq!(res.status, StatusCode::OK);
     assert_eq!(app.get(&format!("/invite/{token}"), &anon).await.status, StatusCode::GONE);
 
     let hash = app::members::server::token::hash(&token);
-    let rows: Vec<(String, String)> = app::db_run!(&app.db, p => sqlx::query_as("SELECT summary, metadata FROM audit_log").fetch_all(p).await).unwrap();
+    let rows: Vec<(String, String)> =
+        app::db_run!(&app.db, p => sqlx::query_as("SELECT summary, metadata FROM audit_log").fetch_all(p).await)
+            .unwrap();
     assert!(rows.iter().any(|(_, m)| m.contains("quiet@example.com")), "the invite is audited");
     for (summary, metadata) in &rows {
         for secret in [&token, &hash] {

@@ -9,11 +9,11 @@ use leptos::{
 use leptos_router::hooks::use_params_map;
 
 use super::{
+    api::list_members,
     api::{
         preview_invite, take_invite_link, AcceptInvite, ChangeMemberRole, InviteMember, NarrowMember,
         RegisterFromInvite, RemoveMember, RevokeInvite,
     },
-    api::list_members,
     InviteCreated, InviteDetails, InviteStatus, MemberDto, TenantRef, INVITE_TTL_DAYS, MIN_PASSWORD_CHARS,
 };
 use crate::{

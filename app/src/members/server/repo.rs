@@ -118,8 +118,7 @@ pub async fn select_narrowing(db: &Db, scope: &WorkspaceScope) -> Result<Vec<(i6
 /// Ids of every tenant of the workspace (archived included).
 pub async fn select_tenant_ids(db: &Db, scope: &WorkspaceScope) -> Result<Vec<i64>, AppError> {
     let sql = "SELECT id FROM tenants WHERE workspace_id = $1 ORDER BY id";
-    db_run!(db, p => sqlx::query_scalar::<_, i64>(sql).bind(scope.workspace_id()).fetch_all(p).await)
-        .map_err(internal)
+    db_run!(db, p => sqlx::query_scalar::<_, i64>(sql).bind(scope.workspace_id()).fetch_all(p).await).map_err(internal)
 }
 
 pub async fn is_member_by_email(db: &Db, scope: &WorkspaceScope, email: &str) -> Result<bool, AppError> {
@@ -208,8 +207,12 @@ fn parse_role(raw: &str) -> Result<Role, AppError> {
 pub async fn update_role(db: &Db, scope: &WorkspaceScope, user_id: i64, role: Role) -> Result<Role, AppError> {
     let ws = scope.workspace_id();
     locked!(db, ws, |conn| async {
-        let from: Option<String> =
-            sqlx::query_scalar(MEMBER_ROLE).bind(ws).bind(user_id).fetch_optional(&mut *conn).await.map_err(internal)?;
+        let from: Option<String> = sqlx::query_scalar(MEMBER_ROLE)
+            .bind(ws)
+            .bind(user_id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(internal)?;
         let from = parse_role(&from.ok_or(AppError::NotFound)?)?;
         if from == role {
             return Ok(from);
@@ -221,8 +224,12 @@ pub async fn update_role(db: &Db, scope: &WorkspaceScope, user_id: i64, role: Ro
             }
         }
         if role.requires_narrowing() {
-            let narrowed: Vec<i64> =
-                sqlx::query_scalar(NARROWING_OF).bind(ws).bind(user_id).fetch_all(&mut *conn).await.map_err(internal)?;
+            let narrowed: Vec<i64> = sqlx::query_scalar(NARROWING_OF)
+                .bind(ws)
+                .bind(user_id)
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(internal)?;
             if narrowed.is_empty() {
                 return Err(AppError::validation("role", "customer_needs_tenant"));
             }
@@ -257,8 +264,12 @@ pub async fn replace_narrowing(
 ) -> Result<(Role, Vec<i64>), AppError> {
     let ws = scope.workspace_id();
     locked!(db, ws, |conn| async {
-        let role: Option<String> =
-            sqlx::query_scalar(MEMBER_ROLE).bind(ws).bind(user_id).fetch_optional(&mut *conn).await.map_err(internal)?;
+        let role: Option<String> = sqlx::query_scalar(MEMBER_ROLE)
+            .bind(ws)
+            .bind(user_id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(internal)?;
         let role = parse_role(&role.ok_or(AppError::NotFound)?)?;
         crate::members::check_narrowing(role, tenant_ids).map_err(|c| AppError::validation("tenant_ids", c))?;
         let before: Vec<i64> =
@@ -290,8 +301,12 @@ pub async fn replace_narrowing(
 pub async fn delete_member(db: &Db, scope: &WorkspaceScope, user_id: i64) -> Result<Role, AppError> {
     let ws = scope.workspace_id();
     locked!(db, ws, |conn| async {
-        let role: Option<String> =
-            sqlx::query_scalar(MEMBER_ROLE).bind(ws).bind(user_id).fetch_optional(&mut *conn).await.map_err(internal)?;
+        let role: Option<String> = sqlx::query_scalar(MEMBER_ROLE)
+            .bind(ws)
+            .bind(user_id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(internal)?;
         let role = parse_role(&role.ok_or(AppError::NotFound)?)?;
         if role == Role::Owner {
             let owners: i64 = sqlx::query_scalar(OWNER_COUNT).bind(ws).fetch_one(&mut *conn).await.map_err(internal)?;
@@ -368,18 +383,18 @@ pub async fn accept_invite(db: &Db, invite: &InviteRow, joiner: Joiner<'_>) -> R
             .bind(now)
             .fetch_one(&mut *conn)
             .await
-            .map_err(|e| {
-                crate::auth::server::repo::on_constraint(e, "users_email_key", conflict::ACCOUNT_EXISTS)
-            })?,
+            .map_err(|e| crate::auth::server::repo::on_constraint(e, "users_email_key", conflict::ACCOUNT_EXISTS))?,
         };
-        sqlx::query("INSERT INTO workspace_memberships (workspace_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(ws)
-            .bind(user_id)
-            .bind(role.id())
-            .bind(now)
-            .execute(&mut *conn)
-            .await
-            .map_err(internal)?;
+        sqlx::query(
+            "INSERT INTO workspace_memberships (workspace_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(ws)
+        .bind(user_id)
+        .bind(role.id())
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map_err(internal)?;
         let existing: Vec<i64> = sqlx::query_scalar("SELECT id FROM tenants WHERE workspace_id = $1")
             .bind(ws)
             .fetch_all(&mut *conn)

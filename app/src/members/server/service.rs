@@ -14,8 +14,8 @@ use crate::{
     db::Db,
     error::AppError,
     members::{
-        conflict, invite_path, is_token_shaped, InviteCreated, InviteDetails, InviteDto, InvitePreview,
-        InviteStatus, MemberDto, MembersView, NewInvite, Registration, TenantRef, INVITE_TTL_DAYS,
+        conflict, invite_path, is_token_shaped, InviteCreated, InviteDetails, InviteDto, InvitePreview, InviteStatus,
+        MemberDto, MembersView, NewInvite, Registration, TenantRef, INVITE_TTL_DAYS,
     },
 };
 
@@ -253,7 +253,9 @@ pub async fn preview(db: &Db, token: &str, actor: Option<&Actor>) -> Result<Invi
     }
     let account_exists = users::select_user_by_email(db, &row.email).await?.is_some();
     let already_member = match actor {
-        Some(a) if a.email() == row.email => a.workspace(db, &row.workspace_slug, Capability::WorkspaceView).await.is_ok(),
+        Some(a) if a.email() == row.email => {
+            a.workspace(db, &row.workspace_slug, Capability::WorkspaceView).await.is_ok()
+        }
         _ => false,
     };
     Ok(InvitePreview {
