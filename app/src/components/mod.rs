@@ -3,6 +3,8 @@
 
 pub mod activity;
 pub mod errors;
+pub mod role;
 
 pub use activity::{track_pending, Activity, SubmitButton};
 pub use errors::{ErrorPage, ErrorText, FieldErrorText};
+pub use role::RoleName;

@@ -18,26 +18,12 @@ use super::{
 };
 use crate::{
     authz::Role,
-    components::{errors::error_page_for, ErrorPage, ErrorText, SubmitButton},
+    components::{errors::error_page_for, ErrorPage, ErrorText, RoleName, SubmitButton},
     i18n::*,
     preferences::components::apply_locale,
     shell::AuthState,
     workspaces::api::get_workspace_overview,
 };
-
-/// The localized name of a role id.
-#[component]
-pub fn RoleName(#[prop(into)] role: String) -> impl IntoView {
-    let i18n = use_i18n();
-    move || match role.as_str() {
-        "owner" => t_string!(i18n, members.roles.owner),
-        "manager" => t_string!(i18n, members.roles.manager),
-        "operator" => t_string!(i18n, members.roles.operator),
-        "readonly" => t_string!(i18n, members.roles.readonly),
-        "customer" => t_string!(i18n, members.roles.customer),
-        _ => t_string!(i18n, members.roles.unknown),
-    }
-}
 
 /// "Only workspace owners can manage members (Read-only)" under disabled actions.
 #[component]

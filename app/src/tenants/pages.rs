@@ -6,7 +6,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::api::{get_tenant, list_tenants, CreateTenant, RenameTenant, SetTenantArchived};
 use crate::{
-    components::{errors::error_page_for, ErrorPage, ErrorText, SubmitButton},
+    components::{errors::error_page_for, ErrorPage, ErrorText, RoleName, SubmitButton},
     i18n::*,
     workspaces::api::get_workspace_overview,
 };
@@ -15,7 +15,7 @@ use crate::{
 #[component]
 fn DisabledReason(role: String) -> impl IntoView {
     let i18n = use_i18n();
-    view! { <p class="hint" data-testid="disabled-reason">{t!(i18n, tenants.manage_disabled)}" ("{role}")"</p> }
+    view! { <p class="hint" data-testid="disabled-reason">{t!(i18n, tenants.manage_disabled)}" ("<RoleName role/>")"</p> }
 }
 
 #[component]

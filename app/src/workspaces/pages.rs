@@ -8,7 +8,7 @@ use leptos_router::{components::Redirect, hooks::use_params_map};
 
 use super::api::{get_workspace_overview, list_my_workspaces};
 use crate::{
-    components::{errors::error_page_for, ErrorPage},
+    components::{errors::error_page_for, ErrorPage, RoleName},
     i18n::*,
 };
 
@@ -31,7 +31,7 @@ pub fn ChooserPage() -> impl IntoView {
                             <h1>{t!(i18n, workspaces.choose_title)}</h1>
                             <ul class="list" data-testid="workspace-list">
                                 {m.workspaces.into_iter().map(|w| view! {
-                                    <li><a href=format!("/admin/workspaces/{}", w.slug)>{w.name}</a>" "<span class="badge">{w.role}</span></li>
+                                    <li><a href=format!("/admin/workspaces/{}", w.slug)>{w.name}</a>" "<span class="badge"><RoleName role=w.role/></span></li>
                                 }).collect_view()}
                             </ul>
                         </section>
@@ -68,7 +68,7 @@ pub fn WorkspaceDashboardPage() -> impl IntoView {
                     Ok(o) => Either::Left(view! {
                         <section class="hero">
                             <h1 data-testid="workspace-name">{o.name.clone()}</h1>
-                            <p class="muted">{t!(i18n, workspaces.your_role)}" "<span class="badge" data-testid="workspace-role">{o.role.clone()}</span></p>
+                            <p class="muted">{t!(i18n, workspaces.your_role)}" "<span class="badge" data-testid="workspace-role"><RoleName role=o.role.clone()/></span></p>
                         </section>
                         <section class="grid">
                             <article class="card stat">
