@@ -164,6 +164,8 @@ async fn existing_account_accepts_and_others_are_refused(engine: Engine) {
     let (_, preview) = call(&app, "/api/invites/preview", &[("token", &token)], &anon).await;
     assert_eq!(preview["details"]["account_exists"], true);
     assert_eq!(preview["details"]["signed_in_as"], Value::Null);
+    let page = app.get(&format!("/invite/{token}"), &anon).await;
+    assert!(page.body.contains(&format!(r#"href="/login?next=/invite/{token}""#)), "sign-in link back to the invite");
     // Anonymous acceptance needs a session; registering an existing email is refused.
     assert_eq!(call(&app, "/api/invites/accept", &[("token", &token)], &anon).await.0, StatusCode::UNAUTHORIZED);
     let (status, body) = call(
