@@ -393,6 +393,14 @@ async fn role_changes_and_narrowing_take_effect(engine: Engine) {
     let res = app.post_form("/api/tenants/get", &[("workspace", "contoso"), ("tenant", &hidden)], &readonly).await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
     assert_eq!(member(&app, &owner, "readonly@contoso.example").await.unwrap()["tenants"].as_array().unwrap().len(), 2);
+    // A narrowed viewer only learns the names of tenants they see; the customer's tenant is counted, not named.
+    let (_, view) = call(&app, "/api/members/list", &[("workspace", "contoso")], &readonly).await;
+    assert_eq!(view["tenants"].as_array().unwrap().len(), 2);
+    let customer =
+        view["members"].as_array().unwrap().iter().find(|m| m["email"] == "customer@contoso.example").unwrap();
+    assert_eq!((customer["tenants"].as_array().unwrap().len(), customer["hidden_tenants"].as_u64()), (0, Some(1)));
+    let page = app.get("/admin/workspaces/contoso/members", &readonly).await;
+    assert!(page.body.contains("+1 more") && !page.body.contains("Contoso Retail"), "hidden tenant named");
 
     // Foreign, unknown or malformed tenants: 4xx, nothing changed.
     let fab = as_user(&app, "owner@fabrikam.example").await;
