@@ -103,3 +103,14 @@ pub fn AccountPage() -> impl IntoView {
         </Transition>
     }
 }
+
+crate::lazy_page!(
+    /// `/login`
+    LoginRoute,
+    LoginPage
+);
+crate::lazy_page!(
+    /// `/account`
+    AccountRoute,
+    AccountPage
+);

@@ -48,3 +48,9 @@ pub fn HomePage() -> impl IntoView {
         </Transition>
     }
 }
+
+crate::lazy_page!(
+    /// `/`
+    HomeRoute,
+    HomePage
+);

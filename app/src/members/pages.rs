@@ -443,3 +443,14 @@ fn InviteOffer(
         </section>
     }
 }
+
+crate::lazy_page!(
+    /// `/admin/workspaces/{workspace}/members`
+    MembersRoute,
+    MembersPage
+);
+crate::lazy_page!(
+    /// `/invite/{token}` (public)
+    InviteRoute,
+    InvitePage
+);

@@ -6,24 +6,24 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 
 use crate::{
     auth::{
         api::get_current_user,
-        pages::{AccountPage, LoginPage},
+        pages::{AccountRoute, LoginRoute},
         CurrentUser,
     },
     components::{Activity, ErrorPage},
     error::AppError,
-    home::pages::HomePage,
+    home::pages::HomeRoute,
     i18n::*,
     locale::{tag, Locale},
-    members::pages::{InvitePage, MembersPage},
+    members::pages::{InviteRoute, MembersRoute},
     preferences::Theme,
-    tenants::pages::{TenantDetailPage, TenantsPage},
-    workspaces::pages::{ChooserPage, NoAccessPage, WorkspaceDashboardPage},
+    tenants::pages::{TenantDetailRoute, TenantsRoute},
+    workspaces::pages::{ChooserRoute, NoAccessRoute, WorkspaceDashboardRoute},
 };
 pub use layout::AppLayout;
 
@@ -111,16 +111,16 @@ pub fn App() -> impl IntoView {
             })>
                 <AppLayout>
                     <Routes fallback=|| view! { <ErrorPage status=404/> }>
-                        <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
-                        <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
-                        <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
-                        <Route path=path!("/admin") view=ChooserPage ssr=SsrMode::Async/>
-                        <Route path=path!("/admin/no-access") view=NoAccessPage ssr=SsrMode::Async/>
-                        <Route path=path!("/admin/workspaces/:workspace") view=WorkspaceDashboardPage ssr=SsrMode::Async/>
-                        <Route path=path!("/admin/workspaces/:workspace/environments") view=TenantsPage ssr=SsrMode::Async/>
-                        <Route path=path!("/admin/workspaces/:workspace/environments/:tenant") view=TenantDetailPage ssr=SsrMode::Async/>
-                        <Route path=path!("/admin/workspaces/:workspace/members") view=MembersPage ssr=SsrMode::Async/>
-                        <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async/>
+                        <Route path=path!("/") view={Lazy::<HomeRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin") view={Lazy::<ChooserRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/no-access") view={Lazy::<NoAccessRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/workspaces/:workspace") view={Lazy::<WorkspaceDashboardRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/workspaces/:workspace/environments") view={Lazy::<TenantsRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/workspaces/:workspace/environments/:tenant") view={Lazy::<TenantDetailRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/workspaces/:workspace/members") view={Lazy::<MembersRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/*any") view=|| view! { <ErrorPage status=404/> } ssr=SsrMode::Async/>
                     </Routes>
                 </AppLayout>

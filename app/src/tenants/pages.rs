@@ -144,3 +144,14 @@ pub fn TenantDetailPage() -> impl IntoView {
         </Transition>
     }
 }
+
+crate::lazy_page!(
+    /// `/admin/workspaces/{workspace}/environments`
+    TenantsRoute,
+    TenantsPage
+);
+crate::lazy_page!(
+    /// `/admin/workspaces/{workspace}/environments/{tenant}`
+    TenantDetailRoute,
+    TenantDetailPage
+);

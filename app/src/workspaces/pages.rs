@@ -92,3 +92,19 @@ pub fn WorkspaceDashboardPage() -> impl IntoView {
         </Transition>
     }
 }
+
+crate::lazy_page!(
+    /// `/admin/workspaces/{workspace}`
+    WorkspaceDashboardRoute,
+    WorkspaceDashboardPage
+);
+crate::lazy_page!(
+    /// `/admin`
+    ChooserRoute,
+    ChooserPage
+);
+crate::lazy_page!(
+    /// `/admin/no-access`
+    NoAccessRoute,
+    NoAccessPage
+);
