@@ -22,7 +22,11 @@ pub fn ErrorText(error: AppError) -> impl IntoView {
             AppError::InvalidCredentials => t_string!(i18n, errors.invalid_credentials).into(),
             AppError::Forbidden => t_string!(i18n, errors.forbidden).into(),
             AppError::NotFound => t_string!(i18n, errors.not_found).into(),
-            AppError::BadRequest => t_string!(i18n, errors.bad_request).into(),
+            // The last three come from the JSON API's transport checks; the UI never causes them.
+            AppError::BadRequest
+            | AppError::UnsupportedMediaType
+            | AppError::PayloadTooLarge
+            | AppError::MethodNotAllowed => t_string!(i18n, errors.bad_request).into(),
             AppError::Conflict(_) => t_string!(i18n, errors.conflict).into(),
             AppError::RateLimited { retry_after_secs } => {
                 let minutes = retry_after_secs.div_ceil(60).max(1);
@@ -56,6 +60,9 @@ pub fn FieldErrorText(error: FieldError) -> impl IntoView {
         "display_name" => t_string!(i18n, fields.display_name),
         "primary_domain" => t_string!(i18n, fields.primary_domain),
         "entra_tenant_id" => t_string!(i18n, fields.entra_tenant_id),
+        "name" => t_string!(i18n, fields.name),
+        "workspace" => t_string!(i18n, fields.workspace),
+        "expires_in_days" => t_string!(i18n, fields.expires_in_days),
         _ => t_string!(i18n, fields.other),
     };
     let code = error.code;
@@ -68,6 +75,9 @@ pub fn FieldErrorText(error: FieldError) -> impl IntoView {
         "invalid_guid" => t_string!(i18n, errors.field.invalid_guid),
         "invalid_domain" => t_string!(i18n, errors.field.invalid_domain),
         "taken" => t_string!(i18n, errors.field.taken),
+        "out_of_range" => t_string!(i18n, errors.field.out_of_range),
+        "unknown_field" => t_string!(i18n, errors.field.unknown_field),
+        "invalid_type" => t_string!(i18n, errors.field.invalid_type),
         _ => t_string!(i18n, errors.field.invalid),
     };
     view! { <strong>{label}</strong>": "{text} }
