@@ -50,13 +50,15 @@ pub struct TokenAuthRow {
     pub id: i64,
     pub user_id: i64,
     pub workspace_id: i64,
+    pub workspace_slug: String,
     pub name: String,
     pub prefix: String,
     pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-const LIST: &str = "SELECT t.id, t.workspace_id, t.name, w.slug AS workspace_slug, w.name AS workspace_name, t.prefix, \
+const LIST: &str =
+    "SELECT t.id, t.workspace_id, t.name, w.slug AS workspace_slug, w.name AS workspace_name, t.prefix, \
     t.created_at, t.expires_at, t.last_used_at, t.revoked_at \
     FROM api_tokens t JOIN workspaces w ON w.id = t.workspace_id WHERE t.user_id = $1";
 
@@ -109,7 +111,8 @@ pub async fn revoke(db: &Db, actor: &Actor, id: i64, at: DateTime<Utc>) -> Resul
 
 /// The token whose secret hashes to `hash` (authentication; no actor exists yet).
 pub async fn select_by_hash(db: &Db, hash: &str) -> Result<Option<TokenAuthRow>, AppError> {
-    let sql = "SELECT id, user_id, workspace_id, name, prefix, expires_at, revoked_at FROM api_tokens WHERE token_hash = $1";
+    let sql = "SELECT t.id, t.user_id, t.workspace_id, w.slug AS workspace_slug, t.name, t.prefix, t.expires_at, \
+               t.revoked_at FROM api_tokens t JOIN workspaces w ON w.id = t.workspace_id WHERE t.token_hash = $1";
     db_run!(db, p => sqlx::query_as::<_, TokenAuthRow>(sql).bind(hash).fetch_optional(p).await).map_err(internal)
 }
 

@@ -89,8 +89,13 @@ pub async fn authenticate(db: &Db, presented: &str, request: &str) -> Result<Act
     let user = select_user_by_id(db, row.user_id).await?.ok_or(AppError::Unauthenticated)?;
     let now = Utc::now();
     let status = TokenStatus::at(row.revoked_at, row.expires_at, now);
-    let grant =
-        TokenGrant { token_id: row.id, workspace_id: row.workspace_id, name: row.name.clone(), prefix: row.prefix.clone() };
+    let grant = TokenGrant {
+        token_id: row.id,
+        workspace_id: row.workspace_id,
+        workspace_slug: row.workspace_slug.clone(),
+        name: row.name.clone(),
+        prefix: row.prefix.clone(),
+    };
     let actor = Actor::for_token(user, grant);
     if status == TokenStatus::Active {
         repo::touch(db, row.id, now).await?;

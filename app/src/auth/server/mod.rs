@@ -27,6 +27,7 @@ pub struct Actor {
 pub struct TokenGrant {
     pub token_id: i64,
     pub workspace_id: i64,
+    pub workspace_slug: String,
     pub name: String,
     /// The non-secret display prefix (`tpat_` + 8 characters).
     pub prefix: String,
