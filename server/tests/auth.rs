@@ -268,7 +268,13 @@ async fn every_server_function_requires_a_session_unless_allowlisted(engine: Eng
     let mut checked = 0;
     for path in paths.iter().filter(|p| !allow.contains(&p.as_str())) {
         // Plausible arguments, so that decoding succeeds and the body's authentication is what answers.
-        let args = [("workspace", "contoso"), ("tenant", "1"), ("archived", "false"), ("include_archived", "false")];
+        let args = [
+            ("workspace", "contoso"),
+            ("tenant", "1"),
+            ("archived", "false"),
+            ("include_archived", "false"),
+            ("id", "1"),
+        ];
         let res = app.post_form(path, &args, &Jar::default()).await;
         assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{path} answered {} without a session", res.status);
         checked += 1;
