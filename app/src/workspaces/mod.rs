@@ -28,7 +28,7 @@ impl MyWorkspaces {
     /// Where `/admin` should go: the remembered workspace if still valid, else the only one, else none.
     pub fn auto_select(&self) -> Option<&str> {
         let remembered = self.last.as_deref().filter(|l| self.workspaces.iter().any(|w| w.slug == *l));
-        remembered.or_else(|| match self.workspaces.as_slice() {
+        remembered.or(match self.workspaces.as_slice() {
             [only] => Some(only.slug.as_str()),
             _ => None,
         })

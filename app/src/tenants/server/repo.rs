@@ -21,7 +21,7 @@ pub async fn select_tenants(
 ) -> Result<Vec<TenantDto>, AppError> {
     let archived = if include_archived { "" } else { " AND lifecycle <> 'archived'" };
     let narrowed = match scope.tenant_filter() {
-        Some(ids) if ids.is_empty() => return Ok(Vec::new()),
+        Some([]) => return Ok(Vec::new()),
         Some(ids) => format!(" AND id IN ({})", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")),
         None => String::new(),
     };
