@@ -508,6 +508,20 @@ async fn token_rights_follow_the_owners_current_role(engine: Engine) {
         "not_found",
     );
     assert_eq!(call(&app, Method::GET, "/workspaces", Auth::Bearer(&readonly), None).await.json()["total"], 0);
+    // The former member can still see and revoke the token (audited in the token's workspace).
+    let jar = app.login("readonly@contoso.example", DEMO_PASSWORD).await;
+    let list = app.post_form("/api/api_tokens/list", &[], &jar).await.json();
+    let id = list[0]["id"].as_i64().unwrap().to_string();
+    assert_eq!(app.post_form("/api/api_tokens/revoke", &[("id", &id)], &jar).await.status, StatusCode::OK);
+    let revoked_in: Vec<(Option<i64>, Option<i64>)> = app::db_run!(&app.db, p => sqlx::query_as(
+        "SELECT workspace_id, actor_id FROM audit_log WHERE action = 'api_token.revoke'").fetch_all(p).await)
+    .unwrap();
+    assert_eq!(revoked_in, [(Some(workspace_id(&app, "contoso").await), Some(ro))]);
+    problem(
+        &call(&app, Method::GET, "/me", Auth::Bearer(&readonly), None).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    );
 
     // A customer viewer's token sees only the customer's tenant.
     let customer = token_for(&app, "customer@contoso.example", "contoso").await;
