@@ -36,6 +36,15 @@ pub enum AppError {
     /// The request could not be decoded at all (missing or malformed fields).
     #[error("bad request")]
     BadRequest,
+    /// The request body's media type is not accepted (REST API: JSON only).
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// The request body is larger than the server accepts.
+    #[error("payload too large")]
+    PayloadTooLarge,
+    /// The path exists, but not with this HTTP method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("too many attempts; retry in {retry_after_secs}s")]
@@ -60,6 +69,9 @@ impl AppError {
             Self::NotFound => 404,
             Self::Validation(_) => 422,
             Self::BadRequest => 400,
+            Self::UnsupportedMediaType => 415,
+            Self::PayloadTooLarge => 413,
+            Self::MethodNotAllowed => 405,
             Self::Conflict(_) => 409,
             Self::RateLimited { .. } => 429,
             Self::Internal => 500,
@@ -76,6 +88,9 @@ impl AppError {
             Self::NotFound => "not_found",
             Self::Validation(_) => "validation",
             Self::BadRequest => "bad_request",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict(_) => "conflict",
             Self::RateLimited { .. } => "rate_limited",
             Self::Internal => "internal",
@@ -119,6 +134,9 @@ mod tests {
             AppError::NotFound,
             AppError::validation("email", "required"),
             AppError::BadRequest,
+            AppError::UnsupportedMediaType,
+            AppError::PayloadTooLarge,
+            AppError::MethodNotAllowed,
             AppError::Conflict("x".into()),
             AppError::RateLimited { retry_after_secs: 1 },
         ] {

@@ -7,6 +7,7 @@
 // `pub mod i18n`, generated from `locales/*.json` by `build.rs` (leptos_i18n).
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
+pub mod api_tokens;
 pub mod audit;
 pub mod auth;
 pub mod authz;

@@ -69,9 +69,26 @@ pub fn effective_locale(inputs: &LocaleInputs) -> Locale {
         .unwrap_or(Locale::en)
 }
 
+/// A UTC timestamp for display, per locale (`2025-01-31 14:05 UTC` / `31.01.2025 14:05 UTC`). The same code
+/// runs on the server and in the browser, so hydration never disagrees.
+pub fn format_datetime(locale: Locale, at: &chrono::DateTime<chrono::Utc>) -> String {
+    match locale {
+        Locale::en => at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        Locale::de => at.format("%d.%m.%Y %H:%M UTC").to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn datetimes_are_formatted_per_locale() {
+        use chrono::TimeZone;
+        let at = chrono::Utc.with_ymd_and_hms(2025, 1, 31, 14, 5, 9).unwrap();
+        assert_eq!(format_datetime(Locale::en, &at), "2025-01-31 14:05 UTC");
+        assert_eq!(format_datetime(Locale::de, &at), "31.01.2025 14:05 UTC");
+    }
 
     fn inputs(o: Option<&str>, u: Option<&str>, w: Option<&str>, b: Option<&str>, s: Option<&str>) -> LocaleInputs {
         LocaleInputs {

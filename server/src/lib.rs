@@ -1,6 +1,7 @@
 //! The `tenantpilot` server: configuration, start-up (database, migrations, demo seed), the axum router
 //! with its middleware stack, sessions, health, and the command line. Product logic lives in `app`.
 
+pub mod api;
 pub mod cli;
 pub mod config;
 pub mod http;

@@ -290,6 +290,7 @@ async fn every_server_function_requires_a_session_unless_allowlisted(engine: Eng
             ("role", "readonly"),
             ("email", "someone@example.com"),
             ("token", &token),
+            ("id", "1"),
         ];
         let res = app.post_form(path, &args, &Jar::default()).await;
         assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{path} answered {} without a session", res.status);

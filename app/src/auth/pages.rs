@@ -8,6 +8,7 @@ use leptos_router::{components::Redirect, hooks::use_query_map};
 
 use super::api::Login;
 use crate::{
+    api_tokens::components::ApiTokensSection,
     components::{errors::error_page_for, ErrorPage, ErrorText, SubmitButton},
     i18n::*,
     preferences::components::{apply_locale, LocalePreferenceForm},
@@ -62,7 +63,7 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
-/// The signed-in user's account: identity and language preference.
+/// The signed-in user's account: identity, language preference and personal API tokens.
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -95,6 +96,7 @@ pub fn AccountPage() -> impl IntoView {
                             <h2>{t!(i18n, account.preferences)}</h2>
                             <LocalePreferenceForm current=user.locale.clone()/>
                         </section>
+                        <ApiTokensSection/>
                     }),
                     Ok(None) => EitherOf3::B(view! { <ErrorPage status=401/> }),
                     Err(e) => EitherOf3::C(view! { <ErrorPage status=error_page_for(&e)/> }),

@@ -22,7 +22,11 @@ pub fn ErrorText(error: AppError) -> impl IntoView {
             AppError::InvalidCredentials => t_string!(i18n, errors.invalid_credentials).into(),
             AppError::Forbidden => t_string!(i18n, errors.forbidden).into(),
             AppError::NotFound => t_string!(i18n, errors.not_found).into(),
-            AppError::BadRequest => t_string!(i18n, errors.bad_request).into(),
+            // The last three come from the JSON API's transport checks; the UI never causes them.
+            AppError::BadRequest
+            | AppError::UnsupportedMediaType
+            | AppError::PayloadTooLarge
+            | AppError::MethodNotAllowed => t_string!(i18n, errors.bad_request).into(),
             AppError::Conflict(code) => conflict_text(i18n, code).into(),
             AppError::RateLimited { retry_after_secs } => {
                 let minutes = retry_after_secs.div_ceil(60).max(1);
@@ -74,6 +78,9 @@ pub fn FieldErrorText(error: FieldError) -> impl IntoView {
         "entra_tenant_id" => t_string!(i18n, fields.entra_tenant_id),
         "role" => t_string!(i18n, fields.role),
         "tenant_ids" => t_string!(i18n, fields.tenant_ids),
+        "name" => t_string!(i18n, fields.name),
+        "workspace" => t_string!(i18n, fields.workspace),
+        "expires_in_days" => t_string!(i18n, fields.expires_in_days),
         _ => t_string!(i18n, fields.other),
     };
     let code = error.code;
@@ -92,6 +99,9 @@ pub fn FieldErrorText(error: FieldError) -> impl IntoView {
         "too_many" => t_string!(i18n, errors.field.too_many),
         "already_member" => t_string!(i18n, errors.field.already_member),
         "invite_pending" => t_string!(i18n, errors.field.invite_pending),
+        "out_of_range" => t_string!(i18n, errors.field.out_of_range),
+        "unknown_field" => t_string!(i18n, errors.field.unknown_field),
+        "invalid_type" => t_string!(i18n, errors.field.invalid_type),
         _ => t_string!(i18n, errors.field.invalid),
     };
     view! { <strong>{label}</strong>": "{text} }

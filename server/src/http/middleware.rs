@@ -1,7 +1,8 @@
 //! Request middleware.
 //!
 //! - [`origin_guard`]: state-changing requests from a foreign origin are refused (403) before anything
-//!   runs — a CSRF defence on top of SameSite=Lax cookies.
+//!   runs — a CSRF defence on top of SameSite=Lax cookies. JSON API requests carrying `Authorization`
+//!   (bearer tokens, which ignore cookies) are exempt.
 //! - [`request_context`]: loads the signed-in user once per request and resolves locale and theme with
 //!   the shared rule; both land in request extensions, where pages and server functions read them.
 //! - [`server_fn_status`]: server functions answer errors with 500 by default; this maps an `AppError`
@@ -35,6 +36,11 @@ fn same_origin(origin: &str, host: Option<&str>, public_url: &str) -> bool {
 
 pub async fn origin_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    // JSON API calls that authenticate with `Authorization` ignore cookies, and a browser cannot attach that
+    // header to a cross-site request without a CORS preflight the server never grants: nothing to forge.
+    if crate::api::v1::problem::is_api_path(req.uri().path()) && req.headers().contains_key(header::AUTHORIZATION) {
         return next.run(req).await;
     }
     let headers = req.headers();
@@ -75,7 +81,8 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
 }
 
 pub async fn server_fn_status(req: Request, next: Next) -> Response {
-    let is_server_fn = req.uri().path().starts_with("/api/");
+    let path = req.uri().path();
+    let is_server_fn = path.starts_with("/api/") && !crate::api::v1::problem::is_api_path(path);
     let res = next.run(req).await;
     if !is_server_fn || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
         return res;

@@ -1,6 +1,7 @@
-//! The HTTP surface: the router (pages, server functions, static client files, health) and the middleware
-//! stack around it, outermost first: request id → trace span → body limit → origin guard → session →
-//! request context (signed-in user, locale, theme) → server-function status mapping.
+//! The HTTP surface: the router (pages, server functions, the JSON API under `/api/v1`, static client files,
+//! health) and the middleware stack around it, outermost first: request id → trace span → API problem
+//! guard → body limit → origin guard → session → request context (signed-in user, locale, theme) →
+//! server-function status mapping.
 
 pub mod health;
 pub mod middleware;
@@ -17,7 +18,7 @@ use tower_http::{
 
 use app::{shell, state::AppState, App};
 
-use crate::sessions::DbSessionStore;
+use crate::{api, sessions::DbSessionStore};
 
 /// Largest accepted request body. Forms and server-function calls are far smaller.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -31,6 +32,7 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
     let secure = state.config.secure_cookies();
     Router::new()
         .route("/healthz", get(health::healthz))
+        .nest(api::v1::PREFIX, api::v1::router())
         .nest_service(
             "/pkg",
             ServeDir::new(format!("{}/{}", state.leptos_options.site_root, state.leptos_options.site_pkg_dir)),
@@ -42,6 +44,7 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
         .layer(sessions.layer(secure))
         .layer(from_fn_with_state(state.clone(), middleware::origin_guard))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(from_fn(api::v1::problem::ensure_problem))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
             let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
             // Invite tokens are credentials in the path: the span (and every log line in it) shows them redacted.

@@ -8,7 +8,7 @@ use sqlx::Executor;
 
 use super::{sanitize, ActorType, Outcome};
 use crate::{
-    auth::server::{repo::internal, RequestMeta},
+    auth::server::{repo::internal, Actor, RequestMeta},
     authz::server::{SystemScope, WorkspaceScope},
     db::Db,
     error::AppError,
@@ -124,11 +124,24 @@ pub async fn record(db: &Db, scope: &WorkspaceScope, event: AuditEvent) -> Resul
         Some(scope.workspace_id()),
         Some(scope.actor_id()),
         scope.actor_label(),
-        ActorType::Human,
+        scope.actor_type(),
         event,
         Some(&meta),
     )
     .await
+}
+
+/// Records `event` done by `actor` in `workspace_id` without a member scope: for the actor's own
+/// resources that outlive a membership (personal API tokens: use, revocation after losing access).
+pub async fn record_actor(
+    db: &Db,
+    actor: &Actor,
+    workspace_id: Option<i64>,
+    event: AuditEvent,
+) -> Result<(), AppError> {
+    let meta = RequestMeta::current();
+    let label = actor.audit_label();
+    append(db, workspace_id, Some(actor.user_id()), &label, actor.actor_type(), event, Some(&meta)).await
 }
 
 /// Records `event` done by the system (no user).

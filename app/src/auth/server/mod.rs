@@ -11,11 +11,26 @@ use leptos::prelude::*;
 use crate::{auth::CurrentUser, error::AppError, state::AppState};
 pub use repo::UserRow;
 
-/// The signed-in principal. Private fields: only [`Actor::current`] / [`Actor::optional`] construct one,
-/// after the session and the user row were checked. Services that act for a user take `&Actor`.
+/// The signed-in principal. Private fields: only [`Actor::current`] / [`Actor::optional`] /
+/// [`Actor::from_request`] (a checked session) and the API-token service (a checked personal API token)
+/// construct one. Services that act for a user take `&Actor`.
 #[derive(Debug, Clone)]
 pub struct Actor {
     user: UserRow,
+    /// `Some` when the request authenticated with a personal API token: the actor is then confined to the
+    /// token's workspace (every other workspace answers 404, see `Actor::workspace`).
+    token: Option<TokenGrant>,
+}
+
+/// The personal API token a request authenticated with (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenGrant {
+    pub token_id: i64,
+    pub workspace_id: i64,
+    pub workspace_slug: String,
+    pub name: String,
+    /// The non-secret display prefix (`tpat_` + 8 characters).
+    pub prefix: String,
 }
 
 /// The user the request middleware found for this request's session (an axum request extension).
@@ -33,19 +48,55 @@ impl Actor {
     pub async fn optional() -> Result<Option<Self>, AppError> {
         if let Some(parts) = use_context::<http::request::Parts>() {
             if let Some(SessionUser(user)) = parts.extensions.get::<SessionUser>() {
-                return Ok(user.clone().map(|user| Self { user }));
+                return Ok(user.clone().map(|user| Self { user, token: None }));
             }
         }
         let session = session::current().await?;
         let state = AppState::get()?;
-        Ok(session::load_user(&session, &state.db).await?.map(|user| Self { user }))
+        Ok(session::load_user(&session, &state.db).await?.map(|user| Self { user, token: None }))
+    }
+
+    /// The session's user as the request middleware found it (outside Leptos, e.g. the REST API).
+    pub fn from_request(parts: &http::request::Parts) -> Option<Self> {
+        match parts.extensions.get::<SessionUser>() {
+            Some(SessionUser(Some(user))) => Some(Self { user: user.clone(), token: None }),
+            _ => None,
+        }
+    }
+
+    /// An actor authenticated by a personal API token (only the token service calls this, after checking
+    /// the token's hash, expiry and revocation).
+    pub(crate) fn for_token(user: UserRow, grant: TokenGrant) -> Self {
+        Self { user, token: Some(grant) }
+    }
+
+    /// The API token this actor authenticated with, if any.
+    pub fn token(&self) -> Option<&TokenGrant> {
+        self.token.as_ref()
+    }
+
+    /// How audit records name this actor: the email, plus the token's prefix for API-token requests.
+    pub fn audit_label(&self) -> String {
+        match &self.token {
+            Some(t) => format!("{} via API token {}", self.user.email, t.prefix),
+            None => self.user.email.clone(),
+        }
+    }
+
+    /// `Integration` for API-token requests, `Human` otherwise.
+    pub fn actor_type(&self) -> crate::audit::ActorType {
+        if self.token.is_some() {
+            crate::audit::ActorType::Integration
+        } else {
+            crate::audit::ActorType::Human
+        }
     }
 
     /// The principal of a session signed in during this very request (the request middleware saw it
     /// anonymous), e.g. an account just created from an invite. Only for a user row the caller just
     /// authenticated or created.
     pub(crate) fn signed_in_now(user: UserRow) -> Self {
-        Self { user }
+        Self { user, token: None }
     }
 
     pub fn user_id(&self) -> i64 {
@@ -69,18 +120,31 @@ impl Actor {
     }
 }
 
-/// Where a request came from, for throttling and (later) audit.
+/// Where a request came from, for throttling and audit.
 #[derive(Debug, Clone)]
 pub struct RequestMeta {
     pub ip: String,
     pub user_agent: String,
 }
 
+tokio::task_local! {
+    /// The request metadata of handlers that run outside Leptos (the REST API), set by [`RequestMeta::scope`].
+    static REQUEST_META: RequestMeta;
+}
+
 impl RequestMeta {
-    /// From the current request (`"unknown"` outside one, e.g. in tests without a socket).
+    /// From the current request: the Leptos request context (pages, server functions), else the one set
+    /// with [`RequestMeta::scope`] (REST API); `"unknown"` outside any request.
     pub fn current() -> Self {
-        let parts = use_context::<http::request::Parts>();
-        Self::from_parts(parts.as_ref())
+        if let Some(parts) = use_context::<http::request::Parts>() {
+            return Self::from_parts(Some(&parts));
+        }
+        REQUEST_META.try_with(Clone::clone).unwrap_or_else(|_| Self::from_parts(None))
+    }
+
+    /// Runs `fut` with `self` as the current request's metadata (for handlers outside Leptos).
+    pub async fn scope<F: std::future::Future>(self, fut: F) -> F::Output {
+        REQUEST_META.scope(self, fut).await
     }
 
     pub fn from_parts(parts: Option<&http::request::Parts>) -> Self {

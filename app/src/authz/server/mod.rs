@@ -5,6 +5,7 @@
 //! or non-entitled tenant → `NotFound`; member lacking the capability → `Forbidden`.
 
 use crate::{
+    audit::ActorType,
     auth::server::{repo::internal, Actor},
     authz::{allows, Capability, Role},
     db::Db,
@@ -21,6 +22,7 @@ pub struct WorkspaceScope {
     role: Role,
     actor_id: i64,
     actor_label: String,
+    actor_type: ActorType,
     /// `Some(ids)`: the member sees only these tenants.
     narrowed_to: Option<Vec<i64>>,
 }
@@ -42,7 +44,8 @@ struct MembershipRow {
 }
 
 impl Actor {
-    /// Enters the workspace `slug` with capability `cap`.
+    /// Enters the workspace `slug` with capability `cap`. An actor authenticated by an API token enters only
+    /// the token's workspace (any other → `NotFound`, like a non-member), with the owner's current role.
     pub async fn workspace(&self, db: &Db, slug: &str, cap: Capability) -> Result<WorkspaceScope, AppError> {
         let sql = "SELECT w.id AS workspace_id, w.slug, w.name, w.status, m.role \
                    FROM workspaces w JOIN workspace_memberships m ON m.workspace_id = w.id \
@@ -50,7 +53,7 @@ impl Actor {
         let row = db_run!(db, p => sqlx::query_as::<_, MembershipRow>(sql).bind(slug).bind(self.user_id()).fetch_optional(p).await)
             .map_err(internal)?
             .ok_or(AppError::NotFound)?;
-        if row.status != "active" {
+        if row.status != "active" || self.token().is_some_and(|t| t.workspace_id != row.workspace_id) {
             return Err(AppError::NotFound);
         }
         let role = Role::parse(&row.role).ok_or_else(|| {
@@ -68,7 +71,8 @@ impl Actor {
             name: row.name,
             role,
             actor_id: self.user_id(),
-            actor_label: self.email().to_string(),
+            actor_label: self.audit_label(),
+            actor_type: self.actor_type(),
             narrowed_to,
         };
         scope.require(cap)?;
@@ -99,6 +103,11 @@ impl WorkspaceScope {
 
     pub fn actor_label(&self) -> &str {
         &self.actor_label
+    }
+
+    /// `Human` for a session, `Integration` for an API token.
+    pub fn actor_type(&self) -> ActorType {
+        self.actor_type
     }
 
     /// Tenants this member is limited to (`None` = all tenants of the workspace).

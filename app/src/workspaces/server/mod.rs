@@ -9,12 +9,17 @@ use crate::{
     workspaces::{MyWorkspaces, WorkspaceOverview, WorkspaceSummary},
 };
 
+/// The actor's active workspaces (an API-token actor: only the token's workspace, if still a member).
 pub async fn my_workspaces(db: &Db, actor: &Actor) -> Result<MyWorkspaces, AppError> {
     let sql = "SELECT w.slug, w.name, m.role FROM workspaces w JOIN workspace_memberships m ON m.workspace_id = w.id \
-               WHERE m.user_id = $1 AND w.status = 'active' ORDER BY w.name";
-    let workspaces =
-        db_run!(db, p => sqlx::query_as::<_, WorkspaceSummary>(sql).bind(actor.user_id()).fetch_all(p).await)
-            .map_err(internal)?;
+               WHERE m.user_id = $1 AND w.status = 'active' AND ($2 OR w.id = $3) ORDER BY w.name";
+    let (any, only) = match actor.token() {
+        Some(t) => (false, t.workspace_id),
+        None => (true, 0),
+    };
+    let workspaces = db_run!(db, p => sqlx::query_as::<_, WorkspaceSummary>(sql)
+        .bind(actor.user_id()).bind(any).bind(only).fetch_all(p).await)
+    .map_err(internal)?;
     let last_sql = "SELECT w.slug FROM users u JOIN workspaces w ON w.id = u.last_workspace_id WHERE u.id = $1";
     let last =
         db_run!(db, p => sqlx::query_scalar::<_, String>(last_sql).bind(actor.user_id()).fetch_optional(p).await)

@@ -1,0 +1,3 @@
+//! The JSON API. One version so far: [`v1`] under `/api/v1`.
+
+pub mod v1;

@@ -1,0 +1,260 @@
+//! Extractors of the API, each rejecting with a problem document:
+//!
+//! - [`Caller`]: who is calling — `Authorization: Bearer <token>` (then cookies are ignored) or the session
+//!   cookie; neither → 401. Put it first in a handler's arguments so that authentication answers first.
+//! - [`ApiJson`]: a JSON body — wrong media type → 415, unreadable JSON → 400, not an object, unknown
+//!   fields or wrong types → 422 with one field error each.
+//! - [`ListQuery`]: `page` / `per_page` (and boolean flags) → 422 on bad values.
+
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, FromRequestParts, Query, Request},
+    http::{header, request::Parts, HeaderMap},
+};
+use serde::{de::DeserializeOwned, Serialize};
+
+use app::{
+    api_tokens::server::service as tokens,
+    auth::server::Actor,
+    error::{AppError, FieldError},
+    state::AppState,
+};
+
+use super::problem::ApiError;
+
+/// The authenticated caller of an API request.
+pub struct Caller(pub Actor);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+            let presented = value
+                .to_str()
+                .ok()
+                .and_then(|v| v.trim().split_once(' '))
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, token)| token.trim())
+                .ok_or_else(|| ApiError::invalid_token(AppError::Unauthenticated))?;
+            let request = format!("{} {}", parts.method, parts.uri.path());
+            return tokens::authenticate(&state.db, presented, &request)
+                .await
+                .map(Caller)
+                .map_err(ApiError::invalid_token);
+        }
+        Actor::from_request(parts).map(Caller).ok_or_else(|| AppError::Unauthenticated.into())
+    }
+}
+
+/// A request body type of the API: its JSON field names, so that unknown fields are reported by name.
+pub trait ApiInput: DeserializeOwned {
+    const FIELDS: &'static [&'static str];
+}
+
+/// A JSON request body of type `T`.
+pub struct ApiJson<T>(pub T);
+
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(ct) = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Field names echoed in errors are cut to this many characters.
+const MAX_ECHOED_FIELD: usize = 64;
+
+fn echo(field: &str) -> String {
+    field.chars().take(MAX_ECHOED_FIELD).collect()
+}
+
+/// Decodes a JSON object into `T`, reporting unknown fields and type errors per field.
+pub fn decode<T: ApiInput>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::with_detail(AppError::BadRequest, format!("The body is not valid JSON (line {}).", e.line()))
+    })?;
+    let Some(map) = value.as_object() else {
+        return Err(AppError::validation("body", "invalid_type").into());
+    };
+    let unknown: Vec<FieldError> = map
+        .keys()
+        .filter(|k| !T::FIELDS.contains(&k.as_str()))
+        .map(|k| FieldError::new(&echo(k), "unknown_field"))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(AppError::Validation(unknown).into());
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path.is_empty() || path == "." { "body".to_string() } else { echo(&path) };
+        AppError::Validation(vec![FieldError::new(&field, "invalid_type")]).into()
+    })
+}
+
+impl<T: ApiInput, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        if !is_json(req.headers()) {
+            return Err(AppError::UnsupportedMediaType.into());
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::from(AppError::PayloadTooLarge)
+            } else {
+                ApiError::from(AppError::BadRequest)
+            }
+        })?;
+        decode(&bytes).map(ApiJson)
+    }
+}
+
+/// Default and largest page sizes.
+pub const DEFAULT_PER_PAGE: u32 = 50;
+pub const MAX_PER_PAGE: u32 = 200;
+
+/// A validated page request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// The envelope of every collection: `{ "items": [...], "page": 1, "per_page": 50, "total": 123 }`.
+#[derive(Debug, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub page: u32,
+    pub per_page: u32,
+    pub total: u64,
+}
+
+impl PageRequest {
+    /// Cuts this page out of a complete, already authorized and ordered result.
+    pub fn slice<T>(self, all: Vec<T>) -> Page<T> {
+        let total = all.len() as u64;
+        let skip = (u64::from(self.page) - 1).saturating_mul(u64::from(self.per_page));
+        let items = all.into_iter().skip(usize::try_from(skip).unwrap_or(usize::MAX)).take(self.per_page as usize);
+        Page { items: items.collect(), page: self.page, per_page: self.per_page, total }
+    }
+}
+
+/// Query parameters of a list: `page` (≥ 1), `per_page` (1–200) and boolean flags (`true`/`false`/`1`/`0`).
+/// Unknown parameters are ignored.
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    pub page: PageRequest,
+    params: Vec<(String, String)>,
+}
+
+impl ListQuery {
+    pub fn parse(params: Vec<(String, String)>) -> Result<Self, ApiError> {
+        let get = |k: &str| params.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let mut errs = Vec::new();
+        let mut number = |field: &str, default: u32, max: u32| match get(field) {
+            None => default,
+            Some(raw) => match raw.trim().parse::<i64>() {
+                Ok(n) if n >= 1 && n <= i64::from(max) => n as u32,
+                Ok(_) => {
+                    errs.push(FieldError::new(field, "out_of_range"));
+                    default
+                }
+                Err(_) => {
+                    errs.push(FieldError::new(field, "invalid"));
+                    default
+                }
+            },
+        };
+        let page = number("page", 1, 1_000_000);
+        let per_page = number("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE);
+        if errs.is_empty() {
+            Ok(Self { page: PageRequest { page, per_page }, params })
+        } else {
+            Err(AppError::Validation(errs).into())
+        }
+    }
+
+    /// A boolean flag, `false` when absent.
+    pub fn flag(&self, name: &str) -> Result<bool, ApiError> {
+        match self.params.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.trim()) {
+            None => Ok(false),
+            Some("true" | "1") => Ok(true),
+            Some("false" | "0") => Ok(false),
+            Some(_) => Err(AppError::validation(name, "invalid").into()),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let Query(params) = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+            .map_err(|_| ApiError::with_detail(AppError::BadRequest, "The query string could not be read."))?;
+        Self::parse(params)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        #[serde(default)]
+        name: Option<String>,
+    }
+
+    impl ApiInput for Body {
+        const FIELDS: &'static [&'static str] = &["name"];
+    }
+
+    fn codes(e: ApiError) -> (u16, Vec<(String, String)>) {
+        let fields = match &e.error {
+            AppError::Validation(errs) => errs.iter().map(|f| (f.field.clone(), f.code.clone())).collect(),
+            _ => vec![],
+        };
+        (e.error.status(), fields)
+    }
+
+    #[test]
+    fn bodies_are_checked_field_by_field() {
+        assert_eq!(decode::<Body>(br#"{"name":"x"}"#).unwrap().name.as_deref(), Some("x"));
+        assert_eq!(decode::<Body>(br#"{}"#).unwrap().name, None);
+        assert_eq!(codes(decode::<Body>(b"{not json").unwrap_err()).0, 400);
+        assert_eq!(codes(decode::<Body>(b"").unwrap_err()).0, 400);
+        assert_eq!(codes(decode::<Body>(b"[1]").unwrap_err()), (422, vec![("body".into(), "invalid_type".into())]));
+        assert_eq!(
+            codes(decode::<Body>(br#"{"name":"x","admin":true}"#).unwrap_err()),
+            (422, vec![("admin".into(), "unknown_field".into())])
+        );
+        assert_eq!(
+            codes(decode::<Body>(br#"{"name":5}"#).unwrap_err()),
+            (422, vec![("name".into(), "invalid_type".into())])
+        );
+    }
+
+    fn q(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn pages_are_validated_and_sliced() {
+        let l = ListQuery::parse(q(&[])).unwrap();
+        assert_eq!(l.page, PageRequest { page: 1, per_page: DEFAULT_PER_PAGE });
+        let l = ListQuery::parse(q(&[("page", "2"), ("per_page", "2"), ("include_archived", "true")])).unwrap();
+        assert!(l.flag("include_archived").unwrap());
+        assert!(!l.flag("other").unwrap());
+        let p = l.page.slice(vec![1, 2, 3, 4, 5]);
+        assert_eq!((p.items, p.page, p.per_page, p.total), (vec![3, 4], 2, 2, 5));
+        let p = PageRequest { page: 9, per_page: 2 }.slice(vec![1, 2, 3]);
+        assert!(p.items.is_empty() && p.total == 3);
+        for bad in [("per_page", "201"), ("per_page", "0"), ("page", "0"), ("page", "-1"), ("page", "x")] {
+            assert_eq!(ListQuery::parse(q(&[bad])).unwrap_err().error.status(), 422, "{bad:?}");
+        }
+        assert_eq!(ListQuery::parse(q(&[("x", "maybe")])).unwrap().flag("x").unwrap_err().error.status(), 422);
+    }
+}
