@@ -6,9 +6,11 @@
 pub mod health;
 pub mod middleware;
 
+use std::sync::OnceLock;
+
 use axum::{middleware::from_fn, middleware::from_fn_with_state, routing::get, Router};
 use http::HeaderName;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::{
     limit::RequestBodyLimitLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
@@ -25,9 +27,18 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The app's route list, generated once per process. Generating it runs the app with resource loading
+/// suppressed through a *process-global* flag in leptos_server: a resource first polled by any other
+/// render while that flag is set waits forever (leptos#4773). Servers build one router, but the test
+/// harness builds one per test while other tests render in parallel — so generate exactly once.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Builds the complete application router.
 pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let opts = state.leptos_options.clone();
     let secure = state.config.secure_cookies();
     Router::new()
