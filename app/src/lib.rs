@@ -19,6 +19,7 @@ pub mod members;
 pub mod preferences;
 pub mod shell;
 pub mod tenants;
+pub mod validate;
 pub mod workspaces;
 
 #[cfg(feature = "ssr")]

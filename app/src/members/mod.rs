@@ -204,16 +204,8 @@ impl NewInvite {
     }
 }
 
-/// A person's display name: trimmed, 1–120 characters, no control characters.
-pub fn parse_person_name(raw: &str) -> Result<String, &'static str> {
-    let v = raw.trim();
-    match v.chars().count() {
-        0 => Err("required"),
-        n if n > 120 => Err("too_long"),
-        _ if v.chars().any(char::is_control) => Err("invalid"),
-        _ => Ok(v.to_string()),
-    }
-}
+/// A person's display name: the shared name rule.
+pub use crate::validate::parse_name as parse_person_name;
 
 /// A new account's password: present, at least [`MIN_PASSWORD_CHARS`] characters, at most 1 KB.
 pub fn check_new_password(raw: &str) -> Result<(), &'static str> {

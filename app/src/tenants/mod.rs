@@ -37,15 +37,7 @@ pub fn parse_guid(raw: &str) -> Result<String, &'static str> {
     }
 }
 
-pub fn parse_display_name(raw: &str) -> Result<String, &'static str> {
-    let v = raw.trim();
-    match v.chars().count() {
-        0 => Err("required"),
-        n if n > 120 => Err("too_long"),
-        _ if v.chars().any(char::is_control) => Err("invalid"),
-        _ => Ok(v.to_string()),
-    }
-}
+pub use crate::validate::parse_name as parse_display_name;
 
 pub fn parse_domain(raw: &str) -> Result<String, &'static str> {
     let v = raw.trim().trim_end_matches('.').to_ascii_lowercase();
