@@ -8,7 +8,7 @@ import { request } from 'playwright-core';
 
 import { login, SEL, switchLocale } from '../lib/actions.mjs';
 import {
-  BASE_URL, DEMO, eachProject, expectPath, expectText, goto, pathname, submit, t, text, withPage,
+  arrived, BASE_URL, DEMO, eachProject, eventually, expectPath, expectText, goto, pathname, submit, t, text, withPage,
 } from '../lib/harness.mjs';
 
 const CONTOSO = '/admin/workspaces/contoso';
@@ -145,9 +145,9 @@ eachProject('read-only member: management actions are visible but disabled, with
 
 eachProject('customer viewer sees only their environment and gets 404 for another', async (page) => {
   const all = await withApi(as(DEMO.email), async (api) => {
-    const res = await api.post('/api/tenants/list', { form: { workspace: 'contoso', include_archived: 'true' } });
+    const res = await api.post('/api/tenants/list', { form: { workspace: 'contoso', status: 'all' } });
     assert.ok(res.ok(), `tenant list: HTTP ${res.status()}`);
-    return res.json();
+    return (await res.json()).items;
   });
   const mine = all.find((x) => x.display_name === 'Contoso Retail');
   const other = all.find((x) => x.display_name !== 'Contoso Retail');
@@ -171,6 +171,33 @@ eachProject('customer viewer sees only their environment and gets 404 for anothe
   assert.equal(await page.locator('[data-testid="tenant-name"]').count(), 0);
 });
 
+eachProject('environments list: search and status filters live in the URL', async (page) => {
+  await login(page);
+  await expectText(page, SEL.signedInAs, DEMO.email);
+  await goto(page, ENVIRONMENTS);
+  const rows = page.locator(`${TID.tenantsTable} tbody tr`);
+  assert.ok((await rows.count()) >= 5, 'the demo environments are listed');
+  await page.locator('#tenant-search').fill('RETAIL');
+  const apply = page.locator('[data-testid="tenant-filters"] button[type="submit"]');
+  if (page.project.js) {
+    await apply.click();
+    await page.waitForURL((url) => url.searchParams.get('q') === 'RETAIL');
+    await arrived(page);
+  } else {
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), apply.click()]);
+    await arrived(page);
+  }
+  await eventually(async () => assert.equal(await rows.count(), 1));
+  assert.equal(await text(page, `${TID.tenantsTable} tbody tr td:first-child`), 'Contoso Retail');
+  await expectText(page, `${TID.tenantsTable} tbody tr [data-lifecycle="active"]`, t('en', 'tenants.lifecycles.active'));
+  assert.equal(await page.locator('#tenant-search').inputValue(), 'RETAIL', 'the filter keeps its value');
+  // A filter that matches nothing says so; the pager shows one page.
+  await goto(page, `${ENVIRONMENTS}?q=no-such-environment&status=all`);
+  assert.equal(await rows.count(), 0);
+  await page.locator('[data-testid="tenants-none"]').waitFor();
+  await expectText(page, '[data-testid="tenants-none"]', t('en', 'tenants.none_found'));
+});
+
 eachProject('tenancy pages in German and English', async (page) => {
   const manager = as('manager@contoso.example');
   try {
@@ -192,6 +219,8 @@ eachProject('tenancy pages in German and English', async (page) => {
     await goto(page, ENVIRONMENTS); // the stored preference carries over
     await expectText(page, 'h1', t('de', 'tenants.title'));
     await expectText(page, `${TID.tenantsTable} th:first-child`, t('de', 'tenants.name'));
+    await expectText(page, `${TID.tenantsTable} [data-lifecycle="active"]`, t('de', 'tenants.lifecycles.active'));
+    await expectText(page, 'label[for="tenant-search"]', t('de', 'tenants.search'));
     await goto(page, CONTOSO);
     await expectText(page, `a[href="${MEMBERS}"]`, t('de', 'members.open'));
     await expectText(page, '[data-testid="workspace-role"]', t('de', 'members.roles.manager'));

@@ -1,4 +1,5 @@
-//! The command line: `tenantpilot [serve]`, `tenantpilot migrate`, `tenantpilot user create …`.
+//! The command line: `tenantpilot [serve]`, `tenantpilot migrate`, `tenantpilot user create …`,
+//! `tenantpilot audit verify` (and the hidden `bench-seed` of `scripts/bench-tenancy`).
 
 use clap::{Args, Parser, Subcommand};
 
@@ -25,6 +26,14 @@ pub enum Command {
     /// Audit log tools.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Benchmark fixture for `scripts/bench-tenancy`: the demo plus many tenants and audit rows in Contoso.
+    #[command(hide = true)]
+    BenchSeed {
+        #[arg(long, default_value_t = 1000)]
+        tenants: usize,
+        #[arg(long, default_value_t = 100_000)]
+        audit: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]

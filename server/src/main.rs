@@ -44,6 +44,13 @@ async fn run(cli: Cli) -> Result<(), String> {
                 Some(id) => Err(format!("audit chain broken at row {id} ({} rows read)", report.rows)),
             }
         }
+        Command::BenchSeed { tenants, audit } => {
+            let db = startup::open_database(&config.database_url).await?;
+            let started = std::time::Instant::now();
+            let (t, a) = server::seed::bench_fixture(&db, tenants, audit).await.map_err(|e| e.to_string())?;
+            println!("contoso: {t} tenants, {a} audit rows ({:.1} s)", started.elapsed().as_secs_f64());
+            Ok(())
+        }
         Command::User(UserCommand::Create(args)) => {
             let db = startup::open_database(&config.database_url).await?;
             let id = app::auth::server::service::create_user(

@@ -71,3 +71,81 @@ pub async fn demo(db: &Db) -> Result<bool, AppError> {
     tracing::info!(accounts = DEMO_ACCOUNTS.len(), "seeded demo data");
     Ok(true)
 }
+
+/// The benchmark fixture (`tenantpilot bench-seed`, used by `scripts/bench-tenancy`): the demo, then
+/// `tenants` more managed tenants in Contoso and `audit_rows` chained audit entries spread over the last
+/// 90 days (actions, tenants, actors and outcomes mixed like a busy MSP workspace). Returns the number of
+/// tenants and audit rows Contoso then holds.
+pub async fn bench_fixture(db: &Db, tenants: usize, audit_rows: usize) -> Result<(i64, i64), AppError> {
+    use app::{audit::server::AuditRow, db_run};
+    demo(db).await?;
+    let system = SystemScope::for_job("benchmark fixture");
+    let internal = repo::internal;
+    let contoso: i64 =
+        db_run!(db, p => sqlx::query_scalar("SELECT id FROM workspaces WHERE slug = 'contoso'").fetch_one(p).await)
+            .map_err(internal)?;
+    let already: i64 = db_run!(db, p => sqlx::query_scalar("SELECT COUNT(*) FROM tenants WHERE workspace_id = $1").bind(contoso).fetch_one(p).await)
+        .map_err(internal)?;
+    let mut tenant_ids = Vec::with_capacity(tenants);
+    for i in 0..tenants {
+        let n = already as usize + i;
+        let input = NewTenant::parse(
+            &format!("Customer {n:05}"),
+            &format!("customer{n:05}.example"),
+            &format!("7e570000-0000-4000-8000-{n:012}"),
+        )?;
+        let lifecycle = ["active", "active", "active", "onboarding", "archived"][i % 5];
+        tenant_ids.push(seed_tenant(db, &system, contoso, &input, lifecycle).await?);
+    }
+    let actors: Vec<(i64, String)> = db_run!(db, p => sqlx::query_as(
+        "SELECT u.id, u.email FROM users u JOIN workspace_memberships m ON m.user_id = u.id WHERE m.workspace_id = $1 ORDER BY u.id")
+        .bind(contoso).fetch_all(p).await)
+    .map_err(internal)?;
+    const ACTIONS: &[(&str, &str)] = &[
+        ("tenant.rename", "tenant"),
+        ("tenant.archive", "tenant"),
+        ("tenant.restore", "tenant"),
+        ("tenant.create", "tenant"),
+        ("member.role_change", "membership"),
+        ("member.invite", "invite"),
+        ("api_token.use", "api_token"),
+    ];
+    let start = chrono::Utc::now() - chrono::Duration::days(90);
+    let step_ms = (90 * 86_400_000 / audit_rows.max(1)) as i64;
+    let rows = (0..audit_rows)
+        .map(|i| {
+            let (action, resource_type) = ACTIONS[i % ACTIONS.len()];
+            let (actor_id, label) = &actors[i % actors.len().max(1)];
+            let tenant =
+                (resource_type == "tenant" && !tenant_ids.is_empty()).then(|| tenant_ids[i % tenant_ids.len()]);
+            let at = start + chrono::Duration::milliseconds(step_ms * i as i64);
+            AuditRow {
+                id: 0,
+                workspace_id: Some(contoso),
+                tenant_id: tenant,
+                actor_id: Some(*actor_id),
+                actor_label: label.clone(),
+                actor_type: "human".into(),
+                action: action.into(),
+                resource_type: resource_type.into(),
+                resource_id: Some(tenant.unwrap_or(i as i64).to_string()),
+                outcome: if i % 50 == 0 { "failure" } else { "success" }.into(),
+                summary: format!("Benchmark entry {i}"),
+                metadata: "{}".into(),
+                ip: Some("127.0.0.1".into()),
+                user_agent: Some("bench-seed".into()),
+                recorded_at: at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                prev_hash: String::new(),
+                hash: String::new(),
+            }
+        })
+        .collect();
+    app::audit::server::import::append_generated(db, &system, rows).await?;
+    let count = |sql: &'static str| async move {
+        db_run!(db, p => sqlx::query_scalar::<_, i64>(sql).bind(contoso).fetch_one(p).await).map_err(internal)
+    };
+    Ok((
+        count("SELECT COUNT(*) FROM tenants WHERE workspace_id = $1").await?,
+        count("SELECT COUNT(*) FROM audit_log WHERE workspace_id = $1").await?,
+    ))
+}

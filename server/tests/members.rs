@@ -49,9 +49,9 @@ async fn invite(app: &TestApp, jar: &Jar, email: &str, role: &str, tenants: &[i6
 }
 
 async fn tenant_ids(app: &TestApp, jar: &Jar, ws: &str) -> Vec<i64> {
-    let (status, body) = call(app, "/api/tenants/list", &[("workspace", ws), ("include_archived", "true")], jar).await;
+    let (status, body) = call(app, "/api/tenants/list", &[("workspace", ws), ("status", "all")], jar).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    body.as_array().unwrap().iter().map(|t| t["id"].as_i64().unwrap()).collect()
+    body["items"].as_array().unwrap().iter().map(|t| t["id"].as_i64().unwrap()).collect()
 }
 
 async fn member(app: &TestApp, jar: &Jar, email: &str) -> Option<Value> {

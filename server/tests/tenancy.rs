@@ -19,10 +19,15 @@ async fn as_user(app: &TestApp, who: &str) -> Jar {
     app.login(who, DEMO_PASSWORD).await
 }
 
+/// Every tenant the caller may see (one page of up to 50: enough for the demo), as a JSON array.
 async fn list(app: &TestApp, jar: &Jar, ws: &str) -> (StatusCode, serde_json::Value) {
-    let res = app.post_form("/api/tenants/list", &[("workspace", ws), ("include_archived", "true")], jar).await;
-    let body = serde_json::from_str(&res.body).unwrap_or(serde_json::Value::Null);
-    (res.status, body)
+    let (status, page) = list_page(app, jar, &[("workspace", ws), ("status", "all")]).await;
+    (status, page["items"].clone())
+}
+
+async fn list_page(app: &TestApp, jar: &Jar, form: &[(&str, &str)]) -> (StatusCode, serde_json::Value) {
+    let res = app.post_form("/api/tenants/list", form, jar).await;
+    (res.status, serde_json::from_str(&res.body).unwrap_or(serde_json::Value::Null))
 }
 
 async fn members_see_their_workspace_and_nothing_else(engine: Engine) {
@@ -196,7 +201,75 @@ async fn chooser_pages_follow_membership(engine: Engine) {
     app.cleanup().await;
 }
 
+/// 60 extra Contoso tenants ("Bulk 00" … "Bulk 59", every tenth archived) straight into the database.
+async fn add_bulk_tenants(app: &TestApp) {
+    let ws = app.scalar("SELECT id FROM workspaces WHERE slug = 'contoso'").await;
+    for i in 0..60 {
+        let lifecycle = if i % 10 == 0 { "archived" } else { "active" };
+        let sql = "INSERT INTO tenants (workspace_id, display_name, primary_domain, entra_tenant_id, lifecycle, created_at, updated_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $6)";
+        app::db_run!(&app.db, p => sqlx::query(sql)
+            .bind(ws).bind(format!("Bulk {i:02}")).bind(format!("bulk{i:02}.example")).bind(format!("00000000-0000-4000-8000-{i:012}"))
+            .bind(lifecycle).bind(chrono::Utc::now()).execute(p).await.map(|r| r.rows_affected()))
+        .unwrap();
+    }
+}
+
+fn names(page: &serde_json::Value) -> Vec<String> {
+    page["items"].as_array().unwrap().iter().map(|t| t["display_name"].as_str().unwrap().to_string()).collect()
+}
+
+async fn lists_are_paged_searched_and_filtered(engine: Engine) {
+    let Some(app) = seeded(engine).await else { return };
+    add_bulk_tenants(&app).await;
+    let owner = as_user(&app, "owner@contoso.example").await;
+    let ws = ("workspace", "contoso");
+    // Current (default): 5 demo + 54 bulk; pages of 50, by name then id, no overlap, nothing skipped.
+    let (status, p1) = list_page(&app, &owner, &[ws]).await;
+    assert_eq!(status, StatusCode::OK, "{p1}");
+    assert_eq!((p1["total"].as_u64(), p1["page"].as_u64(), p1["per_page"].as_u64()), (Some(59), Some(1), Some(50)));
+    let (_, p2) = list_page(&app, &owner, &[ws, ("page", "2")]).await;
+    let mut both = names(&p1);
+    both.extend(names(&p2));
+    assert_eq!(both.len(), 59);
+    let mut sorted = both.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(both, sorted, "ordered by name, no duplicates across pages");
+    let (_, past_end) = list_page(&app, &owner, &[ws, ("page", "9")]).await;
+    assert!(names(&past_end).is_empty());
+    // Search: case-insensitive, in name or domain; LIKE wildcards are literal.
+    let (_, hit) = list_page(&app, &owner, &[ws, ("q", "BULK 1"), ("status", "all")]).await;
+    assert_eq!(names(&hit), (10..20).map(|i| format!("Bulk {i}")).collect::<Vec<_>>());
+    let (_, by_domain) = list_page(&app, &owner, &[ws, ("q", "bulk07.EXAMPLE")]).await;
+    assert_eq!(names(&by_domain), ["Bulk 07"]);
+    let (_, wildcard) = list_page(&app, &owner, &[ws, ("q", "%")]).await;
+    assert_eq!(wildcard["total"], 0);
+    // Status filter.
+    let (_, archived) = list_page(&app, &owner, &[ws, ("status", "archived"), ("q", "bulk")]).await;
+    assert_eq!(names(&archived), ["Bulk 00", "Bulk 10", "Bulk 20", "Bulk 30", "Bulk 40", "Bulk 50"]);
+    let (_, all) = list_page(&app, &owner, &[ws, ("status", "all")]).await;
+    assert_eq!(all["total"], 65);
+    // Narrowed members count only what they may see.
+    let customer = as_user(&app, "customer@contoso.example").await;
+    let (_, mine) = list_page(&app, &customer, &[ws, ("status", "all")]).await;
+    assert_eq!((mine["total"].as_u64(), names(&mine).len()), (Some(1), 1));
+    // Bad input: 422 with the field, never a 500.
+    for (field, bad) in [("page", "0"), ("status", "deleted"), ("q", &"x".repeat(121) as &str)] {
+        let (status, body) = list_page(&app, &owner, &[ws, (field, bad)]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}={bad}: {body}");
+        assert!(body.to_string().contains(field), "{body}");
+    }
+    // The page renders the filters, localized lifecycle names and the pager.
+    let res = app.get("/admin/workspaces/contoso/environments?q=bulk&status=all&page=2", &owner).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains(r#"data-testid="pager""#) && res.body.contains(r#"rel="prev""#), "pager");
+    assert!(res.body.contains("Bulk 59") && !res.body.contains("Bulk 00<"), "page 2 of the search");
+    app.cleanup().await;
+}
+
 on_both_engines!(
+    lists_are_paged_searched_and_filtered,
     members_see_their_workspace_and_nothing_else,
     customer_viewer_is_narrowed_to_their_tenant,
     capabilities_decide_403_and_mutations_are_audited,

@@ -1,12 +1,14 @@
 //! Small building blocks shared by every area: the submit button with its pending state, the global
-//! activity bar, and translated error output.
+//! activity bar, translated error output and the pager of paged lists.
 
 pub mod activity;
 pub mod errors;
+pub mod pager;
 pub mod role;
 
 pub use activity::{track_pending, Activity, SubmitButton};
 pub use errors::{ErrorPage, ErrorText, FieldErrorText};
+pub use pager::Pager;
 pub use role::RoleName;
 
 /// Declares `$route` as a lazily loaded route that renders `<$page/>`: its wasm is split into its own

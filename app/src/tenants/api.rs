@@ -2,13 +2,24 @@
 
 use leptos::prelude::*;
 
-use crate::{error::AppError, tenants::TenantDto};
+use crate::{error::AppError, paging::Page, tenants::TenantDto};
 
+/// One page of managed tenants: `q` searches name and domain, `status` is `current` (default),
+/// `archived` or `all`, `page` counts from 1 ([`DEFAULT_PER_PAGE`](crate::paging::DEFAULT_PER_PAGE) per page).
 #[server(endpoint = "tenants/list")]
-pub async fn list_tenants(workspace: String, include_archived: Option<bool>) -> Result<Vec<TenantDto>, AppError> {
-    use crate::{authz::server::enter_workspace, authz::Capability, tenants::server::service};
+pub async fn list_tenants(
+    workspace: String,
+    q: Option<String>,
+    status: Option<String>,
+    page: Option<i64>,
+) -> Result<Page<TenantDto>, AppError> {
+    use crate::{
+        authz::server::enter_workspace, authz::Capability, paging::PageRequest, tenants::server::service,
+        tenants::TenantQuery,
+    };
     let (state, scope) = enter_workspace(&workspace, Capability::TenantsView).await?;
-    service::list(&state.db, &scope, include_archived.unwrap_or(false)).await
+    let query = TenantQuery::parse(q.as_deref(), status.as_deref(), PageRequest::parse(page, None)?)?;
+    service::list(&state.db, &scope, &query).await
 }
 
 #[server(endpoint = "tenants/get")]

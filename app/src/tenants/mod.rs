@@ -9,7 +9,10 @@ pub mod server;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AppError, FieldError};
+use crate::{
+    error::{AppError, FieldError},
+    paging::PageRequest,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
@@ -86,6 +89,78 @@ impl NewTenant {
     }
 }
 
+/// Which lifecycle states a tenant list shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StatusFilter {
+    /// Everything but archived tenants.
+    #[default]
+    Current,
+    Archived,
+    All,
+}
+
+impl StatusFilter {
+    pub const ALL: [StatusFilter; 3] = [StatusFilter::Current, StatusFilter::Archived, StatusFilter::All];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Current => "current",
+            Self::Archived => "archived",
+            Self::All => "all",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.id() == raw.trim())
+    }
+}
+
+/// Longest search text (characters).
+pub const MAX_SEARCH_CHARS: usize = 120;
+
+/// A validated tenant list request: search text (case-insensitive, in name or primary domain), status
+/// filter and page. Ordered by name, then id.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TenantQuery {
+    pub search: Option<String>,
+    pub status: StatusFilter,
+    pub page: PageRequest,
+}
+
+impl TenantQuery {
+    pub fn parse(search: Option<&str>, status: Option<&str>, page: PageRequest) -> Result<Self, AppError> {
+        let search = search.map(str::trim).filter(|s| !s.is_empty());
+        if let Some(s) = search {
+            if s.chars().count() > MAX_SEARCH_CHARS {
+                return Err(AppError::validation("q", "too_long"));
+            }
+            if s.chars().any(char::is_control) {
+                return Err(AppError::validation("q", "invalid"));
+            }
+        }
+        let status = match status.map(str::trim).filter(|s| !s.is_empty()) {
+            None => StatusFilter::default(),
+            Some(raw) => StatusFilter::parse(raw).ok_or_else(|| AppError::validation("status", "invalid"))?,
+        };
+        Ok(Self { search: search.map(str::to_string), status, page })
+    }
+
+    /// The `LIKE` pattern for the search (lower-cased, with `%`, `_` and `\` escaped by `\`).
+    pub fn like_pattern(&self) -> Option<String> {
+        self.search.as_ref().map(|s| {
+            let escaped: String = s
+                .to_lowercase()
+                .chars()
+                .flat_map(|c| match c {
+                    '%' | '_' | '\\' => vec!['\\', c],
+                    c => vec![c],
+                })
+                .collect();
+            format!("%{escaped}%")
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,5 +184,17 @@ mod tests {
         assert_eq!(err.field_code("entra_tenant_id"), Some("invalid_guid"));
         assert!(NewTenant::parse("Contoso", "Contoso.Example", "6f1c2d3e-aaaa-4bbb-8ccc-0123456789ab").is_ok());
         assert_eq!(parse_display_name(&"x".repeat(121)), Err("too_long"));
+    }
+
+    #[test]
+    fn list_queries_are_validated() {
+        let q = TenantQuery::parse(Some("  50%_off "), Some("all"), PageRequest::default()).unwrap();
+        assert_eq!(q.status, StatusFilter::All);
+        assert_eq!(q.like_pattern().as_deref(), Some("%50\\%\\_off%"));
+        assert_eq!(TenantQuery::parse(Some(" "), None, PageRequest::default()).unwrap(), TenantQuery::default());
+        let err = TenantQuery::parse(None, Some("deleted"), PageRequest::default()).unwrap_err();
+        assert_eq!(err.field_code("status"), Some("invalid"));
+        let err = TenantQuery::parse(Some(&"x".repeat(121)), None, PageRequest::default()).unwrap_err();
+        assert_eq!(err.field_code("q"), Some("too_long"));
     }
 }

@@ -2,12 +2,16 @@
 //! may not take stay visible but disabled, with the reason.
 
 use leptos::{either::Either, prelude::*};
-use leptos_router::hooks::use_params_map;
+use leptos_router::{
+    components::Form,
+    hooks::{use_params_map, use_query_map},
+};
 
 use super::api::{get_tenant, list_tenants, CreateTenant, RenameTenant, SetTenantArchived};
 use crate::{
-    components::{errors::error_page_for, ErrorPage, ErrorText, RoleName, SubmitButton},
+    components::{errors::error_page_for, ErrorPage, ErrorText, Pager, RoleName, SubmitButton},
     i18n::*,
+    tenants::{StatusFilter, MAX_SEARCH_CHARS},
     workspaces::api::get_workspace_overview,
 };
 
@@ -18,13 +22,66 @@ fn DisabledReason(role: String) -> impl IntoView {
     view! { <p class="hint" data-testid="disabled-reason">{t!(i18n, tenants.manage_disabled)}" ("<RoleName role/>")"</p> }
 }
 
+/// The localized name of a lifecycle state (`"active"` → "Active" / "Aktiv").
+#[component]
+fn LifecycleName(#[prop(into)] lifecycle: String) -> impl IntoView {
+    let i18n = use_i18n();
+    move || match lifecycle.as_str() {
+        "draft" => t_string!(i18n, tenants.lifecycles.draft).to_string(),
+        "onboarding" => t_string!(i18n, tenants.lifecycles.onboarding).to_string(),
+        "active" => t_string!(i18n, tenants.lifecycles.active).to_string(),
+        "archived" => t_string!(i18n, tenants.lifecycles.archived).to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The list's filters as a GET form (search text, status): the URL carries them, so a filtered list
+/// can be bookmarked and works without JavaScript. Changing a filter starts again at page 1.
+#[component]
+fn TenantFilters(search: String, status: StatusFilter) -> impl IntoView {
+    let i18n = use_i18n();
+    let status_name = move |s: StatusFilter| match s {
+        StatusFilter::Current => t_string!(i18n, tenants.statuses.current),
+        StatusFilter::Archived => t_string!(i18n, tenants.statuses.archived),
+        StatusFilter::All => t_string!(i18n, tenants.statuses.all),
+    };
+    view! {
+        <Form method="GET" action="">
+            <div class="row filters" data-testid="tenant-filters">
+                <div class="field">
+                    <label for="tenant-search">{t!(i18n, tenants.search)}</label>
+                    <input id="tenant-search" name="q" type="search" value=search maxlength=MAX_SEARCH_CHARS
+                        placeholder=move || t_string!(i18n, tenants.search_placeholder)/>
+                </div>
+                <div class="field">
+                    <label for="tenant-status">{t!(i18n, tenants.show)}</label>
+                    <select id="tenant-status" name="status">
+                        {StatusFilter::ALL.into_iter().map(|s| view! {
+                            <option value=s.id() selected=s == status>{move || status_name(s)}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <button type="submit" class="btn">{t!(i18n, tenants.apply)}</button>
+            </div>
+        </Form>
+    }
+}
+
 #[component]
 pub fn TenantsPage() -> impl IntoView {
     let i18n = use_i18n();
     let params = use_params_map();
+    let query = use_query_map();
     let slug = move || params.read().get("workspace").unwrap_or_default();
+    let filters = move || {
+        let q = query.read();
+        (q.get("q"), q.get("status"), q.get("page").and_then(|p| p.trim().parse::<i64>().ok()))
+    };
     let create = ServerAction::<CreateTenant>::new();
-    let tenants = Resource::new(move || (slug(), create.version().get()), |(s, _)| list_tenants(s, Some(true)));
+    let tenants = Resource::new(
+        move || (slug(), filters(), create.version().get()),
+        |(s, (q, status, page), _)| list_tenants(s, q, status, page),
+    );
     let overview = Resource::new(slug, get_workspace_overview);
     view! {
         <Transition fallback=|| ()>
@@ -35,25 +92,36 @@ pub fn TenantsPage() -> impl IntoView {
                 };
                 let can_manage = o.can("tenants.manage");
                 let ws = o.slug.clone();
+                let (search, status) = {
+                    let (q, status, _) = filters();
+                    (q.unwrap_or_default(), status.as_deref().and_then(StatusFilter::parse).unwrap_or_default())
+                };
+                let (page, pages, total) = (list.page, list.pages(), list.total);
+                let empty = list.items.is_empty();
                 Either::Left(view! {
                     <section class="card">
                         <h1>{t!(i18n, tenants.title)}</h1>
-                        <table class="table" data-testid="tenants-table">
-                            <thead><tr>
-                                <th>{t!(i18n, tenants.name)}</th>
-                                <th>{t!(i18n, tenants.domain)}</th>
-                                <th>{t!(i18n, tenants.lifecycle)}</th>
-                            </tr></thead>
-                            <tbody>
-                                {list.into_iter().map(|t| view! {
-                                    <tr>
-                                        <td><a href=format!("/admin/workspaces/{}/environments/{}", ws, t.id)>{t.display_name}</a></td>
-                                        <td>{t.primary_domain}</td>
-                                        <td><span class="badge">{t.lifecycle}</span></td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
+                        <TenantFilters search status/>
+                        <div class="table-wrap">
+                            <table class="table" data-testid="tenants-table">
+                                <thead><tr>
+                                    <th>{t!(i18n, tenants.name)}</th>
+                                    <th>{t!(i18n, tenants.domain)}</th>
+                                    <th>{t!(i18n, tenants.lifecycle)}</th>
+                                </tr></thead>
+                                <tbody>
+                                    {list.items.into_iter().map(|t| view! {
+                                        <tr>
+                                            <td><a href=format!("/admin/workspaces/{}/environments/{}", ws, t.id)>{t.display_name}</a></td>
+                                            <td>{t.primary_domain}</td>
+                                            <td><span class="badge" data-lifecycle=t.lifecycle.clone()><LifecycleName lifecycle=t.lifecycle.clone()/></span></td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                        {empty.then(|| view! { <p class="muted" data-testid="tenants-none">{t!(i18n, tenants.none_found)}</p> })}
+                        <Pager page pages total/>
                     </section>
                     <section class="card">
                         <h2>{t!(i18n, tenants.create_title)}</h2>
@@ -111,7 +179,7 @@ pub fn TenantDetailPage() -> impl IntoView {
                         <dl class="facts">
                             <dt>{t!(i18n, tenants.domain)}</dt><dd>{t.primary_domain.clone()}</dd>
                             <dt>{t!(i18n, tenants.guid)}</dt><dd><code>{t.entra_tenant_id.clone()}</code></dd>
-                            <dt>{t!(i18n, tenants.lifecycle)}</dt><dd><span class="badge" data-testid="tenant-lifecycle">{t.lifecycle.clone()}</span></dd>
+                            <dt>{t!(i18n, tenants.lifecycle)}</dt><dd><span class="badge" data-testid="tenant-lifecycle" data-lifecycle=t.lifecycle.clone()><LifecycleName lifecycle=t.lifecycle.clone()/></span></dd>
                         </dl>
                     </section>
                     <section class="card">

@@ -2,6 +2,8 @@
 //! serialized (PostgreSQL: transaction-level advisory lock; SQLite: `BEGIN IMMEDIATE`), so concurrent
 //! writers and several server processes never fork it. Engine-specific SQL lives here and nowhere else.
 
+pub mod import;
+
 use chrono::{SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::Executor;

@@ -8,26 +8,66 @@ use crate::{
     db::Db,
     db_run,
     error::AppError,
-    tenants::{NewTenant, TenantDto},
+    paging::Page,
+    tenants::{NewTenant, StatusFilter, TenantDto, TenantQuery},
 };
 
 const COLUMNS: &str = "id, display_name, primary_domain, entra_tenant_id, lifecycle";
 
-/// Tenants of the scope's workspace the member may see, by name.
+/// `AND id IN (…)` for a narrowed member; `None` when the member is narrowed to nothing (no rows at all).
+fn visible_clause(scope: &WorkspaceScope) -> Option<String> {
+    match scope.tenant_filter() {
+        Some([]) => None,
+        Some(ids) => Some(format!(" AND id IN ({})", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","))),
+        None => Some(String::new()),
+    }
+}
+
+/// Every tenant of the scope's workspace the member may see, by name (choices for narrowing forms).
 pub async fn select_tenants(
     db: &Db,
     scope: &WorkspaceScope,
     include_archived: bool,
 ) -> Result<Vec<TenantDto>, AppError> {
     let archived = if include_archived { "" } else { " AND lifecycle <> 'archived'" };
-    let narrowed = match scope.tenant_filter() {
-        Some([]) => return Ok(Vec::new()),
-        Some(ids) => format!(" AND id IN ({})", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")),
-        None => String::new(),
-    };
+    let Some(narrowed) = visible_clause(scope) else { return Ok(Vec::new()) };
     let sql =
         format!("SELECT {COLUMNS} FROM tenants WHERE workspace_id = $1{archived}{narrowed} ORDER BY display_name, id");
     db_run!(db, p => sqlx::query_as::<_, TenantDto>(&sql).bind(scope.workspace_id()).fetch_all(p).await)
+        .map_err(internal)
+}
+
+/// One page of the tenants the member may see, filtered by `q`, by name then id; with the filtered total.
+pub async fn select_tenant_page(db: &Db, scope: &WorkspaceScope, q: &TenantQuery) -> Result<Page<TenantDto>, AppError> {
+    let Some(narrowed) = visible_clause(scope) else { return Ok(q.page.wrap(Vec::new(), 0)) };
+    let status = match q.status {
+        StatusFilter::Current => " AND lifecycle <> 'archived'",
+        StatusFilter::Archived => " AND lifecycle = 'archived'",
+        StatusFilter::All => "",
+    };
+    let pattern = q.like_pattern();
+    let search = if pattern.is_some() {
+        " AND (lower(display_name) LIKE $2 ESCAPE '\\' OR primary_domain LIKE $2 ESCAPE '\\')"
+    } else {
+        " AND $2 IS NULL"
+    };
+    let filter = format!("workspace_id = $1{status}{narrowed}{search}");
+    let count_sql = format!("SELECT COUNT(*) FROM tenants WHERE {filter}");
+    let page_sql = format!("SELECT {COLUMNS} FROM tenants WHERE {filter} ORDER BY display_name, id LIMIT $3 OFFSET $4");
+    let ws = scope.workspace_id();
+    let total = db_run!(db, p => sqlx::query_scalar::<_, i64>(&count_sql).bind(ws).bind(&pattern).fetch_one(p).await)
+        .map_err(internal)?;
+    let items = db_run!(db, p => sqlx::query_as::<_, TenantDto>(&page_sql)
+        .bind(ws).bind(&pattern).bind(q.page.limit()).bind(q.page.offset()).fetch_all(p).await)
+    .map_err(internal)?;
+    Ok(q.page.wrap(items, u64::try_from(total).unwrap_or_default()))
+}
+
+/// How many tenants the member may see, per lifecycle state.
+pub async fn count_by_lifecycle(db: &Db, scope: &WorkspaceScope) -> Result<Vec<(String, i64)>, AppError> {
+    let Some(narrowed) = visible_clause(scope) else { return Ok(Vec::new()) };
+    let sql = format!("SELECT lifecycle, COUNT(*) FROM tenants WHERE workspace_id = $1{narrowed} GROUP BY lifecycle");
+    db_run!(db, p => sqlx::query_as::<_, (String, i64)>(&sql).bind(scope.workspace_id()).fetch_all(p).await)
         .map_err(internal)
 }
 

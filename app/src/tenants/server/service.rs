@@ -8,12 +8,13 @@ use crate::{
     authz::{server::TenantScope, server::WorkspaceScope, Capability},
     db::Db,
     error::AppError,
-    tenants::{parse_display_name, NewTenant, TenantDto},
+    paging::Page,
+    tenants::{parse_display_name, NewTenant, TenantDto, TenantQuery},
 };
 
-pub async fn list(db: &Db, scope: &WorkspaceScope, include_archived: bool) -> Result<Vec<TenantDto>, AppError> {
+pub async fn list(db: &Db, scope: &WorkspaceScope, q: &TenantQuery) -> Result<Page<TenantDto>, AppError> {
     scope.require(Capability::TenantsView)?;
-    repo::select_tenants(db, scope, include_archived).await
+    repo::select_tenant_page(db, scope, q).await
 }
 
 pub async fn get(db: &Db, scope: &TenantScope) -> Result<TenantDto, AppError> {

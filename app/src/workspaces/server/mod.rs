@@ -32,14 +32,14 @@ pub async fn overview(db: &Db, scope: &WorkspaceScope) -> Result<WorkspaceOvervi
     db_run!(db, p => sqlx::query("UPDATE users SET last_workspace_id = $1 WHERE id = $2")
         .bind(scope.workspace_id()).bind(scope.actor_id()).execute(p).await.map(|r| r.rows_affected()))
     .map_err(internal)?;
-    let tenants = crate::tenants::server::repo::select_tenants(db, scope, true).await?;
-    let count = |l: &str| tenants.iter().filter(|t| t.lifecycle == l).count() as i64;
+    let counts = crate::tenants::server::repo::count_by_lifecycle(db, scope).await?;
+    let count = |l: &str| counts.iter().filter(|(s, _)| s == l).map(|(_, n)| n).sum::<i64>();
     Ok(WorkspaceOverview {
         slug: scope.slug().to_string(),
         name: scope.name().to_string(),
         role: scope.role().id().to_string(),
         capabilities: Capability::ALL.iter().filter(|c| scope.can(**c)).map(|c| c.id().to_string()).collect(),
-        tenants_total: tenants.len() as i64,
+        tenants_total: counts.iter().map(|(_, n)| n).sum(),
         tenants_active: count("active"),
         tenants_archived: count("archived"),
     })

@@ -11,7 +11,7 @@ use axum::{
     extract::{FromRequest, FromRequestParts, Query, Request},
     http::{header, request::Parts, HeaderMap},
 };
-use serde::{de::DeserializeOwned, Serialize};
+use serde::de::DeserializeOwned;
 
 use app::{
     api_tokens::server::service as tokens,
@@ -111,35 +111,7 @@ impl<T: ApiInput, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// Default and largest page sizes.
-pub const DEFAULT_PER_PAGE: u32 = 50;
-pub const MAX_PER_PAGE: u32 = 200;
-
-/// A validated page request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PageRequest {
-    pub page: u32,
-    pub per_page: u32,
-}
-
-/// The envelope of every collection: `{ "items": [...], "page": 1, "per_page": 50, "total": 123 }`.
-#[derive(Debug, Serialize)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub page: u32,
-    pub per_page: u32,
-    pub total: u64,
-}
-
-impl PageRequest {
-    /// Cuts this page out of a complete, already authorized and ordered result.
-    pub fn slice<T>(self, all: Vec<T>) -> Page<T> {
-        let total = all.len() as u64;
-        let skip = (u64::from(self.page) - 1).saturating_mul(u64::from(self.per_page));
-        let items = all.into_iter().skip(usize::try_from(skip).unwrap_or(usize::MAX)).take(self.per_page as usize);
-        Page { items: items.collect(), page: self.page, per_page: self.per_page, total }
-    }
-}
+pub use app::paging::{Page, PageRequest, DEFAULT_PER_PAGE, MAX_PER_PAGE};
 
 /// Query parameters of a list: `page` (≥ 1), `per_page` (1–200) and boolean flags (`true`/`false`/`1`/`0`).
 /// Unknown parameters are ignored.
@@ -151,29 +123,28 @@ pub struct ListQuery {
 
 impl ListQuery {
     pub fn parse(params: Vec<(String, String)>) -> Result<Self, ApiError> {
-        let get = |k: &str| params.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let get = |k: &str| params.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.trim());
         let mut errs = Vec::new();
-        let mut number = |field: &str, default: u32, max: u32| match get(field) {
-            None => default,
-            Some(raw) => match raw.trim().parse::<i64>() {
-                Ok(n) if n >= 1 && n <= i64::from(max) => n as u32,
-                Ok(_) => {
-                    errs.push(FieldError::new(field, "out_of_range"));
-                    default
-                }
+        let mut number = |field: &str| {
+            get(field).and_then(|raw| match raw.parse::<i64>() {
+                Ok(n) => Some(n),
                 Err(_) => {
                     errs.push(FieldError::new(field, "invalid"));
-                    default
+                    None
                 }
-            },
+            })
         };
-        let page = number("page", 1, 1_000_000);
-        let per_page = number("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE);
-        if errs.is_empty() {
-            Ok(Self { page: PageRequest { page, per_page }, params })
-        } else {
-            Err(AppError::Validation(errs).into())
+        let (page, per_page) = (number("page"), number("per_page"));
+        if !errs.is_empty() {
+            return Err(AppError::Validation(errs).into());
         }
+        let page = PageRequest::parse(page, per_page)?;
+        Ok(Self { page, params })
+    }
+
+    /// A text parameter (trimmed), `None` when absent or empty.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.params.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
     }
 
     /// A boolean flag, `false` when absent.

@@ -96,6 +96,18 @@ impl Operation {
         self
     }
 
+    /// An optional text query parameter; `values` (if any) are the only ones accepted.
+    pub fn text(mut self, name: &'static str, description: &'static str, values: &[&str]) -> Self {
+        let mut schema = json!({ "type": "string" });
+        if !values.is_empty() {
+            schema["enum"] = json!(values);
+        }
+        self.parameters.push(json!({
+            "name": name, "in": "query", "required": false, "description": description, "schema": schema
+        }));
+        self
+    }
+
     pub fn body(mut self, schema: &'static str) -> Self {
         self.body = Some(schema);
         self

@@ -16,7 +16,7 @@ use app::{
     },
     error::AppError,
     state::AppState,
-    tenants::{server::service, NewTenant, TenantDto},
+    tenants::{server::service, NewTenant, TenantDto, TenantQuery},
 };
 
 use super::{
@@ -43,7 +43,13 @@ pub fn resource() -> Resource {
                          Needs `tenants.view`.",
                     )
                     .param("Slug")
-                    .flag("include_archived", "Include archived tenants.")
+                    .text("q", "Case-insensitive search in display name and primary domain.", &[])
+                    .text(
+                        "status",
+                        "`current` (default: all but archived), `archived` or `all`.",
+                        &["current", "archived", "all"],
+                    )
+                    .flag("include_archived", "Deprecated: same as `status=all`.")
                     .param("Page")
                     .param("PerPage")
                     .ok(200, "A page of tenants", Some(schema_ref("TenantPage")))
@@ -206,10 +212,11 @@ async fn list(
     Path(slug): Path<String>,
     q: ListQuery,
 ) -> ApiResult<Json<Page<TenantDto>>> {
-    let include_archived = q.flag("include_archived")?;
+    // `include_archived=true` (the first version's flag) is `status=all`.
+    let status = q.text("status").or(q.flag("include_archived")?.then_some("all"));
+    let query = TenantQuery::parse(q.text("q"), status, q.page)?;
     let scope = actor.workspace(&state.db, &slug, Capability::TenantsView).await?;
-    let all = service::list(&state.db, &scope, include_archived).await?;
-    Ok(Json(q.page.slice(all)))
+    Ok(Json(service::list(&state.db, &scope, &query).await?))
 }
 
 async fn created(state: &AppState, scope: &WorkspaceScope, id: i64) -> Result<TenantDto, AppError> {
