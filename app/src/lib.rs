@@ -18,6 +18,7 @@ pub mod locale;
 pub mod members;
 pub mod preferences;
 pub mod shell;
+pub mod system;
 pub mod tenants;
 pub mod validate;
 pub mod workspaces;
