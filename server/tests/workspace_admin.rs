@@ -51,7 +51,12 @@ fn lang(res: &Response) -> &str {
 async fn settings_are_validated_audited_and_authorized(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
     let owner = app.login("owner@contoso.example", DEMO_PASSWORD).await;
-    let form = [("workspace", "contoso"), ("name", " Contoso Renamed "), ("default_locale", "de"), ("timezone", "Europe/Berlin")];
+    let form = [
+        ("workspace", "contoso"),
+        ("name", " Contoso Renamed "),
+        ("default_locale", "de"),
+        ("timezone", "Europe/Berlin"),
+    ];
     let (status, body) = call(&app, "/api/workspaces/settings_update", &form, &owner).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["settings"]["name"], "Contoso Renamed");
@@ -91,7 +96,13 @@ async fn settings_are_validated_audited_and_authorized(engine: Engine) {
 
     // Managers may; read-only members see the settings but may not change them (403); foreign → 404.
     let manager = app.login("manager@contoso.example", DEMO_PASSWORD).await;
-    let (status, _) = call(&app, "/api/workspaces/settings_update", &[("workspace", "contoso"), ("name", "By Manager"), ("timezone", "UTC")], &manager).await;
+    let (status, _) = call(
+        &app,
+        "/api/workspaces/settings_update",
+        &[("workspace", "contoso"), ("name", "By Manager"), ("timezone", "UTC")],
+        &manager,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     let readonly = app.login("readonly@contoso.example", DEMO_PASSWORD).await;
     let (status, body) = call(&app, "/api/workspaces/settings", &[("workspace", "contoso")], &readonly).await;
@@ -99,10 +110,22 @@ async fn settings_are_validated_audited_and_authorized(engine: Engine) {
     assert_eq!(body["can_manage"], false);
     assert_eq!(body["role"], "readonly");
     let before = actions(&app, "workspace.settings_update").await.len();
-    let (status, _) = call(&app, "/api/workspaces/settings_update", &[("workspace", "contoso"), ("name", "Hijack"), ("timezone", "UTC")], &readonly).await;
+    let (status, _) = call(
+        &app,
+        "/api/workspaces/settings_update",
+        &[("workspace", "contoso"), ("name", "Hijack"), ("timezone", "UTC")],
+        &readonly,
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let fabrikam = app.login("owner@fabrikam.example", DEMO_PASSWORD).await;
-    let (status, _) = call(&app, "/api/workspaces/settings_update", &[("workspace", "contoso"), ("name", "Hijack"), ("timezone", "UTC")], &fabrikam).await;
+    let (status, _) = call(
+        &app,
+        "/api/workspaces/settings_update",
+        &[("workspace", "contoso"), ("name", "Hijack"), ("timezone", "UTC")],
+        &fabrikam,
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = call(&app, "/api/workspaces/settings", &[("workspace", "contoso")], &fabrikam).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -165,19 +188,27 @@ async fn changing_the_password_ends_other_sessions_only(engine: Engine) {
     let mut here = app.login(email, DEMO_PASSWORD).await;
     let elsewhere = app.login(email, DEMO_PASSWORD).await;
 
-    let (status, body) = call(&app, "/api/account/password", &[("current_password", "wrong-one"), ("new_password", NEW_PW)], &here).await;
+    let (status, body) =
+        call(&app, "/api/account/password", &[("current_password", "wrong-one"), ("new_password", NEW_PW)], &here)
+            .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(field_code(&body, "current_password"), Some("wrong_password"));
-    let (status, body) = call(&app, "/api/account/password", &[("current_password", DEMO_PASSWORD), ("new_password", "short")], &here).await;
+    let (status, body) =
+        call(&app, "/api/account/password", &[("current_password", DEMO_PASSWORD), ("new_password", "short")], &here)
+            .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(field_code(&body, "new_password"), Some("too_short"));
     let huge = "p".repeat(1025);
-    let (status, body) = call(&app, "/api/account/password", &[("current_password", DEMO_PASSWORD), ("new_password", &huge)], &here).await;
+    let (status, body) =
+        call(&app, "/api/account/password", &[("current_password", DEMO_PASSWORD), ("new_password", &huge)], &here)
+            .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(field_code(&body, "new_password"), Some("too_long"));
     assert!(actions(&app, "account.password_change").await.is_empty());
 
-    let res = app.post_form("/api/account/password", &[("current_password", DEMO_PASSWORD), ("new_password", NEW_PW)], &here).await;
+    let res = app
+        .post_form("/api/account/password", &[("current_password", DEMO_PASSWORD), ("new_password", NEW_PW)], &here)
+        .await;
     assert!(res.status.is_success() || res.status.is_redirection(), "{} {}", res.status, res.body);
     here.store(&res);
     // This session continues, the other one is over.
@@ -195,11 +226,16 @@ async fn changing_the_password_ends_other_sessions_only(engine: Engine) {
     // Wrong current passwords are throttled like sign-ins.
     let mut last = StatusCode::OK;
     for _ in 0..6 {
-        last = call(&app, "/api/account/password", &[("current_password", "nope-nope"), ("new_password", NEW_PW)], &here).await.0;
+        last =
+            call(&app, "/api/account/password", &[("current_password", "nope-nope"), ("new_password", NEW_PW)], &here)
+                .await
+                .0;
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
     // Anonymous: 401.
-    let (status, _) = call(&app, "/api/account/password", &[("current_password", "x"), ("new_password", NEW_PW)], &Jar::default()).await;
+    let (status, _) =
+        call(&app, "/api/account/password", &[("current_password", "x"), ("new_password", NEW_PW)], &Jar::default())
+            .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     app.cleanup().await;
 }
@@ -281,10 +317,22 @@ async fn members_and_settings_through_the_api(engine: Engine) {
     assert_eq!(res.json()["total"], 5);
     assert_eq!(res.json()["items"][0]["role"], "owner");
 
-    let res = api(&app, Method::POST, "/workspaces/contoso/invites", &owner, Some(json!({ "email": "New@Example.com", "role": "readonly" }))).await;
+    let res = api(
+        &app,
+        Method::POST,
+        "/workspaces/contoso/invites",
+        &owner,
+        Some(json!({ "email": "New@Example.com", "role": "readonly" })),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     assert!(res.json()["link"].as_str().unwrap().starts_with("http://127.0.0.1:3000/invite/"));
-    let v = problem(&api(&app, Method::POST, "/workspaces/contoso/invites", &owner, Some(json!({ "email": "x", "role": "admin" }))).await, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    let v = problem(
+        &api(&app, Method::POST, "/workspaces/contoso/invites", &owner, Some(json!({ "email": "x", "role": "admin" })))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+    );
     assert_eq!(api_field(&v, "email").as_deref(), Some("invalid_email"));
     assert_eq!(api_field(&v, "role").as_deref(), Some("unsupported"));
 
@@ -293,15 +341,27 @@ async fn members_and_settings_through_the_api(engine: Engine) {
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(res.json()["role"], "operator");
     let ids: Vec<i64> = app::db_run!(&app.db, p => sqlx::query_scalar::<_, i64>("SELECT t.id FROM tenants t JOIN workspaces w ON w.id = t.workspace_id WHERE w.slug = 'contoso' ORDER BY t.id").fetch_all(p).await).unwrap();
-    let res = api(&app, Method::PATCH, &item, &owner, Some(json!({ "role": "customer", "tenant_ids": [ids[0]] }))).await;
+    let res =
+        api(&app, Method::PATCH, &item, &owner, Some(json!({ "role": "customer", "tenant_ids": [ids[0]] }))).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
-    assert_eq!((res.json()["role"].as_str(), res.json()["tenants"][0]["id"].as_i64()), (Some("customer"), Some(ids[0])));
-    let v = problem(&api(&app, Method::PATCH, &item, &owner, Some(json!({ "tenant_ids": [] }))).await, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert_eq!(
+        (res.json()["role"].as_str(), res.json()["tenants"][0]["id"].as_i64()),
+        (Some("customer"), Some(ids[0]))
+    );
+    let v = problem(
+        &api(&app, Method::PATCH, &item, &owner, Some(json!({ "tenant_ids": [] }))).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+    );
     assert_eq!(api_field(&v, "tenant_ids").as_deref(), Some("customer_needs_tenant"));
 
     // The last owner can be neither demoted nor removed.
     let mine = format!("/workspaces/contoso/members/{owner_id}");
-    let v = problem(&api(&app, Method::PATCH, &mine, &owner, Some(json!({ "role": "readonly" }))).await, StatusCode::CONFLICT, "conflict");
+    let v = problem(
+        &api(&app, Method::PATCH, &mine, &owner, Some(json!({ "role": "readonly" }))).await,
+        StatusCode::CONFLICT,
+        "conflict",
+    );
     assert_eq!(v["reason"], "last_owner");
     let v = problem(&api(&app, Method::DELETE, &mine, &owner, None).await, StatusCode::CONFLICT, "conflict");
     assert_eq!(v["reason"], "last_owner");
@@ -310,30 +370,68 @@ async fn members_and_settings_through_the_api(engine: Engine) {
     let manager = app.login("manager@contoso.example", DEMO_PASSWORD).await;
     problem(&api(&app, Method::DELETE, &item, &manager, None).await, StatusCode::FORBIDDEN, "forbidden");
     let fabrikam = app.login("owner@fabrikam.example", DEMO_PASSWORD).await;
-    problem(&api(&app, Method::GET, "/workspaces/contoso/members", &fabrikam, None).await, StatusCode::NOT_FOUND, "not_found");
+    problem(
+        &api(&app, Method::GET, "/workspaces/contoso/members", &fabrikam, None).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
     problem(&api(&app, Method::DELETE, &item, &fabrikam, None).await, StatusCode::NOT_FOUND, "not_found");
-    problem(&api(&app, Method::DELETE, "/workspaces/contoso/members/abc", &owner, None).await, StatusCode::NOT_FOUND, "not_found");
-    problem(&api(&app, Method::GET, "/workspaces/contoso/members", &Jar::default(), None).await, StatusCode::UNAUTHORIZED, "unauthenticated");
+    problem(
+        &api(&app, Method::DELETE, "/workspaces/contoso/members/abc", &owner, None).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    problem(
+        &api(&app, Method::GET, "/workspaces/contoso/members", &Jar::default(), None).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    );
 
     let res = api(&app, Method::DELETE, &item, &owner, None).await;
     assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
     assert_eq!(api(&app, Method::GET, "/workspaces/contoso/members", &owner, None).await.json()["total"], 4);
     let audited = strings(&app, "SELECT action FROM audit_log WHERE action LIKE 'member.%' ORDER BY id").await;
-    assert_eq!(audited, ["member.invite", "member.role_change", "member.narrow", "member.role_change", "member.remove"]);
+    assert_eq!(
+        audited,
+        ["member.invite", "member.role_change", "member.narrow", "member.role_change", "member.remove"]
+    );
 
     // Settings: partial updates, null clears, bad values are field errors and change nothing.
     let res = api(&app, Method::PATCH, "/workspaces/contoso", &owner, Some(json!({ "default_locale": "de" }))).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!((res.json()["default_locale"].as_str(), res.json()["name"].as_str()), (Some("de"), Some("Contoso MSP")));
-    let v = problem(&api(&app, Method::PATCH, "/workspaces/contoso", &owner, Some(json!({ "timezone": "Mars/Base", "name": "" }))).await, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    let v = problem(
+        &api(&app, Method::PATCH, "/workspaces/contoso", &owner, Some(json!({ "timezone": "Mars/Base", "name": "" })))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+    );
     assert_eq!(api_field(&v, "timezone").as_deref(), Some("unsupported"));
     assert_eq!(api_field(&v, "name").as_deref(), Some("required"));
-    let res = api(&app, Method::PATCH, "/workspaces/contoso", &owner, Some(json!({ "default_locale": null, "timezone": "Europe/Vienna" }))).await;
+    let res = api(
+        &app,
+        Method::PATCH,
+        "/workspaces/contoso",
+        &owner,
+        Some(json!({ "default_locale": null, "timezone": "Europe/Vienna" })),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::OK);
-    assert_eq!((res.json()["default_locale"].clone(), res.json()["timezone"].as_str()), (Value::Null, Some("Europe/Vienna")));
+    assert_eq!(
+        (res.json()["default_locale"].clone(), res.json()["timezone"].as_str()),
+        (Value::Null, Some("Europe/Vienna"))
+    );
     let readonly = app.login("operator@contoso.example", DEMO_PASSWORD).await;
-    problem(&api(&app, Method::PATCH, "/workspaces/contoso", &readonly, Some(json!({ "name": "X" }))).await, StatusCode::FORBIDDEN, "forbidden");
-    problem(&api(&app, Method::PATCH, "/workspaces/contoso", &fabrikam, Some(json!({ "name": "X" }))).await, StatusCode::NOT_FOUND, "not_found");
+    problem(
+        &api(&app, Method::PATCH, "/workspaces/contoso", &readonly, Some(json!({ "name": "X" }))).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    );
+    problem(
+        &api(&app, Method::PATCH, "/workspaces/contoso", &fabrikam, Some(json!({ "name": "X" }))).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
     assert_eq!(actions(&app, "workspace.settings_update").await.len(), 2);
     app.cleanup().await;
 }

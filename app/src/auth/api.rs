@@ -54,10 +54,7 @@ pub async fn my_account() -> Result<CurrentUser, AppError> {
 /// other sessions of the account are over, this one continues under a new id, and the browser goes back to
 /// `/account?password=changed` (works with JavaScript off).
 #[server(endpoint = "account/password")]
-pub async fn change_password(
-    current_password: Option<String>,
-    new_password: Option<String>,
-) -> Result<(), AppError> {
+pub async fn change_password(current_password: Option<String>, new_password: Option<String>) -> Result<(), AppError> {
     use crate::{
         auth::{server::*, PasswordChange},
         state::AppState,

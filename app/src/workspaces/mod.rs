@@ -146,7 +146,14 @@ mod tests {
         assert_eq!(err.field_code("default_locale"), Some("unsupported"));
         assert_eq!(err.field_code("timezone"), Some("required"));
         let ok = SettingsInput::parse(Some(" Contoso "), Some("de"), Some("Europe/Berlin")).unwrap();
-        assert_eq!(ok, SettingsInput { name: "Contoso".into(), default_locale: Some("de".into()), timezone: "Europe/Berlin".into() });
+        assert_eq!(
+            ok,
+            SettingsInput {
+                name: "Contoso".into(),
+                default_locale: Some("de".into()),
+                timezone: "Europe/Berlin".into()
+            }
+        );
         assert_eq!(SettingsInput::parse(Some("C"), Some(""), Some("UTC")).unwrap().default_locale, None);
         assert_eq!(parse_default_locale(Some("none")), Ok(None));
     }

@@ -93,10 +93,8 @@ pub async fn with_workspace_default(
 ) -> LocaleInputs {
     let decided = [&inputs.override_, &inputs.user].into_iter().flatten().any(|v| parse(v).is_some());
     if let (false, Some(user_id), Some(slug)) = (decided, user_id, request_workspace(parts)) {
-        inputs.workspace = crate::workspaces::server::settings::member_default_locale(db, user_id, &slug)
-            .await
-            .ok()
-            .flatten();
+        inputs.workspace =
+            crate::workspaces::server::settings::member_default_locale(db, user_id, &slug).await.ok().flatten();
     }
     inputs
 }
@@ -188,7 +186,10 @@ mod tests {
     #[test]
     fn the_workspace_comes_from_the_page_or_the_calling_page() {
         assert_eq!(request_workspace(&parts("/admin/workspaces/contoso", None)).as_deref(), Some("contoso"));
-        assert_eq!(request_workspace(&parts("/admin/workspaces/contoso/members?x=1", None)).as_deref(), Some("contoso"));
+        assert_eq!(
+            request_workspace(&parts("/admin/workspaces/contoso/members?x=1", None)).as_deref(),
+            Some("contoso")
+        );
         assert_eq!(request_workspace(&parts("/admin", None)), None);
         assert_eq!(request_workspace(&parts("/admin/workspaces/", None)), None);
         let r = Some("http://127.0.0.1:3000/admin/workspaces/fabrikam/settings");

@@ -25,8 +25,8 @@ pub async fn select_workspace(
     slug: &str,
 ) -> Result<Option<(i64, DirectoryWorkspace)>, AppError> {
     let id_sql = "SELECT id FROM workspaces WHERE slug = $1";
-    let Some(id) = db_run!(db, p => sqlx::query_scalar::<_, i64>(id_sql).bind(slug).fetch_optional(p).await)
-        .map_err(internal)?
+    let Some(id) =
+        db_run!(db, p => sqlx::query_scalar::<_, i64>(id_sql).bind(slug).fetch_optional(p).await).map_err(internal)?
     else {
         return Ok(None);
     };
@@ -43,6 +43,5 @@ pub async fn select_tenants(
 ) -> Result<Vec<DirectoryTenant>, AppError> {
     let sql = "SELECT id, display_name, primary_domain, lifecycle FROM tenants WHERE workspace_id = $1 \
                ORDER BY display_name, id";
-    db_run!(db, p => sqlx::query_as::<_, DirectoryTenant>(sql).bind(workspace_id).fetch_all(p).await)
-        .map_err(internal)
+    db_run!(db, p => sqlx::query_as::<_, DirectoryTenant>(sql).bind(workspace_id).fetch_all(p).await).map_err(internal)
 }

@@ -231,7 +231,8 @@ async fn patch(
     let id = user_id(&id)?;
     let role = body.role.as_deref().map(|r| parse_role(Some(r)).map_err(|c| AppError::validation("role", c)));
     let role = role.transpose()?;
-    let tenants = body.tenant_ids.map(|ids| parse_tenant_ids(Some(ids)).map_err(|c| AppError::validation("tenant_ids", c)));
+    let tenants =
+        body.tenant_ids.map(|ids| parse_tenant_ids(Some(ids)).map_err(|c| AppError::validation("tenant_ids", c)));
     let tenants = tenants.transpose()?;
     service::update(&state.db, &scope, id, role, tenants).await?;
     let all = service::list(&state.db, &scope).await?;
@@ -247,4 +248,3 @@ async fn remove(
     service::remove(&state.db, &scope, user_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
-
