@@ -19,6 +19,7 @@ pub mod members;
 pub mod paging;
 pub mod preferences;
 pub mod shell;
+pub mod system;
 pub mod tenants;
 pub mod validate;
 pub mod workspaces;

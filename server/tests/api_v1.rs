@@ -156,7 +156,7 @@ fn documented(doc: &Value) -> Vec<(String, String, bool)> {
 }
 
 fn fill(path: &str, slug: &str, id: i64) -> String {
-    path.replace("{slug}", slug).replace("{id}", &id.to_string())
+    path.replace("{slug}", slug).replace("{id}", &id.to_string()).replace("{user_id}", &id.to_string())
 }
 
 /// A body that decodes for the operation's request schema (so that authentication is what answers).
@@ -248,6 +248,7 @@ async fn openapi_document_and_router_agree(engine: Engine) {
     // 404 nor 405, and each operation documents every status it answered with here.
     let owner = token_for(&app, "owner@contoso.example", "contoso").await;
     let id = contoso_tenant_ids(&app, &owner).await[0];
+    let member = user_id(&app, "readonly@contoso.example").await;
     let ops = documented(&doc);
     // Archive before restore, and sign-out last (it would end nothing for a token, but keep it tidy).
     let mut ordered = ops.clone();
@@ -258,11 +259,15 @@ async fn openapi_document_and_router_agree(engine: Engine) {
             ("POST", "/workspaces/{slug}/tenants") => {
                 Some(json!({ "display_name": "Probe", "primary_domain": "probe.example", "entra_tenant_id": GUID }))
             }
+            ("POST", "/workspaces/{slug}/invites") => Some(json!({ "email": "probe@example.com", "role": "readonly" })),
+            ("PATCH", "/workspaces/{slug}") => Some(json!({ "timezone": "UTC" })),
+            ("PATCH", "/workspaces/{slug}/members/{user_id}") => Some(json!({ "role": "operator" })),
             ("PATCH", _) => Some(json!({ "display_name": "Probed" })),
             ("POST", "/session") => Some(json!({ "email": "owner@contoso.example", "password": DEMO_PASSWORD })),
             _ => None,
         };
-        let res = call(&app, m, &fill(path, "contoso", id), Auth::Bearer(&owner), body).await;
+        let target = fill(&path.replace("{user_id}", &member.to_string()), "contoso", id);
+        let res = call(&app, m, &target, Auth::Bearer(&owner), body).await;
         assert!(res.status.is_success(), "{method} {path}: {} {}", res.status, res.body);
         let op = &doc["paths"][path][method.to_ascii_lowercase()];
         assert!(op["responses"][res.status.as_str()].is_object(), "{method} {path} does not document {}", res.status);

@@ -49,3 +49,21 @@ pub async fn my_account() -> Result<CurrentUser, AppError> {
     use crate::auth::server::Actor;
     Ok(Actor::current().await?.to_dto())
 }
+
+/// Changes the signed-in user's password (fields `current_password`, `new_password`). On success the
+/// other sessions of the account are over, this one continues under a new id, and the browser goes back to
+/// `/account?password=changed` (works with JavaScript off).
+#[server(endpoint = "account/password")]
+pub async fn change_password(current_password: Option<String>, new_password: Option<String>) -> Result<(), AppError> {
+    use crate::{
+        auth::{server::*, PasswordChange},
+        state::AppState,
+    };
+    let actor = Actor::current().await?;
+    let input = PasswordChange::parse(current_password, new_password)?;
+    let state = AppState::get()?;
+    let user = service::change_password(&state.db, &actor, input, &RequestMeta::current()).await?;
+    session::sign_in(&session::current().await?, &user).await?;
+    leptos_axum::redirect(crate::auth::PASSWORD_CHANGED_PATH);
+    Ok(())
+}

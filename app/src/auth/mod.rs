@@ -14,6 +14,9 @@ use crate::error::{AppError, FieldError};
 /// Longest accepted email or password, in bytes. Longer input is refused before any work is done.
 pub const MAX_INPUT_BYTES: usize = 1024;
 
+/// Where a successful password change leads (the account page shows the confirmation).
+pub const PASSWORD_CHANGED_PATH: &str = "/account?password=changed";
+
 /// The signed-in user as the UI sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CurrentUser {
@@ -87,6 +90,40 @@ impl Credentials {
     }
 }
 
+/// Validated input for changing one's own password. `Debug` never prints either password.
+#[derive(Clone)]
+pub struct PasswordChange {
+    pub current: String,
+    pub new: String,
+}
+
+impl std::fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordChange").finish_non_exhaustive()
+    }
+}
+
+impl PasswordChange {
+    /// Field `current_password`: present, at most 1 KB; `new_password`: the new-account password rule
+    /// (at least [`crate::members::MIN_PASSWORD_CHARS`] characters, at most 1 KB).
+    pub fn parse(current: Option<String>, new: Option<String>) -> Result<Self, AppError> {
+        let current = current.unwrap_or_default();
+        let new = new.unwrap_or_default();
+        let mut errs = Vec::new();
+        if let Err(code) = check_password(&current) {
+            errs.push(FieldError::new("current_password", code));
+        }
+        if let Err(code) = crate::members::check_new_password(&new) {
+            errs.push(FieldError::new("new_password", code));
+        }
+        if errs.is_empty() {
+            Ok(Self { current, new })
+        } else {
+            Err(AppError::Validation(errs))
+        }
+    }
+}
+
 /// A post-login target that stays on this site: a local absolute path, never `//host` or a URL.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
@@ -127,6 +164,19 @@ mod tests {
         let ok = Credentials::parse(Some("A@B.co".into()), Some("pw".into())).unwrap();
         assert_eq!(ok.email, "a@b.co");
         assert!(!format!("{ok:?}").contains("pw\""));
+    }
+
+    #[test]
+    fn password_changes_check_both_fields_and_never_print_them() {
+        let err = PasswordChange::parse(None, Some("short".into())).unwrap_err();
+        assert_eq!(err.field_code("current_password"), Some("required"));
+        assert_eq!(err.field_code("new_password"), Some("too_short"));
+        let err = PasswordChange::parse(Some("x".repeat(1025)), Some("y".repeat(1025))).unwrap_err();
+        assert_eq!(err.field_code("current_password"), Some("too_long"));
+        assert_eq!(err.field_code("new_password"), Some("too_long"));
+        let ok = PasswordChange::parse(Some("old-secret".into()), Some("new-secret-123".into())).unwrap();
+        let shown = format!("{ok:?}");
+        assert!(!shown.contains("old-secret") && !shown.contains("new-secret-123"), "{shown}");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The sign-in page and the account page.
+//! The sign-in page and the account page (identity, language, password change, API tokens).
 
 use leptos::{
     either::{Either, EitherOf3},
@@ -6,11 +6,12 @@ use leptos::{
 };
 use leptos_router::{components::Redirect, hooks::use_query_map};
 
-use super::api::Login;
+use super::api::{ChangePassword, Login};
 use crate::{
     api_tokens::components::ApiTokensSection,
     components::{errors::error_page_for, ErrorPage, ErrorText, SubmitButton},
     i18n::*,
+    members::MIN_PASSWORD_CHARS,
     preferences::components::{apply_locale, LocalePreferenceForm},
     shell::AuthState,
 };
@@ -96,6 +97,7 @@ pub fn AccountPage() -> impl IntoView {
                             <h2>{t!(i18n, account.preferences)}</h2>
                             <LocalePreferenceForm current=user.locale.clone()/>
                         </section>
+                        <PasswordSection/>
                         <ApiTokensSection/>
                     }),
                     Ok(None) => EitherOf3::B(view! { <ErrorPage status=401/> }),
@@ -103,6 +105,35 @@ pub fn AccountPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// Changing one's own password: a plain form (works without JavaScript). Success redirects to
+/// `/account?password=changed`, which shows the confirmation.
+#[component]
+fn PasswordSection() -> impl IntoView {
+    let i18n = use_i18n();
+    let change = ServerAction::<ChangePassword>::new();
+    let query = use_query_map();
+    let changed = move || query.read().get("password").as_deref() == Some("changed");
+    view! {
+        <section class="card">
+            <h2>{t!(i18n, account.password.title)}</h2>
+            <p class="muted">{move || t_string!(i18n, account.password.intro, n = MIN_PASSWORD_CHARS).to_string()}</p>
+            {move || changed().then(|| view! {
+                <div class="alert alert-success" role="status" data-testid="password-changed">{t!(i18n, account.password.changed)}</div>
+            })}
+            <ActionForm action=change>
+                <div class="field"><label for="current_password">{t!(i18n, fields.current_password)}</label>
+                    <input id="current_password" name="current_password" type="password" autocomplete="current-password" required maxlength="1024"/></div>
+                <div class="field"><label for="new_password">{t!(i18n, fields.new_password)}</label>
+                    <input id="new_password" name="new_password" type="password" autocomplete="new-password" required minlength=MIN_PASSWORD_CHARS maxlength="1024"/></div>
+                {move || change.value().get().and_then(Result::err).map(|e| view! {
+                    <div class="alert alert-error" role="alert" data-testid="password-error"><ErrorText error=e/></div>
+                })}
+                <SubmitButton pending=change.pending()>{t!(i18n, account.password.submit)}</SubmitButton>
+            </ActionForm>
+        </section>
     }
 }
 

@@ -84,6 +84,10 @@ pub fn FieldErrorText(error: FieldError) -> impl IntoView {
         "name" => t_string!(i18n, fields.name),
         "workspace" => t_string!(i18n, fields.workspace),
         "expires_in_days" => t_string!(i18n, fields.expires_in_days),
+        "default_locale" => t_string!(i18n, fields.default_locale),
+        "timezone" => t_string!(i18n, fields.timezone),
+        "current_password" => t_string!(i18n, fields.current_password),
+        "new_password" => t_string!(i18n, fields.new_password),
         _ => t_string!(i18n, fields.other),
     };
     let code = error.code;
@@ -105,6 +109,7 @@ pub fn FieldErrorText(error: FieldError) -> impl IntoView {
         "out_of_range" => t_string!(i18n, errors.field.out_of_range),
         "unknown_field" => t_string!(i18n, errors.field.unknown_field),
         "invalid_type" => t_string!(i18n, errors.field.invalid_type),
+        "wrong_password" => t_string!(i18n, errors.field.wrong_password),
         _ => t_string!(i18n, errors.field.invalid),
     };
     view! { <strong>{label}</strong>": "{text} }

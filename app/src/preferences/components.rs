@@ -32,7 +32,8 @@ fn apply_locale_inputs(action: ServerAction<SetLocale>) {
     });
 }
 
-fn native_name(locale: Locale) -> &'static str {
+/// A language's own name ("Deutsch"), the same in every UI language.
+pub fn native_name(locale: Locale) -> &'static str {
     match locale {
         Locale::en => "English",
         Locale::de => "Deutsch",

@@ -37,7 +37,7 @@ pub fn AppLayout(children: Children) -> impl IntoView {
     }
 }
 
-/// Links for signed-in users.
+/// Links for signed-in users (the platform plane's only for platform operators).
 #[component]
 fn MainNav() -> impl IntoView {
     let i18n = use_i18n();
@@ -45,10 +45,13 @@ fn MainNav() -> impl IntoView {
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                matches!(auth.user.await, Ok(Some(_))).then(|| view! {
+                let user = auth.user.await.ok().flatten();
+                let platform = user.as_ref().is_some_and(|u| u.is_platform_admin);
+                user.map(|_| view! {
                     <nav class="mainnav" aria-label=move || t_string!(i18n, nav.label)>
                         <A href="/" exact=true>{t!(i18n, nav.overview)}</A>
                         <A href="/admin">{t!(i18n, nav.workspaces)}</A>
+                        {platform.then(|| view! { <A href="/system">{t!(i18n, nav.system)}</A> })}
                         <A href="/account">{t!(i18n, nav.account)}</A>
                     </nav>
                 })

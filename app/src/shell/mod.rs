@@ -22,8 +22,9 @@ use crate::{
     locale::{tag, Locale},
     members::pages::{InviteRoute, MembersRoute},
     preferences::Theme,
+    system::pages::{SystemDirectoryRoute, SystemWorkspaceRoute},
     tenants::pages::{TenantDetailRoute, TenantsRoute},
-    workspaces::pages::{ChooserRoute, NoAccessRoute, WorkspaceDashboardRoute},
+    workspaces::pages::{ChooserRoute, NoAccessRoute, WorkspaceDashboardRoute, WorkspaceSettingsRoute},
 };
 pub use layout::AppLayout;
 
@@ -120,6 +121,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/workspaces/:workspace/environments") view={Lazy::<TenantsRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/admin/workspaces/:workspace/environments/:tenant") view={Lazy::<TenantDetailRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/admin/workspaces/:workspace/members") view={Lazy::<MembersRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/workspaces/:workspace/settings") view={Lazy::<WorkspaceSettingsRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/system") view={Lazy::<SystemDirectoryRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/system/workspaces/:workspace") view={Lazy::<SystemWorkspaceRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/*any") view=|| view! { <ErrorPage status=404/> } ssr=SsrMode::Async/>
                     </Routes>

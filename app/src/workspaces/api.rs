@@ -20,3 +20,28 @@ pub async fn get_workspace_overview(workspace: String) -> Result<WorkspaceOvervi
     let (state, scope) = enter_workspace(&workspace, Capability::WorkspaceView).await?;
     super::server::overview(&state.db, &scope).await
 }
+
+#[server(endpoint = "workspaces/settings")]
+pub async fn get_workspace_settings(workspace: String) -> Result<crate::workspaces::WorkspaceSettings, AppError> {
+    use crate::{authz::server::enter_workspace, authz::Capability};
+    let (state, scope) = enter_workspace(&workspace, Capability::WorkspaceView).await?;
+    super::server::settings::get(&state.db, &scope).await
+}
+
+/// Saves name, default language and time zone (`settings.manage`). Returns the settings and the calling
+/// page's locale-chain inputs with the new workspace default, so the hydrated page can switch language.
+#[server(endpoint = "workspaces/settings_update")]
+pub async fn update_workspace_settings(
+    workspace: String,
+    name: Option<String>,
+    default_locale: Option<String>,
+    timezone: Option<String>,
+) -> Result<crate::workspaces::SettingsSaved, AppError> {
+    use crate::{authz::server::enter_workspace, authz::Capability, preferences, workspaces::SettingsInput};
+    let (state, scope) = enter_workspace(&workspace, Capability::SettingsManage).await?;
+    let input = SettingsInput::parse(name.as_deref(), default_locale.as_deref(), timezone.as_deref())?;
+    let settings = super::server::settings::update(&state.db, &scope, input).await?;
+    let mut locale = preferences::server::current().inputs;
+    locale.workspace = settings.default_locale.clone();
+    Ok(crate::workspaces::SettingsSaved { settings, locale })
+}

@@ -1,4 +1,6 @@
-//! `/admin` (workspace chooser with auto-selection), `/admin/no-access`, and the workspace dashboard.
+//! `/admin` (workspace chooser with auto-selection), `/admin/no-access`, the workspace dashboard and the
+//! workspace settings page (the form stays visible but disabled, with the reason, without
+//! `settings.manage`).
 
 use leptos::{
     either::{Either, EitherOf4},
@@ -6,10 +8,15 @@ use leptos::{
 };
 use leptos_router::{components::Redirect, hooks::use_params_map};
 
-use super::api::{get_workspace_overview, list_my_workspaces};
+use super::{
+    api::{get_workspace_overview, get_workspace_settings, list_my_workspaces, UpdateWorkspaceSettings},
+    timezone::TIMEZONES,
+};
 use crate::{
-    components::{errors::error_page_for, ErrorPage, RoleName},
+    components::{errors::error_page_for, ErrorPage, ErrorText, RoleName, SubmitButton},
     i18n::*,
+    locale::{tag, SUPPORTED},
+    preferences::components::{apply_locale, native_name},
 };
 
 /// The chooser: remembered or single workspace → straight there; none → no-access page; else a list.
@@ -77,6 +84,11 @@ pub fn WorkspaceDashboardPage() -> impl IntoView {
                                 <p class="muted">{t!(i18n, tenants.active_count)}": "{o.tenants_active}" · "{t!(i18n, tenants.archived_count)}": "{o.tenants_archived}</p>
                                 <a class="btn" href=format!("/admin/workspaces/{}/environments", o.slug)>{t!(i18n, tenants.open_list)}</a>
                             </article>
+                            <article class="card stat">
+                                <h2>{t!(i18n, settings.title)}</h2>
+                                <p class="muted">{t!(i18n, settings.dashboard_body)}</p>
+                                <a class="btn" data-testid="open-settings" href=format!("/admin/workspaces/{}/settings", o.slug)>{t!(i18n, settings.open)}</a>
+                            </article>
                             {o.can("members.view").then(|| view! {
                                 <article class="card stat">
                                     <h2>{t!(i18n, members.title)}</h2>
@@ -93,6 +105,80 @@ pub fn WorkspaceDashboardPage() -> impl IntoView {
     }
 }
 
+/// `/admin/workspaces/{workspace}/settings`: name, default language, time zone.
+#[component]
+pub fn WorkspaceSettingsPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let slug = move || params.read().get("workspace").unwrap_or_default();
+    let save = ServerAction::<UpdateWorkspaceSettings>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(saved)) = save.value().get() {
+            apply_locale(&saved.locale);
+        }
+    });
+    let data = Resource::new(move || (slug(), save.version().get()), |(s, _)| get_workspace_settings(s));
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let s = match data.await {
+                    Ok(s) => s,
+                    Err(e) => return Either::Right(view! { <ErrorPage status=error_page_for(&e)/> }),
+                };
+                let can_manage = s.can_manage;
+                let reason = move || (!can_manage).then(|| t_string!(i18n, settings.manage_disabled));
+                let current_locale = s.default_locale.clone().unwrap_or_default();
+                let current_tz = s.timezone.clone();
+                Either::Left(view! {
+                    <section class="card">
+                        <p><a href=format!("/admin/workspaces/{}", s.slug)>{t!(i18n, members.back)}</a></p>
+                        <h1>{t!(i18n, settings.title)}</h1>
+                        <p class="muted">{t!(i18n, settings.intro)}</p>
+                        {move || save.value().get().and_then(Result::ok).map(|_| view! {
+                            <div class="alert alert-success" role="status" data-testid="settings-saved">{t!(i18n, settings.saved)}</div>
+                        })}
+                        <ActionForm action=save>
+                            <input type="hidden" name="workspace" value=s.slug.clone()/>
+                            <fieldset disabled=!can_manage title=reason data-testid="settings-fieldset">
+                                <div class="field"><label for="settings-name">{t!(i18n, fields.name)}</label>
+                                    <input id="settings-name" name="name" required maxlength="120" value=s.name.clone()/></div>
+                                <div class="field"><label for="settings-locale">{t!(i18n, fields.default_locale)}</label>
+                                    <select id="settings-locale" name="default_locale">
+                                        <option value="" selected=current_locale.is_empty()>{t!(i18n, settings.locale_none)}</option>
+                                        {SUPPORTED.into_iter().map(|l| view! {
+                                            <option value=tag(l) selected=tag(l) == current_locale>{native_name(l)}</option>
+                                        }).collect_view()}
+                                    </select>
+                                    <p class="hint">{t!(i18n, settings.locale_hint)}</p></div>
+                                <div class="field"><label for="settings-timezone">{t!(i18n, fields.timezone)}</label>
+                                    <select id="settings-timezone" name="timezone">
+                                        {TIMEZONES.iter().map(|z| view! {
+                                            <option value=*z selected=*z == current_tz>{*z}</option>
+                                        }).collect_view()}
+                                    </select></div>
+                                {move || save.value().get().and_then(Result::err).map(|e| view! {
+                                    <div class="alert alert-error" role="alert" data-testid="settings-error"><ErrorText error=e/></div>
+                                })}
+                                <SubmitButton pending=save.pending()>{t!(i18n, settings.save)}</SubmitButton>
+                            </fieldset>
+                            {(!can_manage).then(|| view! {
+                                <p class="hint" data-testid="settings-disabled-reason">
+                                    {t!(i18n, settings.manage_disabled)}" ("<RoleName role=s.role.clone()/>")"
+                                </p>
+                            })}
+                        </ActionForm>
+                    </section>
+                })
+            })}
+        </Transition>
+    }
+}
+
+crate::lazy_page!(
+    /// `/admin/workspaces/{workspace}/settings`
+    WorkspaceSettingsRoute,
+    WorkspaceSettingsPage
+);
 crate::lazy_page!(
     /// `/admin/workspaces/{workspace}`
     WorkspaceDashboardRoute,

@@ -73,7 +73,7 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
         None => None,
     };
     let (parts, body) = req.into_parts();
-    let prefs = resolve(&parts, user.as_ref(), &state.config);
+    let prefs = resolve(&parts, user.as_ref(), &state.config, &state.db).await;
     req = Request::from_parts(parts, body);
     req.extensions_mut().insert(SessionUser(user));
     req.extensions_mut().insert(prefs);

@@ -100,6 +100,14 @@ pub async fn update_user_locale(db: &Db, user_id: i64, locale: Option<&str>) -> 
         .map_err(internal)
 }
 
+/// Stores a new password hash (the session stamp derived from it changes with it).
+pub async fn update_user_password(db: &Db, user_id: i64, password_hash: &str) -> Result<(), AppError> {
+    let sql = "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3";
+    db_run!(db, p => sqlx::query(sql).bind(password_hash).bind(Utc::now()).bind(user_id).execute(p).await.map(|r| r.rows_affected()))
+        .map(|_| ())
+        .map_err(internal)
+}
+
 /// Failed sign-ins since `since`: (count for the account, oldest for the account, count for the IP,
 /// oldest for the IP).
 #[derive(Debug, Default)]

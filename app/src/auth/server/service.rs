@@ -1,11 +1,15 @@
 //! Sign-in rules: input already validated ([`Credentials`]); throttling per account and per IP over a
-//! sliding window; constant-time-ish failure path; failures recorded, success clears them.
+//! sliding window; constant-time-ish failure path; failures recorded, success clears them. Changing one's
+//! own password checks the current one under the same throttle (a wrong current password counts as a
+//! failed sign-in), stores a new hash — which ends every other session (their stamp no longer matches) —
+//! and is audited as `account.password_change` without any secret.
 
 use chrono::{Duration, Utc};
 
-use super::{password, repo, RequestMeta, UserRow};
+use super::{password, repo, Actor, RequestMeta, UserRow};
 use crate::{
-    auth::{check_password, normalize_email, Credentials},
+    audit::server::{record_actor, AuditEvent},
+    auth::{check_password, normalize_email, Credentials, PasswordChange},
     db::Db,
     error::AppError,
 };
@@ -17,11 +21,11 @@ pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
 /// Failed sign-ins allowed per client IP within the window.
 pub const MAX_FAILURES_PER_IP: i64 = 30;
 
-/// Checks the credentials and returns the user; `InvalidCredentials` or `RateLimited` otherwise.
-pub async fn authenticate(db: &Db, creds: &Credentials, meta: &RequestMeta) -> Result<UserRow, AppError> {
+/// `RateLimited` while the account or the client IP has too many recent failures.
+async fn check_throttle(db: &Db, email: &str, meta: &RequestMeta) -> Result<(), AppError> {
     let now = Utc::now();
     let window = Duration::seconds(FAILURE_WINDOW_SECS);
-    let counts = repo::count_login_failures(db, &creds.email, &meta.ip, now - window).await?;
+    let counts = repo::count_login_failures(db, email, &meta.ip, now - window).await?;
     let retry_after = |oldest: Option<chrono::DateTime<Utc>>| {
         let until = oldest.unwrap_or(now) + window;
         (until - now).num_seconds().clamp(1, FAILURE_WINDOW_SECS) as u32
@@ -32,7 +36,14 @@ pub async fn authenticate(db: &Db, creds: &Credentials, meta: &RequestMeta) -> R
     if counts.ip >= MAX_FAILURES_PER_IP {
         return Err(AppError::RateLimited { retry_after_secs: retry_after(counts.ip_oldest) });
     }
+    Ok(())
+}
 
+/// Checks the credentials and returns the user; `InvalidCredentials` or `RateLimited` otherwise.
+pub async fn authenticate(db: &Db, creds: &Credentials, meta: &RequestMeta) -> Result<UserRow, AppError> {
+    let now = Utc::now();
+    let window = Duration::seconds(FAILURE_WINDOW_SECS);
+    check_throttle(db, &creds.email, meta).await?;
     let user = repo::select_user_by_email(db, &creds.email).await?;
     let ok = password::verify(creds.password.clone(), user.as_ref().map(|u| u.password_hash.clone())).await?;
     match user {
@@ -47,6 +58,36 @@ pub async fn authenticate(db: &Db, creds: &Credentials, meta: &RequestMeta) -> R
             Err(AppError::InvalidCredentials)
         }
     }
+}
+
+/// Changes the signed-in user's own password (sessions only, never an API token). A wrong current password
+/// is the field error `current_password: wrong_password` and counts as a failed sign-in. Returns the
+/// updated user, whose new session stamp the caller stores in the current session.
+pub async fn change_password(
+    db: &Db,
+    actor: &Actor,
+    input: PasswordChange,
+    meta: &RequestMeta,
+) -> Result<UserRow, AppError> {
+    if actor.token().is_some() {
+        return Err(AppError::Forbidden);
+    }
+    check_throttle(db, actor.email(), meta).await?;
+    let user = repo::select_user_by_id(db, actor.user_id()).await?.ok_or(AppError::Unauthenticated)?;
+    if !password::verify(input.current, Some(user.password_hash.clone())).await? {
+        repo::insert_login_failure(db, &user.email, &meta.ip).await?;
+        tracing::info!(user_id = user.id, ip = %meta.ip, "wrong current password on password change");
+        return Err(AppError::validation("current_password", "wrong_password"));
+    }
+    let hash = password::hash(input.new).await?;
+    repo::update_user_password(db, user.id, &hash).await?;
+    repo::delete_login_failures(db, &user.email, Utc::now() - Duration::seconds(FAILURE_WINDOW_SECS)).await?;
+    tracing::info!(user_id = user.id, "password changed; other sessions ended");
+    let event = AuditEvent::new("account.password_change", "user", user.id)
+        .summary(format!("{} changed their password; other sessions were ended", user.email))
+        .metadata(serde_json::json!({ "other_sessions_ended": true }));
+    record_actor(db, actor, None, event).await?;
+    repo::select_user_by_id(db, user.id).await?.ok_or(AppError::Internal)
 }
 
 /// Creates an account (CLI and demo seed). Validates like sign-in does.

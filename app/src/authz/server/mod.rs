@@ -2,12 +2,14 @@
 //! have private fields and are built only here, after membership, workspace status, tenant ownership,
 //! tenant narrowing and capability were checked. Services and repositories take a scope, so code that
 //! skipped authorization does not compile. Rules (BRIEF §4.2): not a member, archived workspace, foreign
-//! or non-entitled tenant → `NotFound`; member lacking the capability → `Forbidden`.
+//! or non-entitled tenant → `NotFound`; member lacking the capability → `Forbidden`. The platform plane
+//! (`/system`) has its own [`PlatformScope`], held only by platform operators signed in with a session;
+//! everyone else gets `NotFound` (wrong plane).
 
 use crate::{
     audit::ActorType,
     auth::server::{repo::internal, Actor},
-    authz::{allows, Capability, Role},
+    authz::{allows, Capability, PlatformCapability, Role},
     db::Db,
     db_run,
     error::AppError,
@@ -156,6 +158,44 @@ impl TenantScope {
     pub fn tenant_id(&self) -> i64 {
         self.tenant_id
     }
+}
+
+/// An authorized view of the platform plane for one platform operator. Private fields: built only by
+/// [`Actor::platform`], so platform services cannot be called without the check.
+#[derive(Debug, Clone)]
+pub struct PlatformScope {
+    actor: Actor,
+    capability: PlatformCapability,
+}
+
+impl Actor {
+    /// Enters the platform plane with `cap`: platform operators with a session only. Anyone else —
+    /// workspace members and API tokens alike — gets `NotFound`: the plane does not exist for them.
+    pub fn platform(&self, cap: PlatformCapability) -> Result<PlatformScope, AppError> {
+        if !self.is_platform_admin() || self.token().is_some() {
+            return Err(AppError::NotFound);
+        }
+        Ok(PlatformScope { actor: self.clone(), capability: cap })
+    }
+}
+
+impl PlatformScope {
+    /// The operator (for audit records).
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// The capability the scope was entered with.
+    pub fn capability(&self) -> PlatformCapability {
+        self.capability
+    }
+}
+
+/// The opening of a platform server function: signed in (401), platform operator (404).
+pub async fn enter_platform(cap: PlatformCapability) -> Result<(crate::state::AppState, PlatformScope), AppError> {
+    let state = crate::state::AppState::get()?;
+    let scope = Actor::current().await?.platform(cap)?;
+    Ok((state, scope))
 }
 
 /// Background work acting without a user (scheduled jobs, the demo seed). Loudly named so reviews find it.

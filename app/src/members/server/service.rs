@@ -201,6 +201,40 @@ pub async fn narrow(db: &Db, scope: &WorkspaceScope, user_id: i64, tenant_ids: V
     record(db, scope, event).await
 }
 
+/// Changes a member's role and/or narrowing in one request (the JSON API's `PATCH`). Both are validated
+/// together first (the narrowing rules of the resulting role, tenants of this workspace), then applied in
+/// the order that never passes through an invalid state: the narrowing first when the new role requires
+/// one (customer viewer), the role first otherwise. Each step is audited like its own form.
+pub async fn update(
+    db: &Db,
+    scope: &WorkspaceScope,
+    user_id: i64,
+    role: Option<Role>,
+    tenant_ids: Option<Vec<i64>>,
+) -> Result<(), AppError> {
+    scope.require(Capability::MembersManage)?;
+    let member = repo::select_member(db, scope, user_id).await?;
+    let current = Role::parse(&member.role).ok_or(AppError::Internal)?;
+    if let Some(ids) = &tenant_ids {
+        check_tenants_belong(db, scope, ids).await?;
+        crate::members::check_narrowing(role.unwrap_or(current), ids)
+            .map_err(|c| AppError::validation("tenant_ids", c))?;
+    }
+    match (role, tenant_ids) {
+        (Some(r), Some(ids)) if r.requires_narrowing() => {
+            narrow(db, scope, user_id, ids).await?;
+            change_role(db, scope, user_id, r).await
+        }
+        (Some(r), Some(ids)) => {
+            change_role(db, scope, user_id, r).await?;
+            narrow(db, scope, user_id, ids).await
+        }
+        (Some(r), None) => change_role(db, scope, user_id, r).await,
+        (None, Some(ids)) => narrow(db, scope, user_id, ids).await,
+        (None, None) => Ok(()),
+    }
+}
+
 pub async fn remove(db: &Db, scope: &WorkspaceScope, user_id: i64) -> Result<(), AppError> {
     scope.require(Capability::MembersManage)?;
     let member = repo::select_member(db, scope, user_id).await?;

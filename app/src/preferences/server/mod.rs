@@ -7,8 +7,9 @@ use leptos::prelude::*;
 use super::{LocaleChoice, Theme};
 use crate::{
     auth::server::{repo, Actor, UserRow},
+    db::Db,
     error::AppError,
-    locale::{effective_locale, from_accept_language, tag, Locale, LocaleInputs},
+    locale::{effective_locale, from_accept_language, parse, tag, Locale, LocaleInputs},
     state::{AppConfig, AppState},
 };
 
@@ -39,8 +40,9 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-/// The locale-chain inputs for a request: `?locale=` or the override cookie, the user's preference,
-/// the browser's `Accept-Language`, and the system default. (The workspace default joins with workspaces.)
+/// The locale-chain inputs for a request that need no database: `?locale=` or the override cookie, the
+/// user's preference, the browser's `Accept-Language`, and the system default. The workspace default is
+/// added by [`with_workspace_default`].
 pub fn locale_inputs(parts: &Parts, user: Option<&UserRow>, config: &AppConfig) -> LocaleInputs {
     let query_override = parts.uri.query().and_then(|q| {
         q.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == "locale").map(|(_, v)| v.to_string())
@@ -59,9 +61,48 @@ pub fn locale_inputs(parts: &Parts, user: Option<&UserRow>, config: &AppConfig) 
     }
 }
 
+/// The workspace slug of `/admin/workspaces/{slug}[/…]`.
+fn workspace_of_path(path: &str) -> Option<&str> {
+    path.strip_prefix("/admin/workspaces/")?.split(['/', '?', '#']).next().filter(|s| !s.is_empty())
+}
+
+/// The workspace a request belongs to: the page's path, or for a server function (`/api/…`, called from a
+/// page) the path of the page in the `Referer`.
+pub fn request_workspace(parts: &Parts) -> Option<String> {
+    let path = parts.uri.path();
+    if let Some(slug) = workspace_of_path(path) {
+        return Some(slug.to_string());
+    }
+    if !path.starts_with("/api/") {
+        return None;
+    }
+    let referer = parts.headers.get(header::REFERER)?.to_str().ok()?;
+    let after_scheme = referer.split_once("://").map_or(referer, |(_, rest)| rest);
+    let page_path = &after_scheme[after_scheme.find('/')?..];
+    workspace_of_path(page_path).map(str::to_string)
+}
+
+/// Fills the workspace step of the chain: when the request is inside a workspace that `user_id` is a member
+/// of, and neither an override nor the user's own preference decides, that workspace's default language.
+/// (When a higher step decides, the lookup is skipped.) A database error leaves the step empty.
+pub async fn with_workspace_default(
+    mut inputs: LocaleInputs,
+    parts: &Parts,
+    user_id: Option<i64>,
+    db: &Db,
+) -> LocaleInputs {
+    let decided = [&inputs.override_, &inputs.user].into_iter().flatten().any(|v| parse(v).is_some());
+    if let (false, Some(user_id), Some(slug)) = (decided, user_id, request_workspace(parts)) {
+        inputs.workspace =
+            crate::workspaces::server::settings::member_default_locale(db, user_id, &slug).await.ok().flatten();
+    }
+    inputs
+}
+
 /// Resolves locale and theme for a request.
-pub fn resolve(parts: &Parts, user: Option<&UserRow>, config: &AppConfig) -> ResolvedPrefs {
+pub async fn resolve(parts: &Parts, user: Option<&UserRow>, config: &AppConfig, db: &Db) -> ResolvedPrefs {
     let inputs = locale_inputs(parts, user, config);
+    let inputs = with_workspace_default(inputs, parts, user.map(|u| u.id), db).await;
     let theme = cookie(&parts.headers, THEME_COOKIE).and_then(Theme::parse).unwrap_or_default();
     ResolvedPrefs { locale: effective_locale(&inputs), theme, inputs }
 }
@@ -127,5 +168,33 @@ pub async fn apply_locale(
             inputs.override_ = choice.tag().map(str::to_string);
         }
     }
-    Ok(inputs)
+    Ok(with_workspace_default(inputs, &parts, actor.map(Actor::user_id), &state.db).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(uri: &str, referer: Option<&str>) -> Parts {
+        let mut b = http::Request::builder().uri(uri);
+        if let Some(r) = referer {
+            b = b.header(header::REFERER, r);
+        }
+        b.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn the_workspace_comes_from_the_page_or_the_calling_page() {
+        assert_eq!(request_workspace(&parts("/admin/workspaces/contoso", None)).as_deref(), Some("contoso"));
+        assert_eq!(
+            request_workspace(&parts("/admin/workspaces/contoso/members?x=1", None)).as_deref(),
+            Some("contoso")
+        );
+        assert_eq!(request_workspace(&parts("/admin", None)), None);
+        assert_eq!(request_workspace(&parts("/admin/workspaces/", None)), None);
+        let r = Some("http://127.0.0.1:3000/admin/workspaces/fabrikam/settings");
+        assert_eq!(request_workspace(&parts("/api/prefs/locale", r)).as_deref(), Some("fabrikam"));
+        assert_eq!(request_workspace(&parts("/account", r)), None);
+        assert_eq!(request_workspace(&parts("/api/prefs/locale", Some("http://x/account"))), None);
+    }
 }

@@ -1,4 +1,7 @@
-//! Workspaces, server half: the caller's memberships, the remembered workspace, the overview.
+//! Workspaces, server half: the caller's memberships, the remembered workspace, the overview; the
+//! settings service lives in [`settings`].
+
+pub mod settings;
 
 use crate::{
     auth::server::{repo::internal, Actor},

@@ -3,7 +3,7 @@
 //! - [`route`]: the route table types ([`route::Resource`], [`route::ApiRoute`], [`route::Operation`]);
 //! - [`extract`]: authentication ([`extract::Caller`]: bearer token or session cookie), JSON bodies,
 //!   pagination; [`problem`]: errors as `application/problem+json`; [`openapi`]: the generated document;
-//! - resources: [`session`], [`me`], [`workspaces`], [`tenants`].
+//! - resources: [`session`], [`me`], [`workspaces`], [`tenants`], [`members`].
 //!
 //! Adding a resource (e.g. members, audit) is one file with a `resource()` and one line in
 //! [`resources`]: the router, the OpenAPI document and the tests that sweep both pick it up.
@@ -12,6 +12,7 @@
 
 pub mod extract;
 pub mod me;
+pub mod members;
 pub mod openapi;
 pub mod problem;
 pub mod route;
@@ -34,7 +35,14 @@ pub const PREFIX: &str = "/api/v1";
 
 /// Every resource of the API, in documentation order.
 pub fn resources() -> Vec<route::Resource> {
-    vec![session::resource(), me::resource(), workspaces::resource(), tenants::resource(), openapi::resource()]
+    vec![
+        session::resource(),
+        me::resource(),
+        workspaces::resource(),
+        tenants::resource(),
+        members::resource(),
+        openapi::resource(),
+    ]
 }
 
 /// Every (method, path relative to [`PREFIX`]) the router serves — the table the router is built from.

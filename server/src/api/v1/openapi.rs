@@ -102,6 +102,8 @@ fn parameters() -> Value {
                   "schema": { "type": "string" } },
         "TenantId": { "name": "id", "in": "path", "required": true, "description": "Managed tenant id.",
                       "schema": { "type": "integer", "format": "int64" } },
+        "UserId": { "name": "user_id", "in": "path", "required": true, "description": "A member's user id.",
+                    "schema": { "type": "integer", "format": "int64" } },
         "Page": { "name": "page", "in": "query", "required": false, "description": "Page number, from 1.",
                   "schema": { "type": "integer", "minimum": 1, "default": 1 } },
         "PerPage": { "name": "per_page", "in": "query", "required": false, "description": "Items per page.",
