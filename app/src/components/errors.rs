@@ -81,6 +81,14 @@ pub fn FieldErrorText(error: FieldError) -> impl IntoView {
         "name" => t_string!(i18n, fields.name),
         "workspace" => t_string!(i18n, fields.workspace),
         "expires_in_days" => t_string!(i18n, fields.expires_in_days),
+        "actor" => t_string!(i18n, fields.actor),
+        "action" => t_string!(i18n, fields.action),
+        "tenant" => t_string!(i18n, fields.tenant),
+        "outcome" => t_string!(i18n, fields.outcome),
+        "from" => t_string!(i18n, fields.from),
+        "to" => t_string!(i18n, fields.to),
+        "before" => t_string!(i18n, fields.before),
+        "limit" => t_string!(i18n, fields.limit),
         _ => t_string!(i18n, fields.other),
     };
     let code = error.code;
@@ -102,6 +110,8 @@ pub fn FieldErrorText(error: FieldError) -> impl IntoView {
         "out_of_range" => t_string!(i18n, errors.field.out_of_range),
         "unknown_field" => t_string!(i18n, errors.field.unknown_field),
         "invalid_type" => t_string!(i18n, errors.field.invalid_type),
+        "invalid_date" => t_string!(i18n, errors.field.invalid_date),
+        "before_from" => t_string!(i18n, errors.field.before_from),
         _ => t_string!(i18n, errors.field.invalid),
     };
     view! { <strong>{label}</strong>": "{text} }

@@ -10,6 +10,7 @@ use leptos_router::{
 };
 
 use crate::{
+    audit::pages::{AuditDetailRoute, AuditRoute},
     auth::{
         api::get_current_user,
         pages::{AccountRoute, LoginRoute},
@@ -120,6 +121,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/workspaces/:workspace/environments") view={Lazy::<TenantsRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/admin/workspaces/:workspace/environments/:tenant") view={Lazy::<TenantDetailRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/admin/workspaces/:workspace/members") view={Lazy::<MembersRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/workspaces/:workspace/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/workspaces/:workspace/audit/:id") view={Lazy::<AuditDetailRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/*any") view=|| view! { <ErrorPage status=404/> } ssr=SsrMode::Async/>
                     </Routes>

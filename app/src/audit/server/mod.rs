@@ -1,6 +1,10 @@
 //! Writing and verifying the audit chain. All rows form one chain per installation; appends are
 //! serialized (PostgreSQL: transaction-level advisory lock; SQLite: `BEGIN IMMEDIATE`), so concurrent
 //! writers and several server processes never fork it. Engine-specific SQL lives here and nowhere else.
+//! Reading the log (filters, pages, export) is in [`service`] and [`repo`].
+
+pub mod repo;
+pub mod service;
 
 use chrono::{SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
@@ -105,6 +109,28 @@ impl AuditRow {
             self.recorded_at,
         ])
         .to_string()
+    }
+
+    /// The row as shown, exported and served (without the workspace id, which the scope implies).
+    pub fn into_entry(self) -> super::AuditEntry {
+        super::AuditEntry {
+            id: self.id,
+            recorded_at: self.recorded_at,
+            tenant_id: self.tenant_id,
+            actor_id: self.actor_id,
+            actor_label: self.actor_label,
+            actor_type: self.actor_type,
+            action: self.action,
+            resource_type: self.resource_type,
+            resource_id: self.resource_id,
+            outcome: self.outcome,
+            summary: self.summary,
+            metadata: self.metadata,
+            ip: self.ip,
+            user_agent: self.user_agent,
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+        }
     }
 
     pub fn compute_hash(&self, prev_hash: &str) -> String {

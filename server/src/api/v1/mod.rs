@@ -3,13 +3,14 @@
 //! - [`route`]: the route table types ([`route::Resource`], [`route::ApiRoute`], [`route::Operation`]);
 //! - [`extract`]: authentication ([`extract::Caller`]: bearer token or session cookie), JSON bodies,
 //!   pagination; [`problem`]: errors as `application/problem+json`; [`openapi`]: the generated document;
-//! - resources: [`session`], [`me`], [`workspaces`], [`tenants`].
+//! - resources: [`session`], [`me`], [`workspaces`], [`tenants`], [`audit`].
 //!
 //! Adding a resource (e.g. members, audit) is one file with a `resource()` and one line in
 //! [`resources`]: the router, the OpenAPI document and the tests that sweep both pick it up.
 //! Handlers never hold SQL or authorization of their own: they enter the same scopes with the same
 //! capabilities as the server functions and call the same services.
 
+pub mod audit;
 pub mod extract;
 pub mod me;
 pub mod openapi;
@@ -34,7 +35,14 @@ pub const PREFIX: &str = "/api/v1";
 
 /// Every resource of the API, in documentation order.
 pub fn resources() -> Vec<route::Resource> {
-    vec![session::resource(), me::resource(), workspaces::resource(), tenants::resource(), openapi::resource()]
+    vec![
+        session::resource(),
+        me::resource(),
+        workspaces::resource(),
+        tenants::resource(),
+        audit::resource(),
+        openapi::resource(),
+    ]
 }
 
 /// Every (method, path relative to [`PREFIX`]) the router serves — the table the router is built from.
