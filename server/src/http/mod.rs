@@ -1,7 +1,7 @@
 //! The HTTP surface: the router (pages, server functions, the JSON API under `/api/v1`, audit exports,
 //! static client files, health) and the middleware stack around it, outermost first: request id → trace
-//! span → API problem guard → body limit → origin guard → session → request context (signed-in user, locale, theme) →
-//! server-function status mapping.
+//! span → API problem guard → body limit → origin guard → session → request context (signed-in user,
+//! locale, theme) → server-function status mapping.
 
 pub mod audit_export;
 pub mod health;
