@@ -483,6 +483,74 @@ async fn pages_render_the_log_and_an_entry(engine: Engine) {
     app.cleanup().await;
 }
 
+/// Not a pass/fail test: fills contoso with 100 000 entries and prints p50/p95 of the list server function
+/// per filter (whole request: session, scope, count of visible tenants, query). Run with
+/// `cargo test -p server --release --test audit -- --ignored --nocapture list_latency`.
+async fn list_latency_at_100k_rows(engine: Engine) {
+    let Some(app) = seeded(engine).await else { return };
+    let contoso = ws_id(&app, "contoso").await;
+    let t = tenants(&app, contoso).await;
+    let owner_id = user_id(&app, "owner@contoso.example").await;
+    let sql = format!(
+        "INSERT INTO audit_log (workspace_id, tenant_id, actor_id, actor_label, actor_type, action, resource_type, \
+         resource_id, outcome, summary, metadata, ip, user_agent, recorded_at, prev_hash, hash) \
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) \
+         SELECT {contoso}, CASE i % 4 WHEN 0 THEN NULL WHEN 1 THEN {} WHEN 2 THEN {} ELSE {} END, \
+         CASE i % 2 WHEN 0 THEN {owner_id} ELSE NULL END, 'bench', 'human', \
+         CASE i % 5 WHEN 0 THEN 'tenant.rename' WHEN 1 THEN 'member.invite' WHEN 2 THEN 'sync.run' \
+         WHEN 3 THEN 'api_token.use' ELSE 'policy.sync' END, 'bench', 'x', \
+         CASE i % 7 WHEN 0 THEN 'failure' ELSE 'success' END, 'bench entry', '{{}}', NULL, NULL, \
+         '2026-01-' || CASE WHEN 1 + i / 4000 < 10 THEN '0' ELSE '' END || (1 + i / 4000) || 'T12:00:00.000Z', \
+         'x', 'x' FROM n",
+        t[0], t[1], t[2]
+    );
+    app::db_run!(&app.db, p => sqlx::query(&sql).execute(p).await.map(|_| ())).unwrap();
+    if let app::db::Db::Postgres(p) = &app.db {
+        sqlx::query("ANALYZE audit_log").execute(p).await.unwrap();
+    }
+    assert!(all_ids(&app, contoso).await.len() >= 100_000);
+    let owner = as_user(&app, "owner@contoso.example").await;
+    let (owner_s, t1, t2) = (owner_id.to_string(), t[1].to_string(), t[2].to_string());
+    let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("unfiltered", vec![]),
+        ("actor", vec![("actor", &owner_s)]),
+        ("action exact", vec![("action", "sync.run")]),
+        ("action prefix", vec![("action", "api_token.")]),
+        ("tenant", vec![("tenant", &t1)]),
+        ("outcome", vec![("outcome", "failure")]),
+        ("date range", vec![("from", "2026-01-10"), ("to", "2026-01-12")]),
+        ("combined", vec![("tenant", &t2), ("action", "tenant."), ("outcome", "failure")]),
+        ("deep page", vec![("before", "5000")]),
+    ];
+    println!("| {engine:?} filter | p50 ms | p95 ms |");
+    for (name, filters) in cases {
+        let mut ms = Vec::new();
+        for _ in 0..40 {
+            let start = std::time::Instant::now();
+            let (status, body) = list(&app, &owner, &filters).await;
+            ms.push(start.elapsed().as_secs_f64() * 1000.0);
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+        ms.sort_by(f64::total_cmp);
+        println!("| {name} | {:.1} | {:.1} |", ms[ms.len() / 2], ms[ms.len() * 95 / 100]);
+    }
+    app.cleanup().await;
+}
+
+mod latency {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "benchmark: prints figures, run with --ignored --nocapture"]
+    async fn list_latency_sqlite() {
+        super::list_latency_at_100k_rows(super::common::Engine::Sqlite).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "benchmark: prints figures, run with --ignored --nocapture"]
+    async fn list_latency_postgres() {
+        super::list_latency_at_100k_rows(super::common::Engine::Postgres).await
+    }
+}
+
 on_both_engines!(
     filters_narrow_the_list,
     pages_have_no_gaps_or_duplicates,
