@@ -1,5 +1,8 @@
 //! Server functions of the audit log: authenticate → enter the workspace with `audit.view` → validate the
 //! filters → call the service. Filters arrive as the page's query parameters (strings; empty = unset).
+// `list_audit` takes the workspace plus seven flat filter arguments (flat, so that a plain GET form and
+// the unauthenticated sweep can send them); the macro-generated client function inherits the count.
+#![allow(clippy::too_many_arguments)]
 
 use leptos::prelude::*;
 
@@ -9,7 +12,6 @@ use crate::{
 };
 
 /// One page of the audit log of `workspace` (filters and cursor as in [`crate::audit::RawAuditFilter`]).
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "audit/list")]
 pub async fn list_audit(
     workspace: String,

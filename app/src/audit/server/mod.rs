@@ -184,7 +184,7 @@ pub async fn record_system(
 const INSERT: &str = "INSERT INTO audit_log (workspace_id, tenant_id, actor_id, actor_label, actor_type, action, \
     resource_type, resource_id, outcome, summary, metadata, ip, user_agent, recorded_at, prev_hash, hash) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
-const LAST_HASH: &str = "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1";
+const LAST: &str = "SELECT hash, recorded_at FROM audit_log ORDER BY id DESC LIMIT 1";
 
 async fn append(
     db: &Db,
@@ -212,14 +212,20 @@ async fn append(
         metadata: metadata.to_string(),
         ip: meta.map(|m| m.ip.clone()),
         user_agent: meta.map(|m| m.user_agent.clone()).filter(|u| !u.is_empty()),
-        recorded_at: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+        recorded_at: String::new(),
         prev_hash: String::new(),
         hash: String::new(),
     };
     macro_rules! insert {
         ($conn:expr) => {{
-            let prev: Option<String> = sqlx::query_scalar(LAST_HASH).fetch_optional(&mut *$conn).await?;
-            row.prev_hash = prev.unwrap_or_else(|| GENESIS.to_string());
+            let prev: Option<(String, String)> = sqlx::query_as(LAST).fetch_optional(&mut *$conn).await?;
+            // Taken under the chain lock and never earlier than the previous row: `recorded_at` grows with
+            // `id`, which lets readers turn date bounds into id bounds (see `repo`).
+            row.recorded_at = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
+            if let Some((_, prev_at)) = prev.as_ref().filter(|(_, at)| *at > row.recorded_at) {
+                row.recorded_at = prev_at.clone();
+            }
+            row.prev_hash = prev.map_or_else(|| GENESIS.to_string(), |(hash, _)| hash);
             row.hash = row.compute_hash(&row.prev_hash);
             sqlx::query(INSERT)
                 .bind(row.workspace_id)

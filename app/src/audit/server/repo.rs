@@ -44,6 +44,11 @@ fn like_prefix(prefix: &str) -> String {
     out
 }
 
+/// The id of the first row recorded at or after the bound instant `?`.
+const FIRST_AT: &str = "(SELECT id FROM audit_log WHERE recorded_at >= ? ORDER BY recorded_at, id LIMIT 1)";
+/// An id larger than any row's.
+const NONE: &str = "9223372036854775807";
+
 /// The scope's rows matching `filter`.
 fn where_clause(scope: &WorkspaceScope, filter: &AuditFilter) -> Where {
     let mut w = Where { sql: String::from(" WHERE workspace_id = $1"), args: vec![Arg::Int(scope.workspace_id())] };
@@ -71,11 +76,14 @@ fn where_clause(scope: &WorkspaceScope, filter: &AuditFilter) -> Where {
     if let Some(outcome) = &filter.outcome {
         w.push(" AND outcome = ?", Arg::Text(outcome.clone()));
     }
+    // Date bounds become id bounds: the chain writer keeps `recorded_at` non-decreasing in `id`, so the
+    // first row at or after an instant (one seek in `audit_log_recorded_idx`) splits the log exactly.
+    // The scan then stays on the workspace's id-ordered index and stops at the lower bound.
     if let Some(from) = filter.recorded_from() {
-        w.push(" AND recorded_at >= ?", Arg::Text(from));
+        w.push(&format!(" AND id >= COALESCE({FIRST_AT}, {NONE})"), Arg::Text(from));
     }
     if let Some(until) = filter.recorded_until() {
-        w.push(" AND recorded_at < ?", Arg::Text(until));
+        w.push(&format!(" AND id < COALESCE({FIRST_AT}, {NONE})"), Arg::Text(until));
     }
     if let Some(before) = filter.before {
         w.push(" AND id < ?", Arg::Int(before));
