@@ -1,7 +1,8 @@
 //! Server functions of the audit log: authenticate → enter the workspace with `audit.view` → validate the
 //! filters → call the service. Filters arrive as the page's query parameters (strings; empty = unset).
-// `list_audit` takes the workspace plus seven flat filter arguments (flat, so that a plain GET form and
-// the unauthenticated sweep can send them); the macro-generated client function inherits the count.
+// `list_audit` takes the workspace plus seven flat filter arguments, mirroring the page's query parameters
+// (flat arguments also decode from any plain form, e.g. the unauthenticated sweep's); the macro-generated
+// client function inherits the count.
 #![allow(clippy::too_many_arguments)]
 
 use leptos::prelude::*;
