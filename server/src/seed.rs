@@ -73,8 +73,9 @@ pub async fn demo(db: &Db) -> Result<bool, AppError> {
 }
 
 /// The benchmark fixture (`tenantpilot bench-seed`, used by `scripts/bench-tenancy`): the demo, then
-/// `tenants` more managed tenants in Contoso and `audit_rows` chained audit entries spread over the last
-/// 90 days (actions, tenants, actors and outcomes mixed like a busy MSP workspace). Returns the number of
+/// `tenants` more managed tenants in Contoso and `audit_rows` chained audit entries one millisecond apart from
+/// now on (timestamps grow with ids in the chain), actions, tenants, actors and outcomes mixed like a busy MSP
+/// workspace. Returns the number of
 /// tenants and audit rows Contoso then holds.
 pub async fn bench_fixture(db: &Db, tenants: usize, audit_rows: usize) -> Result<(i64, i64), AppError> {
     use app::{audit::server::AuditRow, db_run};
@@ -110,15 +111,14 @@ pub async fn bench_fixture(db: &Db, tenants: usize, audit_rows: usize) -> Result
         ("member.invite", "invite"),
         ("api_token.use", "api_token"),
     ];
-    let start = chrono::Utc::now() - chrono::Duration::days(90);
-    let step_ms = (90 * 86_400_000 / audit_rows.max(1)) as i64;
+    let start = chrono::Utc::now();
     let rows = (0..audit_rows)
         .map(|i| {
             let (action, resource_type) = ACTIONS[i % ACTIONS.len()];
             let (actor_id, label) = &actors[i % actors.len().max(1)];
             let tenant =
                 (resource_type == "tenant" && !tenant_ids.is_empty()).then(|| tenant_ids[i % tenant_ids.len()]);
-            let at = start + chrono::Duration::milliseconds(step_ms * i as i64);
+            let at = start + chrono::Duration::milliseconds(i as i64);
             AuditRow {
                 id: 0,
                 workspace_id: Some(contoso),

@@ -249,6 +249,10 @@ async fn openapi_document_and_router_agree(engine: Engine) {
     let owner = token_for(&app, "owner@contoso.example", "contoso").await;
     let id = contoso_tenant_ids(&app, &owner).await[0];
     let member = user_id(&app, "readonly@contoso.example").await;
+    // Audit entry ids are not tenant ids: the token's creation is an entry of contoso.
+    let audit_id = app
+        .scalar("SELECT MAX(id) FROM audit_log WHERE workspace_id = (SELECT id FROM workspaces WHERE slug = 'contoso')")
+        .await;
     let ops = documented(&doc);
     // Archive before restore, and sign-out last (it would end nothing for a token, but keep it tidy).
     let mut ordered = ops.clone();
@@ -266,7 +270,8 @@ async fn openapi_document_and_router_agree(engine: Engine) {
             ("POST", "/session") => Some(json!({ "email": "owner@contoso.example", "password": DEMO_PASSWORD })),
             _ => None,
         };
-        let target = fill(&path.replace("{user_id}", &member.to_string()), "contoso", id);
+        let target = if path.starts_with("/workspaces/{slug}/audit/") { audit_id } else { id };
+        let target = fill(&path.replace("{user_id}", &member.to_string()), "contoso", target);
         let res = call(&app, m, &target, Auth::Bearer(&owner), body).await;
         assert!(res.status.is_success(), "{method} {path}: {} {}", res.status, res.body);
         let op = &doc["paths"][path][method.to_ascii_lowercase()];

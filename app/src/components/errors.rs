@@ -88,6 +88,14 @@ pub fn FieldErrorText(error: FieldError) -> impl IntoView {
         "timezone" => t_string!(i18n, fields.timezone),
         "current_password" => t_string!(i18n, fields.current_password),
         "new_password" => t_string!(i18n, fields.new_password),
+        "actor" => t_string!(i18n, fields.actor),
+        "action" => t_string!(i18n, fields.action),
+        "tenant" => t_string!(i18n, fields.tenant),
+        "outcome" => t_string!(i18n, fields.outcome),
+        "from" => t_string!(i18n, fields.from),
+        "to" => t_string!(i18n, fields.to),
+        "before" => t_string!(i18n, fields.before),
+        "limit" => t_string!(i18n, fields.limit),
         _ => t_string!(i18n, fields.other),
     };
     let code = error.code;
@@ -110,6 +118,8 @@ pub fn FieldErrorText(error: FieldError) -> impl IntoView {
         "unknown_field" => t_string!(i18n, errors.field.unknown_field),
         "invalid_type" => t_string!(i18n, errors.field.invalid_type),
         "wrong_password" => t_string!(i18n, errors.field.wrong_password),
+        "invalid_date" => t_string!(i18n, errors.field.invalid_date),
+        "before_from" => t_string!(i18n, errors.field.before_from),
         _ => t_string!(i18n, errors.field.invalid),
     };
     view! { <strong>{label}</strong>": "{text} }

@@ -10,6 +10,7 @@ use leptos_router::{
 };
 
 use crate::{
+    audit::pages::{AuditDetailRoute, AuditRoute},
     auth::{
         api::get_current_user,
         pages::{AccountRoute, LoginRoute},
@@ -124,6 +125,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/workspaces/:workspace/settings") view={Lazy::<WorkspaceSettingsRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/system") view={Lazy::<SystemDirectoryRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/system/workspaces/:workspace") view={Lazy::<SystemWorkspaceRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/workspaces/:workspace/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/workspaces/:workspace/audit/:id") view={Lazy::<AuditDetailRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/*any") view=|| view! { <ErrorPage status=404/> } ssr=SsrMode::Async/>
                     </Routes>

@@ -96,6 +96,13 @@ pub fn WorkspaceDashboardPage() -> impl IntoView {
                                     <a class="btn" data-testid="open-members" href=format!("/admin/workspaces/{}/members", o.slug)>{t!(i18n, members.open)}</a>
                                 </article>
                             })}
+                            {o.can("audit.view").then(|| view! {
+                                <article class="card stat">
+                                    <h2>{t!(i18n, audit.title)}</h2>
+                                    <p class="muted">{t!(i18n, audit.dashboard_body)}</p>
+                                    <a class="btn" data-testid="open-audit" href=format!("/admin/workspaces/{}/audit", o.slug)>{t!(i18n, audit.open)}</a>
+                                </article>
+                            })}
                         </section>
                     }),
                     Err(e) => Either::Right(view! { <ErrorPage status=error_page_for(&e)/> }),

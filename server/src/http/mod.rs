@@ -1,8 +1,9 @@
-//! The HTTP surface: the router (pages, server functions, the JSON API under `/api/v1`, static client files,
-//! health) and the middleware stack around it, outermost first: request id → trace span → API problem
-//! guard → body limit → origin guard → session → request context (signed-in user, locale, theme) →
-//! server-function status mapping.
+//! The HTTP surface: the router (pages, server functions, the JSON API under `/api/v1`, audit exports,
+//! static client files, health) and the middleware stack around it, outermost first: request id → trace
+//! span → API problem guard → body limit → origin guard → session → request context (signed-in user,
+//! locale, theme) → server-function status mapping.
 
+pub mod audit_export;
 pub mod health;
 pub mod middleware;
 
@@ -43,6 +44,8 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
     let secure = state.config.secure_cookies();
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/admin/workspaces/{workspace}/audit/export.csv", get(audit_export::export_csv))
+        .route("/admin/workspaces/{workspace}/audit/export.json", get(audit_export::export_json))
         .nest(api::v1::PREFIX, api::v1::router())
         .nest_service(
             "/pkg",

@@ -13,7 +13,8 @@ const COLUMNS: &str = "workspace_id, tenant_id, actor_id, actor_label, actor_typ
     resource_id, outcome, summary, metadata, ip, user_agent, recorded_at, prev_hash, hash";
 
 /// Chains and inserts `rows` (their `prev_hash`/`hash` are overwritten) after the current last row, in
-/// one transaction holding the same lock as [`super::record`]. `recorded_at` left empty becomes now.
+/// one transaction holding the same lock as [`super::record`]. `recorded_at` left empty becomes now; one
+/// earlier than the previous row's becomes the previous row's (timestamps grow with ids, as `record` keeps them).
 pub async fn append_generated(db: &Db, _scope: &SystemScope, mut rows: Vec<AuditRow>) -> Result<u64, AppError> {
     let now = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
     macro_rules! run {

@@ -1,6 +1,10 @@
 //! Writing and verifying the audit chain. All rows form one chain per installation; appends are
 //! serialized (PostgreSQL: transaction-level advisory lock; SQLite: `BEGIN IMMEDIATE`), so concurrent
 //! writers and several server processes never fork it. Engine-specific SQL lives here and nowhere else.
+//! Reading the log (filters, pages, export) is in [`service`] and [`repo`].
+
+pub mod repo;
+pub mod service;
 
 pub mod import;
 
@@ -109,6 +113,28 @@ impl AuditRow {
         .to_string()
     }
 
+    /// The row as shown, exported and served (without the workspace id, which the scope implies).
+    pub fn into_entry(self) -> super::AuditEntry {
+        super::AuditEntry {
+            id: self.id,
+            recorded_at: self.recorded_at,
+            tenant_id: self.tenant_id,
+            actor_id: self.actor_id,
+            actor_label: self.actor_label,
+            actor_type: self.actor_type,
+            action: self.action,
+            resource_type: self.resource_type,
+            resource_id: self.resource_id,
+            outcome: self.outcome,
+            summary: self.summary,
+            metadata: self.metadata,
+            ip: self.ip,
+            user_agent: self.user_agent,
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+        }
+    }
+
     pub fn compute_hash(&self, prev_hash: &str) -> String {
         let mut h = Sha256::new();
         h.update(prev_hash.as_bytes());
@@ -160,7 +186,7 @@ pub async fn record_system(
 const INSERT: &str = "INSERT INTO audit_log (workspace_id, tenant_id, actor_id, actor_label, actor_type, action, \
     resource_type, resource_id, outcome, summary, metadata, ip, user_agent, recorded_at, prev_hash, hash) \
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
-const LAST_HASH: &str = "SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1";
+const LAST: &str = "SELECT hash, recorded_at FROM audit_log ORDER BY id DESC LIMIT 1";
 
 async fn append(
     db: &Db,
@@ -188,14 +214,20 @@ async fn append(
         metadata: metadata.to_string(),
         ip: meta.map(|m| m.ip.clone()),
         user_agent: meta.map(|m| m.user_agent.clone()).filter(|u| !u.is_empty()),
-        recorded_at: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+        recorded_at: String::new(),
         prev_hash: String::new(),
         hash: String::new(),
     };
     macro_rules! insert {
         ($conn:expr) => {{
-            let prev: Option<String> = sqlx::query_scalar(LAST_HASH).fetch_optional(&mut *$conn).await?;
-            row.prev_hash = prev.unwrap_or_else(|| GENESIS.to_string());
+            let prev: Option<(String, String)> = sqlx::query_as(LAST).fetch_optional(&mut *$conn).await?;
+            // Taken under the chain lock and never earlier than the previous row: `recorded_at` grows with
+            // `id`, which lets readers turn date bounds into id bounds (see `repo`).
+            row.recorded_at = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
+            if let Some((_, prev_at)) = prev.as_ref().filter(|(_, at)| *at > row.recorded_at) {
+                row.recorded_at = prev_at.clone();
+            }
+            row.prev_hash = prev.map_or_else(|| GENESIS.to_string(), |(hash, _)| hash);
             row.hash = row.compute_hash(&row.prev_hash);
             sqlx::query(INSERT)
                 .bind(row.workspace_id)

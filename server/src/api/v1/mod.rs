@@ -3,13 +3,14 @@
 //! - [`route`]: the route table types ([`route::Resource`], [`route::ApiRoute`], [`route::Operation`]);
 //! - [`extract`]: authentication ([`extract::Caller`]: bearer token or session cookie), JSON bodies,
 //!   pagination; [`problem`]: errors as `application/problem+json`; [`openapi`]: the generated document;
-//! - resources: [`session`], [`me`], [`workspaces`], [`tenants`], [`members`].
+//! - resources: [`session`], [`me`], [`workspaces`], [`tenants`], [`members`], [`audit`].
 //!
 //! Adding a resource (e.g. members, audit) is one file with a `resource()` and one line in
 //! [`resources`]: the router, the OpenAPI document and the tests that sweep both pick it up.
 //! Handlers never hold SQL or authorization of their own: they enter the same scopes with the same
 //! capabilities as the server functions and call the same services.
 
+pub mod audit;
 pub mod extract;
 pub mod me;
 pub mod members;
@@ -41,6 +42,7 @@ pub fn resources() -> Vec<route::Resource> {
         workspaces::resource(),
         tenants::resource(),
         members::resource(),
+        audit::resource(),
         openapi::resource(),
     ]
 }

@@ -1,0 +1,125 @@
+//! Reading the audit log: the keyset list of the audit page, the numbered pages of the JSON API, one
+//! entry, and the export (which is itself audited as `audit.export`). Every function takes the workspace
+//! scope and checks its capability (`audit.view`, `audit.export`). A member narrowed to tenants sees only
+//! entries of those tenants; a tenant filter outside what the caller may see is a field error.
+
+use serde_json::json;
+
+use super::{record, repo, AuditEvent};
+use crate::{
+    audit::{AuditActor, AuditDetail, AuditEntry, AuditFilter, AuditList},
+    authz::{server::WorkspaceScope, Capability},
+    db::Db,
+    error::AppError,
+    members::TenantRef,
+};
+
+/// Most rows one export returns; a larger result is cut (newest first) and marked truncated.
+pub const EXPORT_CAP: usize = 100_000;
+/// Rows fetched per statement while exporting.
+const EXPORT_BATCH: i64 = 1_000;
+
+/// Tenants the caller may see (archived included).
+async fn visible_tenants(db: &Db, scope: &WorkspaceScope) -> Result<Vec<TenantRef>, AppError> {
+    let tenants = crate::tenants::server::repo::select_tenants(db, scope, true).await?;
+    Ok(tenants
+        .into_iter()
+        .map(|t| TenantRef { archived: t.lifecycle == "archived", id: t.id, name: t.display_name })
+        .collect())
+}
+
+/// `tenant: unknown_tenant` unless the filter's tenant is one the caller may see.
+fn check_tenant(filter: &AuditFilter, visible: &[TenantRef]) -> Result<(), AppError> {
+    match filter.tenant {
+        Some(id) if !visible.iter().any(|t| t.id == id) => Err(AppError::validation("tenant", "unknown_tenant")),
+        _ => Ok(()),
+    }
+}
+
+/// One page of the audit page: up to `limit` entries older than `filter.before`, newest first.
+pub async fn list(db: &Db, scope: &WorkspaceScope, filter: AuditFilter, limit: u32) -> Result<AuditList, AppError> {
+    scope.require(Capability::AuditView)?;
+    let tenants = visible_tenants(db, scope).await?;
+    check_tenant(&filter, &tenants)?;
+    let mut rows = repo::select_page(db, scope, &filter, i64::from(limit) + 1, 0).await?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next_before = if more { rows.last().map(|r| r.id) } else { None };
+    let actors =
+        repo::select_actors(db, scope).await?.into_iter().map(|(id, label)| AuditActor { id, label }).collect();
+    Ok(AuditList {
+        entries: rows.into_iter().map(super::AuditRow::into_entry).collect(),
+        next_before,
+        filter,
+        tenants,
+        actors,
+        can_export: scope.can(Capability::AuditExport),
+    })
+}
+
+/// Page `page` (from 1) of `per_page` entries and the total, for the JSON API. `filter.before` pins the
+/// result to entries older than a cursor, so that new entries do not shift the pages.
+pub async fn page(
+    db: &Db,
+    scope: &WorkspaceScope,
+    filter: &AuditFilter,
+    page: u32,
+    per_page: u32,
+) -> Result<(Vec<AuditEntry>, u64), AppError> {
+    scope.require(Capability::AuditView)?;
+    check_tenant(filter, &visible_tenants(db, scope).await?)?;
+    let offset = (i64::from(page) - 1).saturating_mul(i64::from(per_page));
+    let rows = repo::select_page(db, scope, filter, i64::from(per_page), offset).await?;
+    let total = repo::count(db, scope, filter).await?;
+    Ok((rows.into_iter().map(super::AuditRow::into_entry).collect(), total.max(0) as u64))
+}
+
+/// One entry: foreign, hidden (narrowing) or absent → `NotFound`.
+pub async fn get(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<AuditDetail, AppError> {
+    scope.require(Capability::AuditView)?;
+    let entry = repo::select_one(db, scope, id).await?.ok_or(AppError::NotFound)?.into_entry();
+    let tenant_name = match entry.tenant_id {
+        Some(t) => visible_tenants(db, scope).await?.into_iter().find(|v| v.id == t).map(|v| v.name),
+        None => None,
+    };
+    Ok(AuditDetail { entry, tenant_name })
+}
+
+/// The result of an export: the rows (newest first) and whether [`EXPORT_CAP`] cut them.
+pub struct Export {
+    pub entries: Vec<AuditEntry>,
+    pub truncated: bool,
+}
+
+/// Every entry matching `filter` (at most [`EXPORT_CAP`]), read in batches; then records `audit.export`
+/// with the format, the filters and the row count (the export's own record is not part of it).
+pub async fn export(
+    db: &Db,
+    scope: &WorkspaceScope,
+    mut filter: AuditFilter,
+    format: &str,
+) -> Result<Export, AppError> {
+    scope.require(Capability::AuditExport)?;
+    check_tenant(&filter, &visible_tenants(db, scope).await?)?;
+    let mut entries = Vec::new();
+    let truncated = loop {
+        let batch = repo::select_page(db, scope, &filter, EXPORT_BATCH, 0).await?;
+        let full = batch.len() as i64 == EXPORT_BATCH;
+        filter.before = batch.last().map(|r| r.id);
+        entries.extend(batch.into_iter().map(super::AuditRow::into_entry));
+        if entries.len() > EXPORT_CAP {
+            entries.truncate(EXPORT_CAP);
+            break true;
+        }
+        if !full {
+            break false;
+        }
+    };
+    let event = AuditEvent::new("audit.export", "audit_log", scope.slug())
+        .summary(format!("Exported {} audit entries as {format}", entries.len()))
+        .metadata(
+            json!({ "format": format, "filters": filter.to_json(), "rows": entries.len(), "truncated": truncated }),
+        );
+    record(db, scope, event).await?;
+    Ok(Export { entries, truncated })
+}
