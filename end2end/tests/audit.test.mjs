@@ -28,9 +28,9 @@ async function renameTwice(tag) {
   try {
     const signIn = await api.post('/api/auth/login', { form: { email: DEMO.email, password: DEMO.password } });
     assert.ok(signIn.ok(), `API sign-in: HTTP ${signIn.status()}`);
-    const list = await api.post('/api/tenants/list', { form: { workspace: 'contoso', include_archived: 'true' } });
+    const list = await api.post('/api/tenants/list', { form: { workspace: 'contoso', status: 'all' } });
     assert.ok(list.ok(), `tenant list: HTTP ${list.status()}`);
-    const tenant = (await list.json())[0];
+    const tenant = (await list.json()).items[0];
     for (const name of [`${tenant.display_name} ${tag}`, tenant.display_name]) {
       const res = await api.post('/api/tenants/rename', {
         form: { workspace: 'contoso', tenant: String(tenant.id), display_name: name },

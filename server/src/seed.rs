@@ -140,7 +140,7 @@ pub async fn bench_fixture(db: &Db, tenants: usize, audit_rows: usize) -> Result
             }
         })
         .collect();
-    app::audit::server::import::append_generated(db, &system, rows).await?;
+    app::audit::server::append_generated(db, &system, rows).await?;
     let count = |sql: &'static str| async move {
         db_run!(db, p => sqlx::query_scalar::<_, i64>(sql).bind(contoso).fetch_one(p).await).map_err(internal)
     };

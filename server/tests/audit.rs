@@ -551,7 +551,33 @@ mod latency {
     }
 }
 
+/// The benchmark fixture's bulk append joins the same chain: `verify` passes, timestamps grow with ids, and
+/// an entry recorded afterwards links to the last bulk row.
+async fn bulk_append_keeps_the_chain(engine: Engine) {
+    let Some(app) = TestApp::new(engine).await else { return };
+    let (tenants, rows) = server::seed::bench_fixture(&app.db, 12, 1_234).await.unwrap();
+    assert_eq!(tenants, 5 + 12);
+    assert!(rows >= 1_234, "{rows}");
+    let owner = as_user(&app, "owner@contoso.example").await;
+    let (status, _) = call(
+        &app,
+        "/api/tenants/rename",
+        &[("workspace", "contoso"), ("tenant", "1"), ("display_name", "After bulk")],
+        &owner,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let report = app::audit::server::verify(&app.db).await.unwrap();
+    assert_eq!(report.first_broken, None, "{report:?}");
+    let stamps: Vec<String> =
+        app::db_run!(&app.db, p => sqlx::query_scalar("SELECT recorded_at FROM audit_log ORDER BY id").fetch_all(p).await)
+            .unwrap();
+    assert!(stamps.windows(2).all(|w| w[0] <= w[1]), "recorded_at grows with id");
+    app.cleanup().await;
+}
+
 on_both_engines!(
+    bulk_append_keeps_the_chain,
     filters_narrow_the_list,
     pages_have_no_gaps_or_duplicates,
     foreign_and_hidden_entries_are_404,
