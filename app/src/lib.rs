@@ -17,6 +17,7 @@ pub mod home;
 pub mod locale;
 pub mod members;
 pub mod preferences;
+pub mod provider;
 pub mod shell;
 pub mod tenants;
 pub mod validate;
