@@ -86,8 +86,8 @@ enum Injected {
     None,
 }
 
-async fn inject(tenant: &TenantState, method: &Method, path: &str) -> Injected {
-    let Some(kind) = faults::take(&mut lock(&tenant.faults), method.as_str(), path) else {
+async fn inject(tenant: &TenantState, method: &Method, path: &str, token_endpoint: bool) -> Injected {
+    let Some(kind) = faults::take(&mut lock(&tenant.faults), method.as_str(), path, token_endpoint) else {
         return Injected::None;
     };
     Stats::bump(&tenant.stats.faults_served);
@@ -132,9 +132,13 @@ async fn spoil(kind: FaultKind, resp: Response) -> Response {
         FaultKind::Truncated => {
             let half = bytes.slice(..bytes.len() / 2);
             parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
-            let chunks: Vec<Result<Bytes, std::io::Error>> =
-                vec![Ok(half), Err(std::io::Error::other("graph-sim: truncated response"))];
-            Response::from_parts(parts, Body::from_stream(futures_util::stream::iter(chunks)))
+            // Let the head and the first half reach the client before the stream fails.
+            let cut = futures_util::stream::once(async {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                Err(std::io::Error::other("graph-sim: truncated response"))
+            });
+            let stream = futures_util::StreamExt::chain(futures_util::stream::iter([Ok::<_, std::io::Error>(half)]), cut);
+            Response::from_parts(parts, Body::from_stream(stream))
         }
         _ => {
             parts.status = StatusCode::OK;
@@ -169,7 +173,7 @@ async fn token_endpoint(sim: &Sim, tenant_key: &str, path: &str, body: &[u8]) ->
         );
     };
     Stats::bump(&tenant.stats.token_requests);
-    let spoil_with = match inject(tenant, &Method::POST, path).await {
+    let spoil_with = match inject(tenant, &Method::POST, path, true).await {
         Injected::Replace(r) => return r,
         Injected::Spoil(k) => Some(k),
         Injected::None => None,
@@ -331,7 +335,7 @@ async fn graph(
         }
     };
     Stats::bump(&tenant.stats.graph_requests);
-    let spoil_with = match inject(tenant, method, uri.path()).await {
+    let spoil_with = match inject(tenant, method, uri.path(), false).await {
         Injected::Replace(r) => return r,
         Injected::Spoil(k) => Some(k),
         Injected::None => None,
