@@ -28,7 +28,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             tenants: args.tenants,
             policies: args.policies,
             page_size: args.page_size.max(1),
-            throttling: if args.no_throttling { graph_sim::Throttling::off() } else { graph_sim::Throttling::default() },
+            throttling: if args.no_throttling {
+                graph_sim::Throttling::off()
+            } else {
+                graph_sim::Throttling::default()
+            },
             ..graph_sim::SimConfig::default()
         };
         return graph_sim::run(args.addr, config, startup::shutdown_signal()).await;

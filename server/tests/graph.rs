@@ -190,8 +190,10 @@ async fn select_and_expand_shape_the_items() {
     let policies = g.list_all(&sc.collection_path(), &Query::default()).await.unwrap();
     let mut secret_seen = false;
     for p in policies.iter().take(20) {
-        let settings =
-            g.list_all(&format!("{}/settings", sc.item_path(p["id"].as_str().unwrap())), &Query::default()).await.unwrap();
+        let settings = g
+            .list_all(&format!("{}/settings", sc.item_path(p["id"].as_str().unwrap())), &Query::default())
+            .await
+            .unwrap();
         assert_eq!(settings.len() as u64, p["settingCount"].as_u64().unwrap());
         secret_seen |= settings.iter().any(|s| s.to_string().contains("encryptedValueToken"));
     }
@@ -228,8 +230,12 @@ async fn throttling_with_retry_after_integer_and_fractional_is_honoured() {
     let g = GraphClient::new(config(&h)).unwrap().tenant(cred(&h, 0));
     g.token().await.unwrap();
     for (retry_after, min) in [(json!(1), Duration::from_secs(1)), (json!(0.25), Duration::from_millis(250))] {
-        fault(&h, 0, json!({"route": "deviceConfigurations", "type": "throttle", "retry_after": retry_after, "times": 1}))
-            .await;
+        fault(
+            &h,
+            0,
+            json!({"route": "deviceConfigurations", "type": "throttle", "retry_after": retry_after, "times": 1}),
+        )
+        .await;
         let started = Instant::now();
         g.list_all(DC, &Query::default()).await.unwrap();
         let took = started.elapsed();
@@ -471,13 +477,9 @@ async fn drift_control_changes_deletes_and_adds_policies_visible_in_the_next_rea
     assert_eq!(events.len(), 3);
     assert!(events.iter().all(|e| e["actor"]["type"] == "ItPro"));
     // Bad control requests are Graph-shaped 4xx.
-    let (status, body) = control(
-        &h,
-        reqwest::Method::POST,
-        &format!("/tenants/{}/drift", tid(&h, 0)),
-        Some(json!({"op": "teleport"})),
-    )
-    .await;
+    let (status, body) =
+        control(&h, reqwest::Method::POST, &format!("/tenants/{}/drift", tid(&h, 0)), Some(json!({"op": "teleport"})))
+            .await;
     assert_eq!((status, body["error"]["code"].as_str()), (400, Some("BadRequest")));
     let (status, _) = control(&h, reqwest::Method::GET, "/tenants/nope/stats", None).await;
     assert_eq!(status, 404);
@@ -497,7 +499,10 @@ async fn same_seed_gives_the_same_tenants_and_payloads() {
     let gb = GraphClient::new(config(&b)).unwrap().tenant(cred(&b, 1));
     for contract in contracts::CONTRACTS {
         let path = contract.collection_path();
-        assert_eq!(ga.list_all(&path, &Query::default()).await.unwrap(), gb.list_all(&path, &Query::default()).await.unwrap());
+        assert_eq!(
+            ga.list_all(&path, &Query::default()).await.unwrap(),
+            gb.list_all(&path, &Query::default()).await.unwrap()
+        );
     }
     // Tenant 0 does not depend on how many tenants there are.
     let one = graph_sim::generator::generate(42, 1, 80);
@@ -564,6 +569,12 @@ async fn simulator_answers_bad_requests_with_graph_errors() {
     assert_eq!(reason(g.get(&format!("{DC}/no-such-id"), &Query::default()).await).reason, ReasonCode::NotFound);
     let e = reason(g.list_all(DC, &Query::default().filter("contains(displayName,'x')")).await);
     assert_eq!(e.reason, ReasonCode::BadRequest);
-    let (status, body) = control(&h, reqwest::Method::POST, &format!("/tenants/{}/faults", tid(&h, 0)), Some(json!({"type": "status", "status": 200}))).await;
+    let (status, body) = control(
+        &h,
+        reqwest::Method::POST,
+        &format!("/tenants/{}/faults", tid(&h, 0)),
+        Some(json!({"type": "status", "status": 200})),
+    )
+    .await;
     assert_eq!((status, body["error"]["code"].as_str()), (400, Some("BadRequest")));
 }

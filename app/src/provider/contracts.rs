@@ -279,10 +279,20 @@ pub fn for_path(path: &str) -> Option<&'static Contract> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Classification {
-    Supported { contract: &'static str, odata_type: String, restore: RestoreMode, risk: Risk },
+    Supported {
+        contract: &'static str,
+        odata_type: String,
+        restore: RestoreMode,
+        risk: Risk,
+    },
     /// Fail-safe: kept in inventory so nothing is silently dropped, but never restored and treated as
     /// high risk until a contract lists the type.
-    Unknown { contract: Option<&'static str>, odata_type: Option<String>, restore: RestoreMode, risk: Risk },
+    Unknown {
+        contract: Option<&'static str>,
+        odata_type: Option<String>,
+        restore: RestoreMode,
+        risk: Risk,
+    },
 }
 
 impl Classification {

@@ -154,7 +154,8 @@ async fn drift(State(sim): State<Arc<Sim>>, Path(tid): Path<String>, body: Bytes
                     (Some(set), None, None) => set,
                     (None, Some(pointer), Some(value)) => {
                         let mut item = lock(&t.store).item(&collection, &id).cloned().unwrap_or(Value::Null);
-                        let slot = item.pointer_mut(&pointer).ok_or_else(|| bad("pointer does not name an existing value"))?;
+                        let slot =
+                            item.pointer_mut(&pointer).ok_or_else(|| bad("pointer does not name an existing value"))?;
                         *slot = value;
                         let top = pointer.trim_start_matches('/').split('/').next().unwrap_or_default().to_string();
                         let mut m = Map::new();

@@ -48,8 +48,7 @@ impl Fault {
             Some(r) => path.contains(r),
             None => !token_endpoint,
         };
-        route
-            && self.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
+        route && self.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
     }
 
     /// Rejects faults the simulator cannot produce faithfully.

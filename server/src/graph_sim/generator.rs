@@ -45,8 +45,18 @@ pub const FAMILIES: &[(&str, u32)] = &[
 ];
 
 const COMPANIES: &[&str] = &[
-    "Contoso", "Fabrikam", "Northwind Traders", "Adatum", "Litware", "Tailspin Toys", "Woodgrove Bank",
-    "Proseware", "Wingtip Toys", "Fourth Coffee", "Alpine Ski House", "Coho Winery",
+    "Contoso",
+    "Fabrikam",
+    "Northwind Traders",
+    "Adatum",
+    "Litware",
+    "Tailspin Toys",
+    "Woodgrove Bank",
+    "Proseware",
+    "Wingtip Toys",
+    "Fourth Coffee",
+    "Alpine Ski House",
+    "Coho Winery",
 ];
 
 fn epoch() -> DateTime<Utc> {
@@ -77,15 +87,24 @@ fn tenant(seed: u64, index: usize, policies: usize) -> GeneratedTenant {
     let mut rng = StdRng::seed_from_u64(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(index as u64 + 1));
     let tenant_id = uuid(&mut rng);
     let company = COMPANIES[index % COMPANIES.len()];
-    let display_name =
-        if index < COMPANIES.len() { company.to_string() } else { format!("{company} {}", index / COMPANIES.len() + 1) };
+    let display_name = if index < COMPANIES.len() {
+        company.to_string()
+    } else {
+        format!("{company} {}", index / COMPANIES.len() + 1)
+    };
     let slug: String = display_name.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase();
     let domain = format!("{slug}.onmicrosoft.com");
     let (client_id, client_secret) = platform_app(seed);
     let mut c: HashMap<String, Vec<Value>> = HashMap::new();
 
     let groups: Vec<(String, String)> = [
-        "All Windows devices", "Pilot users", "Finance", "Sales", "Kiosk devices", "BYOD users", "IT admins",
+        "All Windows devices",
+        "Pilot users",
+        "Finance",
+        "Sales",
+        "Kiosk devices",
+        "BYOD users",
+        "IT admins",
         "Break-glass accounts",
     ]
     .iter()
@@ -207,11 +226,17 @@ pub fn policy(rng: &mut StdRng, ctx: &TenantCtx, family: &str, n: usize) -> (Val
         "deviceManagement/configurationPolicies" => {
             let settings = settings_tree(rng);
             let (family_name, template) = if rng.gen_bool(0.3) {
-                ("endpointSecurityAntivirus", json!({"templateId": "804339ad-1553-4478-a742-138fb5807418_1",
+                (
+                    "endpointSecurityAntivirus",
+                    json!({"templateId": "804339ad-1553-4478-a742-138fb5807418_1",
                     "templateFamily": "endpointSecurityAntivirus", "templateDisplayName": "Microsoft Defender Antivirus",
-                    "templateDisplayVersion": "Version 1"}))
+                    "templateDisplayVersion": "Version 1"}),
+                )
             } else {
-                ("none", json!({"templateId": "", "templateFamily": "none", "templateDisplayName": null, "templateDisplayVersion": null}))
+                (
+                    "none",
+                    json!({"templateId": "", "templateFamily": "none", "templateDisplayName": null, "templateDisplayVersion": null}),
+                )
             };
             let assigned = assignments(rng, ctx);
             let item = json!({"id": id, "name": format!("{} - Settings {n:04}", if family_name == "none" { "Win" } else { "ES AV" }),
@@ -250,7 +275,9 @@ pub fn policy(rng: &mut StdRng, ctx: &TenantCtx, family: &str, n: usize) -> (Val
                 actions.push(json!({"id": uuid(rng), "actionType": "notification", "gracePeriodHours": 24,
                     "notificationTemplateId": uuid(rng), "notificationMessageCCList": [ctx.groups[6]]}));
             }
-            let rules = vec![json!({"id": uuid(rng), "ruleName": "PasswordRequired", "scheduledActionConfigurations": actions})];
+            let rules = vec![
+                json!({"id": uuid(rng), "ruleName": "PasswordRequired", "scheduledActionConfigurations": actions}),
+            ];
             (item, vec![("scheduledActionsForRule".into(), rules), ("assignments".into(), assignments(rng, ctx))])
         }
         "deviceManagement/groupPolicyConfigurations" => {
@@ -326,46 +353,54 @@ fn assignments(rng: &mut StdRng, ctx: &TenantCtx) -> Vec<Value> {
 
 fn device_configuration(rng: &mut StdRng, n: usize) -> Value {
     match n % 5 {
-        0 => json!({"@odata.type": "#microsoft.graph.windows10GeneralConfiguration", "displayName": format!("Win - General {n:04}"),
+        0 => {
+            json!({"@odata.type": "#microsoft.graph.windows10GeneralConfiguration", "displayName": format!("Win - General {n:04}"),
             "description": "Baseline device restrictions", "passwordRequired": true, "passwordMinimumLength": rng.gen_range(8..15),
             "passwordRequiredType": "alphanumeric", "passwordMinutesOfInactivityBeforeScreenTimeout": 15,
             "defenderRequireRealTimeMonitoring": true, "defenderScanType": "full", "cameraBlocked": rng.gen_bool(0.2),
-            "storageRequireMobileDeviceEncryption": true, "bluetoothBlocked": false, "edgeBlockPasswordManager": rng.gen_bool(0.5)}),
+            "storageRequireMobileDeviceEncryption": true, "bluetoothBlocked": false, "edgeBlockPasswordManager": rng.gen_bool(0.5)})
+        }
         1 => {
             let xml = format!(
                 "<enabled/><data id=\"HomepageLocation\" value=\"https://intranet{}.example/\"/>",
                 rng.gen_range(1..99)
             );
             json!({"@odata.type": "#microsoft.graph.windows10CustomConfiguration", "displayName": format!("Win - OMA - Edge {n:04}"),
-                "description": "Custom OMA-URI settings", "omaSettings": [
-                    {"@odata.type": "#microsoft.graph.omaSettingString", "displayName": "Homepage",
-                     "description": "", "omaUri": "./Device/Vendor/MSFT/Policy/Config/Browser/HomePages",
-                     "value": "<https://intranet.example/>", "isEncrypted": false, "isReadOnly": false,
-                     "secretReferenceValueId": null},
-                    {"@odata.type": "#microsoft.graph.omaSettingInteger", "displayName": "Telemetry",
-                     "description": "", "omaUri": "./Device/Vendor/MSFT/Policy/Config/System/AllowTelemetry",
-                     "value": rng.gen_range(0..4), "isReadOnly": false, "isEncrypted": false, "secretReferenceValueId": null},
-                    {"@odata.type": "#microsoft.graph.omaSettingStringXml", "displayName": "Edge homepage (ADMX)",
-                     "description": "", "omaUri": "./Device/Vendor/MSFT/Policy/Config/Edge~Policy~microsoft_edge~Startup/HomepageLocation",
-                     "fileName": "homepage.xml", "value": B64.encode(xml), "isReadOnly": false, "isEncrypted": false,
-                     "secretReferenceValueId": null},
-                    {"@odata.type": "#microsoft.graph.omaSettingString", "displayName": "Wi-Fi pre-shared key",
-                     "description": "", "omaUri": "./Vendor/MSFT/WiFi/Profile/Corp/WlanXml",
-                     "value": "****", "isEncrypted": true, "isReadOnly": false,
-                     "secretReferenceValueId": format!("{}_{}", uuid(rng), "wlanxml")}
-                ]})
+            "description": "Custom OMA-URI settings", "omaSettings": [
+                {"@odata.type": "#microsoft.graph.omaSettingString", "displayName": "Homepage",
+                 "description": "", "omaUri": "./Device/Vendor/MSFT/Policy/Config/Browser/HomePages",
+                 "value": "<https://intranet.example/>", "isEncrypted": false, "isReadOnly": false,
+                 "secretReferenceValueId": null},
+                {"@odata.type": "#microsoft.graph.omaSettingInteger", "displayName": "Telemetry",
+                 "description": "", "omaUri": "./Device/Vendor/MSFT/Policy/Config/System/AllowTelemetry",
+                 "value": rng.gen_range(0..4), "isReadOnly": false, "isEncrypted": false, "secretReferenceValueId": null},
+                {"@odata.type": "#microsoft.graph.omaSettingStringXml", "displayName": "Edge homepage (ADMX)",
+                 "description": "", "omaUri": "./Device/Vendor/MSFT/Policy/Config/Edge~Policy~microsoft_edge~Startup/HomepageLocation",
+                 "fileName": "homepage.xml", "value": B64.encode(xml), "isReadOnly": false, "isEncrypted": false,
+                 "secretReferenceValueId": null},
+                {"@odata.type": "#microsoft.graph.omaSettingString", "displayName": "Wi-Fi pre-shared key",
+                 "description": "", "omaUri": "./Vendor/MSFT/WiFi/Profile/Corp/WlanXml",
+                 "value": "****", "isEncrypted": true, "isReadOnly": false,
+                 "secretReferenceValueId": format!("{}_{}", uuid(rng), "wlanxml")}
+            ]})
         }
-        2 => json!({"@odata.type": "#microsoft.graph.iosGeneralDeviceConfiguration", "displayName": format!("iOS - Restrictions {n:04}"),
+        2 => {
+            json!({"@odata.type": "#microsoft.graph.iosGeneralDeviceConfiguration", "displayName": format!("iOS - Restrictions {n:04}"),
             "description": "", "passcodeRequired": true, "passcodeMinimumLength": rng.gen_range(4..9),
             "passcodeRequiredType": "numeric", "passcodeBlockSimple": true, "cameraBlocked": false,
-            "iCloudBlockBackup": rng.gen_bool(0.5), "appStoreBlocked": false, "safariBlockAutofill": true}),
-        3 => json!({"@odata.type": "#microsoft.graph.macOSGeneralDeviceConfiguration", "displayName": format!("macOS - General {n:04}"),
+            "iCloudBlockBackup": rng.gen_bool(0.5), "appStoreBlocked": false, "safariBlockAutofill": true})
+        }
+        3 => {
+            json!({"@odata.type": "#microsoft.graph.macOSGeneralDeviceConfiguration", "displayName": format!("macOS - General {n:04}"),
             "description": "", "passwordRequired": true, "passwordMinimumLength": rng.gen_range(8..13),
-            "passwordMinutesOfInactivityBeforeScreenTimeout": 10, "safariBlockAutofill": false, "cameraBlocked": false}),
-        _ => json!({"@odata.type": "#microsoft.graph.windows10EndpointProtectionConfiguration", "displayName": format!("Win - Endpoint protection {n:04}"),
+            "passwordMinutesOfInactivityBeforeScreenTimeout": 10, "safariBlockAutofill": false, "cameraBlocked": false})
+        }
+        _ => {
+            json!({"@odata.type": "#microsoft.graph.windows10EndpointProtectionConfiguration", "displayName": format!("Win - Endpoint protection {n:04}"),
             "description": "", "firewallBlockStatefulFTP": true, "firewallProfileDomain": {"firewallEnabled": "allowed"},
             "bitLockerEncryptDevice": true, "bitLockerDisableWarningForOtherDiskEncryption": true,
-            "defenderAttackSurfaceReductionExcludedPaths": [], "applicationGuardEnabled": rng.gen_bool(0.3)}),
+            "defenderAttackSurfaceReductionExcludedPaths": [], "applicationGuardEnabled": rng.gen_bool(0.3)})
+        }
     }
 }
 
@@ -395,7 +430,8 @@ fn setting_instance(rng: &mut StdRng, kind: usize) -> Value {
         0 => {
             let def = format!("{DEF}defender_allowrealtimemonitoring");
             let mut v = choice(&def, if rng.gen_bool(0.9) { "1" } else { "0" }, vec![]);
-            v["settingInstanceTemplateReference"] = json!({"settingInstanceTemplateId": "f0790e28-9231-4d37-8f44-84bb47ca1b3e"});
+            v["settingInstanceTemplateReference"] =
+                json!({"settingInstanceTemplateId": "f0790e28-9231-4d37-8f44-84bb47ca1b3e"});
             v["choiceSettingValue"]["settingValueTemplateReference"] =
                 json!({"settingValueTemplateId": "0492c452-1069-4b91-9363-93b8e006ab12", "useTemplateDefault": false});
             v
@@ -457,9 +493,15 @@ const ADMX: &[(&str, &str, &str)] = &[
 fn presentation_value(rng: &mut StdRng, kind: &str) -> Vec<Value> {
     let presentation = json!({"id": uuid(rng), "label": "Value", "required": true});
     let v = match kind {
-        "text" => json!({"@odata.type": "#microsoft.graph.groupPolicyPresentationValueText", "value": "https://intranet.example/"}),
-        "decimal" => json!({"@odata.type": "#microsoft.graph.groupPolicyPresentationValueDecimal", "value": rng.gen_range(50..500)}),
-        "boolean" => json!({"@odata.type": "#microsoft.graph.groupPolicyPresentationValueBoolean", "value": rng.gen_bool(0.5)}),
+        "text" => {
+            json!({"@odata.type": "#microsoft.graph.groupPolicyPresentationValueText", "value": "https://intranet.example/"})
+        }
+        "decimal" => {
+            json!({"@odata.type": "#microsoft.graph.groupPolicyPresentationValueDecimal", "value": rng.gen_range(50..500)})
+        }
+        "boolean" => {
+            json!({"@odata.type": "#microsoft.graph.groupPolicyPresentationValueBoolean", "value": rng.gen_bool(0.5)})
+        }
         _ => json!({"@odata.type": "#microsoft.graph.groupPolicyPresentationValueList",
             "values": [{"name": "1", "value": "*.gambling.example"}, {"name": "2", "value": "*.malware.example"}]}),
     };

@@ -63,7 +63,14 @@ pub struct SimConfig {
 
 impl Default for SimConfig {
     fn default() -> Self {
-        Self { seed: 1, tenants: 3, policies: 200, page_size: 25, token_lifetime_secs: 3599, throttling: Throttling::default() }
+        Self {
+            seed: 1,
+            tenants: 3,
+            policies: 200,
+            page_size: 25,
+            token_lifetime_secs: 3599,
+            throttling: Throttling::default(),
+        }
     }
 }
 

@@ -69,7 +69,8 @@ fn throttled(retry_after: Option<f64>) -> Response {
     let mut resp = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
     if let Some(s) = retry_after {
         // Whole seconds as an integer, anything else with up to three decimals ("2.128").
-        let text = if s.fract() == 0.0 { format!("{s:.0}") } else { format!("{:.3}", s).trim_end_matches('0').to_string() };
+        let text =
+            if s.fract() == 0.0 { format!("{s:.0}") } else { format!("{:.3}", s).trim_end_matches('0').to_string() };
         if let Ok(v) = HeaderValue::from_str(&text) {
             resp.headers_mut().insert(header::RETRY_AFTER, v);
         }
@@ -137,7 +138,8 @@ async fn spoil(kind: FaultKind, resp: Response) -> Response {
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 Err(std::io::Error::other("graph-sim: truncated response"))
             });
-            let stream = futures_util::StreamExt::chain(futures_util::stream::iter([Ok::<_, std::io::Error>(half)]), cut);
+            let stream =
+                futures_util::StreamExt::chain(futures_util::stream::iter([Ok::<_, std::io::Error>(half)]), cut);
             Response::from_parts(parts, Body::from_stream(stream))
         }
         _ => {
@@ -187,7 +189,12 @@ async fn token_endpoint(sim: &Sim, tenant_key: &str, path: &str, body: &[u8]) ->
 
 fn issue(sim: &Sim, tenant: &TenantState, body: &[u8]) -> Response {
     let Ok(form) = serde_urlencoded::from_bytes::<HashMap<String, String>>(body) else {
-        return aad_error(400, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.");
+        return aad_error(
+            400,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'grant_type'.",
+        );
     };
     let param = |name: &str| form.get(name).map(String::as_str).filter(|v| !v.is_empty());
     for name in ["grant_type", "client_id", "scope"] {
@@ -298,7 +305,13 @@ const ROUTES: &[RouteSpec] = &[
         write_role: None,
         intune: false,
     },
-    RouteSpec { prefix: "groups", workload: Workload::Directory, read_role: "Group.Read.All", write_role: None, intune: false },
+    RouteSpec {
+        prefix: "groups",
+        workload: Workload::Directory,
+        read_role: "Group.Read.All",
+        write_role: None,
+        intune: false,
+    },
     RouteSpec {
         prefix: "organization",
         workload: Workload::Directory,
@@ -324,14 +337,16 @@ async fn graph(
     let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let (tenant, claims) = match sim.verify_token(auth) {
         Ok(t) => t,
-        Err(TokenProblem::Missing) => {
-            return graph_error(401, "InvalidAuthenticationToken", "Access token is empty.")
-        }
+        Err(TokenProblem::Missing) => return graph_error(401, "InvalidAuthenticationToken", "Access token is empty."),
         Err(TokenProblem::Expired) => {
             return graph_error(401, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.")
         }
         Err(TokenProblem::Invalid) => {
-            return graph_error(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience or signature.")
+            return graph_error(
+                401,
+                "InvalidAuthenticationToken",
+                "Access token validation failure. Invalid audience or signature.",
+            )
         }
     };
     Stats::bump(&tenant.stats.graph_requests);
@@ -373,7 +388,11 @@ fn serve(
         (true, None) => false,
     };
     if !allowed {
-        return Err(Failure::new(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation."));
+        return Err(Failure::new(
+            403,
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+        ));
     }
     if let Err(retry_after) = tenant.throttle(spec.workload, write) {
         return Ok(throttled(retry_after));
@@ -383,15 +402,21 @@ fn serve(
     let actor = Actor::App { client_id: app_id.to_string() };
     let target = lock(&tenant.store).resolve(path);
     match (method.as_str(), target) {
-        (_, None) => Err(Failure::not_found(format!("Resource '{path}' does not exist or one of its queried reference-property objects are not present."))),
+        (_, None) => Err(Failure::not_found(format!(
+            "Resource '{path}' does not exist or one of its queried reference-property objects are not present."
+        ))),
         ("GET", Some(Target::Collection(key))) => list(sim, tenant, version, &key, &params),
         ("GET", Some(Target::Item { collection, id })) => {
             let q = Options::parse(&params)?;
             let store = lock(&tenant.store);
-            let item = store.item(&collection, &id).cloned().ok_or_else(|| Failure::not_found("Resource not found."))?;
+            let item =
+                store.item(&collection, &id).cloned().ok_or_else(|| Failure::not_found("Resource not found."))?;
             let mut item = q.shape(&store, &collection, item);
             if let Some(o) = item.as_object_mut() {
-                o.insert("@odata.context".into(), json!(format!("{}/{version}/$metadata#{collection}/$entity", sim.base_url)));
+                o.insert(
+                    "@odata.context".into(),
+                    json!(format!("{}/{version}/$metadata#{collection}/$entity", sim.base_url)),
+                );
             }
             Ok(axum::Json(item).into_response())
         }
@@ -445,7 +470,9 @@ impl Options {
                 "$expand" => o.expand = split_expand(v),
                 "$filter" => o.filter = Some(parse_filter(v)?),
                 "$top" => {
-                    o.top = Some(v.parse().ok().filter(|n| *n > 0).ok_or_else(|| Failure::bad_request("Invalid $top value."))?)
+                    o.top = Some(
+                        v.parse().ok().filter(|n| *n > 0).ok_or_else(|| Failure::bad_request("Invalid $top value."))?,
+                    )
                 }
                 "$skiptoken" => o.skiptoken = Some(v.clone()),
                 _ if k.starts_with('$') && !matches!(k.as_str(), "$count" | "$orderby") => {
@@ -470,7 +497,10 @@ impl Options {
             }
             if !self.select.is_empty() {
                 o.retain(|k, _| {
-                    k == "id" || k == "@odata.type" || self.select.iter().any(|s| s == k) || self.expand.iter().any(|e| e == k)
+                    k == "id"
+                        || k == "@odata.type"
+                        || self.select.iter().any(|s| s == k)
+                        || self.expand.iter().any(|e| e == k)
                 });
             }
         }
@@ -502,7 +532,8 @@ fn split_expand(v: &str) -> Vec<String> {
 fn parse_filter(f: &str) -> Result<(String, String, Value), Failure> {
     let invalid = || Failure::bad_request(format!("Invalid filter clause: '{f}' is not supported by the simulator."));
     let mut parts = f.trim().splitn(3, ' ');
-    let (field, op, raw) = (parts.next().ok_or_else(invalid)?, parts.next().ok_or_else(invalid)?, parts.next().ok_or_else(invalid)?);
+    let (field, op, raw) =
+        (parts.next().ok_or_else(invalid)?, parts.next().ok_or_else(invalid)?, parts.next().ok_or_else(invalid)?);
     if !["eq", "ne", "gt", "ge", "lt", "le"].contains(&op) || field.is_empty() {
         return Err(invalid());
     }
@@ -538,7 +569,13 @@ fn filter_matches(item: &Value, (field, op, want): &(String, String, Value)) -> 
     }
 }
 
-fn list(sim: &Sim, tenant: &TenantState, version: &str, key: &str, params: &[(String, String)]) -> Result<Response, Failure> {
+fn list(
+    sim: &Sim,
+    tenant: &TenantState,
+    version: &str,
+    key: &str,
+    params: &[(String, String)],
+) -> Result<Response, Failure> {
     let q = Options::parse(params)?;
     // The skip token binds the offset to this collection and these options, so it cannot be forged or reused.
     let rest: Vec<(String, String)> = params.iter().filter(|(k, _)| k != "$skiptoken").cloned().collect();

@@ -227,11 +227,25 @@ pub enum Actor {
 /// A change to apply through [`Sim::write`].
 #[derive(Debug, Clone)]
 pub enum Write {
-    Create { collection: String, body: Map<String, Value> },
-    Update { collection: String, id: String, patch: Map<String, Value> },
-    Delete { collection: String, id: String },
+    Create {
+        collection: String,
+        body: Map<String, Value>,
+    },
+    Update {
+        collection: String,
+        id: String,
+        patch: Map<String, Value>,
+    },
+    Delete {
+        collection: String,
+        id: String,
+    },
     /// A ready-made object (drift control's `add`), with its child collections.
-    Insert { collection: String, item: Value, children: generator::Children },
+    Insert {
+        collection: String,
+        item: Value,
+        children: generator::Children,
+    },
 }
 
 /// Navigation properties whose arrays are stored as child collections when written inline.
@@ -370,11 +384,8 @@ impl Sim {
             return Err(TokenProblem::Invalid);
         }
         let payload = input.split_once('.').ok_or(TokenProblem::Invalid)?.1;
-        let claims: Claims = B64URL
-            .decode(payload)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .ok_or(TokenProblem::Invalid)?;
+        let claims: Claims =
+            B64URL.decode(payload).ok().and_then(|b| serde_json::from_slice(&b).ok()).ok_or(TokenProblem::Invalid)?;
         if claims.aud != "https://graph.microsoft.com" {
             return Err(TokenProblem::Invalid);
         }
@@ -404,7 +415,8 @@ impl Sim {
                 let children = take_nav(&mut body, &mut store.rng);
                 body.insert("id".into(), json!(id));
                 body.insert("createdDateTime".into(), json!(now));
-                let modified = if collection.starts_with("identity/") { "modifiedDateTime" } else { "lastModifiedDateTime" };
+                let modified =
+                    if collection.starts_with("identity/") { "modifiedDateTime" } else { "lastModifiedDateTime" };
                 body.insert(modified.into(), json!(now));
                 if matches!(collection.as_str(), "deviceManagement/deviceConfigurations" | COMPLIANCE) {
                     body.insert("version".into(), json!(1));
@@ -421,7 +433,8 @@ impl Sim {
             Write::Insert { collection, mut item, children } => {
                 if let Some(o) = item.as_object_mut() {
                     o.insert("createdDateTime".into(), json!(now));
-                    let modified = if o.contains_key("modifiedDateTime") { "modifiedDateTime" } else { "lastModifiedDateTime" };
+                    let modified =
+                        if o.contains_key("modifiedDateTime") { "modifiedDateTime" } else { "lastModifiedDateTime" };
                     o.insert(modified.into(), json!(now));
                 }
                 generator::insert(&mut store.collections, &collection, item.clone(), children);
@@ -445,7 +458,8 @@ impl Sim {
                 }
                 let item = &mut store.collections.get_mut(&collection).expect("resolved")[index];
                 let old = item.clone();
-                let obj = item.as_object_mut().ok_or_else(|| Failure::new(500, "InternalServerError", "corrupt item"))?;
+                let obj =
+                    item.as_object_mut().ok_or_else(|| Failure::new(500, "InternalServerError", "corrupt item"))?;
                 for (k, v) in patch {
                     obj.insert(k, v);
                 }
@@ -532,9 +546,10 @@ fn audit(
     };
     let kind = collection.split('/').nth(1).unwrap_or(collection);
     let (user, app) = match actor {
-        Actor::App { client_id } => {
-            (Value::Null, json!({"appId": client_id, "displayName": "TenantPilot", "servicePrincipalId": tenant.client_id}))
-        }
+        Actor::App { client_id } => (
+            Value::Null,
+            json!({"appId": client_id, "displayName": "TenantPilot", "servicePrincipalId": tenant.client_id}),
+        ),
         Actor::Portal { upn } => (json!({"userPrincipalName": upn, "ipAddress": "198.51.100.7"}), Value::Null),
     };
     if collection.starts_with("identity/") {

@@ -120,7 +120,10 @@ impl Query {
 enum Step<T> {
     Done(Result<T, GraphError>),
     /// Worth another attempt after `wait` (from Retry-After) or after back-off.
-    Retry { error: GraphError, wait: Option<Duration> },
+    Retry {
+        error: GraphError,
+        wait: Option<Duration>,
+    },
 }
 
 /// The process-wide Graph client: cheap to clone, shares the connection pool, token cache and budgets.
@@ -185,9 +188,8 @@ impl GraphClient {
                     if n >= cfg.max_attempts.max(1) || too_long {
                         error
                     } else {
-                        let wait = wait.unwrap_or_else(|| {
-                            backoff(n, cfg.backoff_base, cfg.backoff_cap, rand::random::<f64>())
-                        });
+                        let wait = wait
+                            .unwrap_or_else(|| backoff(n, cfg.backoff_base, cfg.backoff_cap, rand::random::<f64>()));
                         tracing::debug!(reason = %error.reason, attempt = n, wait_ms = wait.as_millis() as u64, "graph: retrying");
                         tokio::time::sleep(wait).await;
                         continue;
@@ -231,11 +233,9 @@ impl GraphClient {
                 expires_in: u64,
             }
             return Step::Done(match serde_json::from_slice::<TokenResponse>(&body) {
-                Ok(t) => Ok(AccessToken::new(
-                    t.access_token,
-                    Duration::from_secs(t.expires_in),
-                    cfg.token_refresh_margin,
-                )),
+                Ok(t) => {
+                    Ok(AccessToken::new(t.access_token, Duration::from_secs(t.expires_in), cfg.token_refresh_margin))
+                }
                 Err(e) => Err(GraphError::new(ReasonCode::BadResponse, format!("unreadable token response: {e}"))
                     .with_status(status.as_u16())),
             });
@@ -265,8 +265,7 @@ async fn read<T>(
     };
     let resp = resp.map_err(|e| transport(e, false))?;
     let status = resp.status();
-    let retry_after =
-        resp.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+    let retry_after = resp.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
     let body = resp.bytes().await.map_err(|e| transport(e, true))?;
     Ok((status, retry_after, body))
 }
@@ -362,9 +361,10 @@ impl TenantGraph {
     }
 
     async fn send(&self, method: Method, url: Url, body: Option<&Value>) -> Result<Value, GraphError> {
-        let body = body.map(serde_json::to_vec).transpose().map_err(|e| {
-            GraphError::new(ReasonCode::BadRequest, format!("request body is not serializable: {e}"))
-        })?;
+        let body = body
+            .map(serde_json::to_vec)
+            .transpose()
+            .map_err(|e| GraphError::new(ReasonCode::BadRequest, format!("request body is not serializable: {e}")))?;
         let refreshed = AtomicBool::new(false);
         self.client
             .retrying(|| async {

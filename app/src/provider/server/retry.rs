@@ -60,7 +60,11 @@ pub struct TenantBudget {
 impl TenantBudget {
     pub fn new(budget: RequestBudget) -> Self {
         let burst = f64::from(budget.burst.max(1));
-        Self { budget, bucket: Mutex::new((burst, Instant::now())), in_flight: Semaphore::new(budget.concurrency.max(1)) }
+        Self {
+            budget,
+            bucket: Mutex::new((burst, Instant::now())),
+            in_flight: Semaphore::new(budget.concurrency.max(1)),
+        }
     }
 
     /// Waits for a free slot and a token; the permit is held for the duration of one request.
