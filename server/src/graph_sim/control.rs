@@ -43,12 +43,16 @@ fn describe(t: &TenantState) -> Value {
         "client_id": t.info.client_id, "client_secret": t.info.client_secret, "flags": *lock(&t.flags)})
 }
 
-fn find<'a>(sim: &'a Sim, tid: &str) -> Result<&'a TenantState, Response> {
-    sim.tenant(tid).ok_or_else(|| graph_error(404, "NotFound", "No such simulated tenant."))
+fn find<'a>(sim: &'a Sim, tid: &str) -> Result<&'a TenantState, Failure> {
+    sim.tenant(tid).ok_or_else(|| Failure::new(404, "NotFound", "No such simulated tenant."))
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Response> {
-    serde_json::from_slice(body).map_err(|e| graph_error(400, "BadRequest", &format!("Invalid control request: {e}")))
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, Failure> {
+    serde_json::from_slice(body).map_err(|e| Failure::bad_request(format!("Invalid control request: {e}")))
+}
+
+fn reply(r: Result<Response, Failure>) -> Response {
+    r.unwrap_or_else(|f| graph_error(f.status, f.code, &f.message))
 }
 
 async fn tenants(State(sim): State<Arc<Sim>>) -> Response {
@@ -56,7 +60,7 @@ async fn tenants(State(sim): State<Arc<Sim>>) -> Response {
 }
 
 async fn tenant(State(sim): State<Arc<Sim>>, Path(tid): Path<String>) -> Response {
-    find(&sim, &tid).map(|t| Json(describe(t)).into_response()).unwrap_or_else(|r| r)
+    reply(find(&sim, &tid).map(|t| Json(describe(t)).into_response()))
 }
 
 #[derive(Deserialize)]
@@ -69,7 +73,7 @@ struct FlagsPatch {
 }
 
 async fn set_flags(State(sim): State<Arc<Sim>>, Path(tid): Path<String>, body: Bytes) -> Response {
-    let run = || -> Result<Response, Response> {
+    let run = || -> Result<Response, Failure> {
         let t = find(&sim, &tid)?;
         let p: FlagsPatch = parse(&body)?;
         let mut f = lock(&t.flags);
@@ -81,36 +85,34 @@ async fn set_flags(State(sim): State<Arc<Sim>>, Path(tid): Path<String>, body: B
         }
         Ok(Json(f.clone()).into_response())
     };
-    run().unwrap_or_else(|r| r)
+    reply(run())
 }
 
 async fn stats(State(sim): State<Arc<Sim>>, Path(tid): Path<String>) -> Response {
-    find(&sim, &tid).map(|t| Json(t.stats.snapshot()).into_response()).unwrap_or_else(|r| r)
+    reply(find(&sim, &tid).map(|t| Json(t.stats.snapshot()).into_response()))
 }
 
 async fn list_faults(State(sim): State<Arc<Sim>>, Path(tid): Path<String>) -> Response {
-    find(&sim, &tid).map(|t| Json(lock(&t.faults).clone()).into_response()).unwrap_or_else(|r| r)
+    reply(find(&sim, &tid).map(|t| Json(lock(&t.faults).clone()).into_response()))
 }
 
 async fn add_fault(State(sim): State<Arc<Sim>>, Path(tid): Path<String>, body: Bytes) -> Response {
-    let run = || -> Result<Response, Response> {
+    let run = || -> Result<Response, Failure> {
         let t = find(&sim, &tid)?;
         let fault: Fault = parse(&body)?;
-        fault.validate().map_err(|e| graph_error(400, "BadRequest", &e))?;
+        fault.validate().map_err(Failure::bad_request)?;
         let mut faults = lock(&t.faults);
         faults.push(fault);
         Ok((StatusCode::CREATED, Json(faults.clone())).into_response())
     };
-    run().unwrap_or_else(|r| r)
+    reply(run())
 }
 
 async fn clear_faults(State(sim): State<Arc<Sim>>, Path(tid): Path<String>) -> Response {
-    find(&sim, &tid)
-        .map(|t| {
-            lock(&t.faults).clear();
-            StatusCode::NO_CONTENT.into_response()
-        })
-        .unwrap_or_else(|r| r)
+    reply(find(&sim, &tid).map(|t| {
+        lock(&t.faults).clear();
+        StatusCode::NO_CONTENT.into_response()
+    }))
 }
 
 /// A drift operation. `path` is below the API root, e.g. `deviceManagement/deviceConfigurations/{id}` or
@@ -138,14 +140,14 @@ enum Drift {
 }
 
 async fn drift(State(sim): State<Arc<Sim>>, Path(tid): Path<String>, body: Bytes) -> Response {
-    let run = || -> Result<Response, Response> {
+    let run = || -> Result<Response, Failure> {
         let t = find(&sim, &tid)?;
         let op: Drift = parse(&body)?;
         let actor = Actor::Portal { upn: format!("admin@{}", t.info.domain) };
-        let bad = |m: &str| graph_error(400, "BadRequest", m);
+        let bad = |m: &str| Failure::bad_request(m);
         let item_at = |path: &str| match lock(&t.store).resolve(path.trim_matches('/')) {
             Some(Target::Item { collection, id }) => Ok((collection, id)),
-            _ => Err(graph_error(404, "ResourceNotFound", "No object at this path.")),
+            _ => Err(Failure::not_found("No object at this path.")),
         };
         let write = match op {
             Drift::Update { path, set, pointer, value } => {
@@ -181,8 +183,8 @@ async fn drift(State(sim): State<Arc<Sim>>, Path(tid): Path<String>, body: Bytes
                 Write::Insert { collection, item, children }
             }
         };
-        let result = sim.write(t, write, &actor).map_err(|f: Failure| graph_error(f.status, f.code, &f.message))?;
+        let result = sim.write(t, write, &actor)?;
         Ok(Json(result.unwrap_or(Value::Null)).into_response())
     };
-    run().unwrap_or_else(|r| r)
+    reply(run())
 }

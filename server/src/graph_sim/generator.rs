@@ -73,7 +73,7 @@ pub fn uuid(rng: &mut StdRng) -> String {
 
 /// The app registration every simulated tenant has consented to (one multi-tenant app, as in production).
 pub fn platform_app(seed: u64) -> (String, String) {
-    let mut rng = StdRng::seed_from_u64(seed ^ 0x5EED_A11);
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x05EE_DA11);
     let id = uuid(&mut rng);
     let secret: String = (0..40).map(|_| rng.sample(rand::distributions::Alphanumeric) as char).collect();
     (id, format!("sim~{secret}"))
@@ -303,7 +303,7 @@ pub fn policy(rng: &mut StdRng, ctx: &TenantCtx, family: &str, n: usize) -> (Val
         }
         "identity/conditionalAccess/policies" => (conditional_access(rng, ctx, &id, n, created, modified), Vec::new()),
         "deviceAppManagement/managedAppPolicies" => {
-            let ios = n % 2 == 0;
+            let ios = n.is_multiple_of(2);
             let item = json!({"@odata.type": if ios { "#microsoft.graph.iosManagedAppProtection" } else { "#microsoft.graph.androidManagedAppProtection" },
                 "id": id, "displayName": format!("{} - App protection {n:04}", if ios { "iOS" } else { "Android" }),
                 "description": "", "createdDateTime": iso(created), "lastModifiedDateTime": iso(modified),

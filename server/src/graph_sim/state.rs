@@ -405,7 +405,7 @@ impl Sim {
             Write::Create { collection, mut body } => {
                 reject_encrypted_tokens(&Value::Object(body.clone()))?;
                 if collection == COMPLIANCE
-                    && !body.get("scheduledActionsForRule").and_then(Value::as_array).is_some_and(|a| !a.is_empty())
+                    && body.get("scheduledActionsForRule").and_then(Value::as_array).is_none_or(|a| a.is_empty())
                 {
                     return Err(Failure::bad_request(
                         "A compliance policy must be created with at least one scheduledActionsForRule.",
