@@ -283,6 +283,25 @@ async fn conditional_access_limit_of_one_per_second_is_survived_by_back_off() {
 }
 
 #[tokio::test]
+async fn intune_bucket_answers_429_with_retry_after_and_the_client_waits_it_out() {
+    // The documented shape (N requests / 20 s per tenant), scaled down to 40 / 20 s = 2 per second.
+    let throttling = Throttling { intune_per_20s: Some(40), ..Throttling::off() };
+    let h = sim(SimConfig { tenants: 1, policies: 5, throttling, ..SimConfig::default() }).await;
+    let g = GraphClient::new(config(&h)).unwrap().tenant(cred(&h, 0));
+    g.token().await.unwrap();
+    let started = Instant::now();
+    for _ in 0..43 {
+        g.get("/beta/deviceManagement/roleScopeTags", &Query::default()).await.unwrap();
+    }
+    let took = started.elapsed();
+    assert_eq!(stat(&h, 0, "throttled").await, 3, "the burst is 40, the next three wait");
+    // Each wait is the fractional Retry-After (~0.5 s), not a back-off guess.
+    assert!(took >= Duration::from_millis(1400) && took < Duration::from_secs(5), "{took:?}");
+    // Conditional access is a separate bucket and is not affected.
+    g.list_all("/v1.0/identity/conditionalAccess/policies", &Query::default()).await.unwrap();
+}
+
+#[tokio::test]
 async fn unavailable_and_gateway_timeout_are_retried_then_reported() {
     let h = sim(quiet(10)).await;
     let g = GraphClient::new(config(&h)).unwrap().tenant(cred(&h, 0));

@@ -100,6 +100,9 @@ impl Query {
     }
 
     fn apply(&self, url: &mut Url) {
+        if self == &Query::default() {
+            return;
+        }
         let mut pairs = url.query_pairs_mut();
         if !self.select.is_empty() {
             pairs.append_pair("$select", &self.select.join(","));
