@@ -403,6 +403,38 @@ async fn malformed_and_truncated_bodies_are_bad_responses_and_slow_ones_time_out
 }
 
 #[tokio::test]
+async fn reorder_and_filter_name_quirks_keep_the_json_valid() {
+    let h = sim(quiet(60)).await;
+    let g = GraphClient::new(config(&h)).unwrap().tenant(cred(&h, 0));
+    let q = Query::default().expand("assignments");
+    let plain = g.list_all(DC, &q).await.unwrap();
+    fault(&h, 0, json!({"type": "reorder"})).await;
+    let reordered = g.list_all(DC, &q).await.unwrap();
+    assert_eq!(plain.len(), reordered.len());
+    let multi = plain.iter().position(|i| i["assignments"].as_array().unwrap().len() > 1).expect("multi-assigned");
+    let mut back = reordered[multi]["assignments"].as_array().unwrap().clone();
+    back.reverse();
+    assert_eq!(&back, plain[multi]["assignments"].as_array().unwrap());
+    control(&h, reqwest::Method::DELETE, &format!("/tenants/{}/faults", tid(&h, 0)), None).await;
+    fault(&h, 0, json!({"type": "filter_names"})).await;
+    let named = g.list_all(DC, &q).await.unwrap();
+    let filter_names: HashSet<String> = g
+        .list_all("/beta/deviceManagement/assignmentFilters", &Query::default())
+        .await
+        .unwrap()
+        .iter()
+        .map(|f| f["displayName"].as_str().unwrap().to_string())
+        .collect();
+    let shown: Vec<String> = named
+        .iter()
+        .flat_map(|i| i["assignments"].as_array().unwrap().clone())
+        .filter_map(|a| a["target"]["deviceAndAppManagementAssignmentFilterId"].as_str().map(str::to_string))
+        .collect();
+    assert!(!shown.is_empty());
+    assert!(shown.iter().all(|s| filter_names.contains(s)), "{shown:?}");
+}
+
+#[tokio::test]
 async fn writes_bump_version_and_timestamp_and_are_audited() {
     let h = sim(quiet(40)).await;
     let g = GraphClient::new(config(&h)).unwrap().tenant(cred(&h, 0));

@@ -24,6 +24,10 @@ pub enum FaultKind {
     Forbidden,
     /// 400 "Request not applicable to target tenant." (no Intune licence).
     NotLicensed,
+    /// Answer normally but reverse every array inside the returned objects (Graph does not promise order).
+    Reorder,
+    /// Answer normally but show assignment filters by display name instead of id (IntuneCD #163).
+    FilterNames,
 }
 
 /// (Unknown fields cannot be refused here: serde does not support that together with `flatten`.)

@@ -120,16 +120,39 @@ async fn inject(tenant: &TenantState, method: &Method, path: &str, token_endpoin
         FaultKind::NotLicensed => {
             Injected::Replace(graph_error(400, "BadRequest", "Request not applicable to target tenant."))
         }
-        k @ (FaultKind::Truncated | FaultKind::Malformed) => Injected::Spoil(k),
+        k @ (FaultKind::Truncated | FaultKind::Malformed | FaultKind::Reorder | FaultKind::FilterNames) => {
+            Injected::Spoil(k)
+        }
     }
 }
 
 /// Truncated: announce the full length, send half, then fail the stream (the connection is dropped).
-/// Malformed: a 200 whose body is not JSON.
-async fn spoil(kind: FaultKind, resp: Response) -> Response {
+/// Malformed: a 200 whose body is not JSON. Reorder / FilterNames: valid JSON with the quirk applied.
+async fn spoil(tenant: &TenantState, kind: FaultKind, resp: Response) -> Response {
     let (mut parts, body) = resp.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
     match kind {
+        FaultKind::Reorder | FaultKind::FilterNames => {
+            let Ok(mut json) = serde_json::from_slice::<Value>(&bytes) else {
+                return Response::from_parts(parts, Body::from(bytes));
+            };
+            if kind == FaultKind::Reorder {
+                // Within each object only: the order of the list itself must stay stable across pages.
+                match json.get_mut("value").and_then(Value::as_array_mut) {
+                    Some(items) => items.iter_mut().for_each(reverse_arrays),
+                    None => reverse_arrays(&mut json),
+                }
+            } else {
+                let names: HashMap<String, Value> = lock(&tenant.store)
+                    .items("deviceManagement/assignmentFilters")
+                    .iter()
+                    .filter_map(|f| Some((f["id"].as_str()?.to_string(), f["displayName"].clone())))
+                    .collect();
+                name_filters(&mut json, &names);
+            }
+            parts.headers.remove(header::CONTENT_LENGTH);
+            Response::from_parts(parts, Body::from(json.to_string()))
+        }
         FaultKind::Truncated => {
             let half = bytes.slice(..bytes.len() / 2);
             parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
@@ -150,6 +173,32 @@ async fn spoil(kind: FaultKind, resp: Response) -> Response {
             broken.extend_from_slice(b"<!-- upstream error -->,,}");
             Response::from_parts(parts, Body::from(broken))
         }
+    }
+}
+
+fn reverse_arrays(v: &mut Value) {
+    match v {
+        Value::Array(a) => {
+            a.reverse();
+            a.iter_mut().for_each(reverse_arrays);
+        }
+        Value::Object(o) => o.values_mut().for_each(reverse_arrays),
+        _ => {}
+    }
+}
+
+fn name_filters(v: &mut Value, names: &HashMap<String, Value>) {
+    match v {
+        Value::Object(o) => {
+            if let Some(slot) = o.get_mut("deviceAndAppManagementAssignmentFilterId") {
+                if let Some(name) = slot.as_str().and_then(|id| names.get(id)) {
+                    *slot = name.clone();
+                }
+            }
+            o.values_mut().for_each(|x| name_filters(x, names));
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| name_filters(x, names)),
+        _ => {}
     }
 }
 
@@ -182,7 +231,7 @@ async fn token_endpoint(sim: &Sim, tenant_key: &str, path: &str, body: &[u8]) ->
     };
     let resp = issue(sim, tenant, body);
     match spoil_with {
-        Some(k) => spoil(k, resp).await,
+        Some(k) => spoil(tenant, k, resp).await,
         None => resp,
     }
 }
@@ -357,7 +406,7 @@ async fn graph(
     };
     let resp = serve(sim, tenant, &claims.appid, method, version, path, uri, body).unwrap_or_else(failure);
     match spoil_with {
-        Some(k) => spoil(k, resp).await,
+        Some(k) => spoil(tenant, k, resp).await,
         None => resp,
     }
 }
