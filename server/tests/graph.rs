@@ -629,3 +629,38 @@ async fn simulator_answers_bad_requests_with_graph_errors() {
     .await;
     assert_eq!((status, body["error"]["code"].as_str()), (400, Some("BadRequest")));
 }
+
+#[tokio::test]
+async fn batch_runs_up_to_twenty_requests_each_on_its_own() {
+    let h = sim(quiet(20)).await;
+    let g = GraphClient::new(config(&h)).unwrap().tenant(cred(&h, 0));
+    let token = g.token().await.unwrap();
+    fault(&h, 0, json!({"route": "roleScopeTags", "type": "throttle", "retry_after": 2.5, "times": 1})).await;
+    let post = |body: Value| {
+        reqwest::Client::new()
+            .post(format!("{}/v1.0/$batch", h.base_url()))
+            .bearer_auth(token.secret())
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+    };
+    let requests = json!({"requests": [
+        {"id": "1", "method": "GET", "url": "/deviceManagement/deviceConfigurations?$top=2&$select=id,displayName"},
+        {"id": "2", "method": "GET", "url": "/deviceManagement/roleScopeTags"},
+        {"id": "3", "method": "GET", "url": "/deviceManagement/deviceConfigurations/missing"},
+        {"id": "4", "method": "PATCH", "url": "/organization", "body": {"displayName": "x"}}]});
+    let resp = post(requests).await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let body: Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
+    let r = body["responses"].as_array().unwrap();
+    assert_eq!(r[0]["status"], 200);
+    assert_eq!(r[0]["body"]["value"].as_array().unwrap().len(), 2);
+    assert!(r[0]["body"]["@odata.nextLink"].is_string());
+    assert_eq!((r[1]["status"].as_u64(), r[1]["headers"]["retry-after"].as_str()), (Some(429), Some("2.5")));
+    assert_eq!(r[2]["status"], 404);
+    assert_eq!(r[3]["status"], 403);
+    let too_many: Vec<Value> =
+        (0..21).map(|i| json!({"id": i.to_string(), "method": "GET", "url": "/organization"})).collect();
+    assert_eq!(post(json!({"requests": too_many})).await.unwrap().status(), 400);
+    assert_eq!(post(json!({"nope": 1})).await.unwrap().status(), 400);
+}

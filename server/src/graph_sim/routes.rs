@@ -1,6 +1,7 @@
 //! The simulator's HTTP surface: `POST /{tenant}/oauth2/v2.0/token` (client credentials, AADSTS errors),
 //! `/v1.0/…` and `/beta/…` (list with opaque skip tokens, `$select`, `$expand`, `$filter`, `$top`; get;
-//! POST / PATCH / DELETE), and `/_sim/…` ([`super::control`]). Every request passes, in order: token check,
+//! POST / PATCH / DELETE), `POST /{version}/$batch` (≤ 20 requests, each authorized, faulted and throttled
+//! on its own), and `/_sim/…` ([`super::control`]). Every request passes, in order: token check,
 //! injected fault, route lookup, licence, role, throttling. Anything malformed gets a Graph-shaped 4xx.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
@@ -35,6 +36,12 @@ async fn dispatch(State(sim): State<Arc<Sim>>, method: Method, uri: Uri, headers
         return token_endpoint(&sim, tenant, &path, &body).await;
     }
     match segments.split_first() {
+        Some((&version, ["$batch"])) if version == "beta" || version == "v1.0" => {
+            if method != Method::POST {
+                return graph_error(405, "MethodNotAllowed", "$batch accepts POST only.");
+            }
+            batch(&sim, version, &headers, &body).await
+        }
         Some((&version, rest)) if (version == "beta" || version == "v1.0") && !rest.is_empty() => {
             let rest = rest.join("/");
             graph(&sim, &method, version, rest.trim_end_matches('/'), &uri, &headers, &body).await
@@ -307,6 +314,67 @@ fn issue(sim: &Sim, tenant: &TenantState, body: &[u8]) -> Response {
     let (token, life) = sim.issue_token(tenant);
     axum::Json(json!({"token_type": "Bearer", "expires_in": life, "ext_expires_in": life, "access_token": token}))
         .into_response()
+}
+
+/// JSON batching: `{"requests":[{"id","method","url","headers"?,"body"?}]}` → `{"responses":[{"id","status",
+/// "headers","body"}]}`. Inner requests run in order through the same path as single requests, so an inner
+/// 429 carries its own Retry-After in `headers`.
+async fn batch(sim: &Sim, version: &str, headers: &HeaderMap, body: &[u8]) -> Response {
+    #[derive(serde::Deserialize)]
+    struct Inner {
+        id: String,
+        method: String,
+        url: String,
+        #[serde(default)]
+        body: Option<Value>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Batch {
+        requests: Vec<Inner>,
+    }
+    if let Err(e) = sim.verify_token(headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())) {
+        let message = if e == TokenProblem::Expired {
+            "Access token has expired or is not yet valid."
+        } else {
+            "Access token validation failure."
+        };
+        return graph_error(401, "InvalidAuthenticationToken", message);
+    }
+    let batch: Batch = match serde_json::from_slice(body) {
+        Ok(b) => b,
+        Err(e) => return graph_error(400, "BadRequest", &format!("Invalid batch payload: {e}")),
+    };
+    if batch.requests.is_empty() || batch.requests.len() > 20 {
+        return graph_error(400, "BadRequest", "A batch must contain between 1 and 20 requests.");
+    }
+    let ids: std::collections::HashSet<&str> = batch.requests.iter().map(|r| r.id.as_str()).collect();
+    if ids.len() != batch.requests.len() {
+        return graph_error(400, "BadRequest", "Batch request ids must be unique.");
+    }
+    let mut responses = Vec::new();
+    for r in batch.requests {
+        let target = format!("/{version}/{}", r.url.trim_start_matches('/'));
+        let method = Method::from_bytes(r.method.to_ascii_uppercase().as_bytes()).ok();
+        let resp = match (method, target.parse::<Uri>()) {
+            (Some(method), Ok(uri)) => {
+                let path = uri.path().trim_start_matches(&format!("/{version}/")).trim_end_matches('/').to_string();
+                let inner_body = r.body.map(|b| b.to_string()).unwrap_or_default();
+                graph(sim, &method, version, &path, &uri, headers, inner_body.as_bytes()).await
+            }
+            _ => graph_error(400, "BadRequest", "Invalid method or URL in batch request."),
+        };
+        let status = resp.status().as_u16();
+        let mut inner_headers = Map::new();
+        for name in [header::RETRY_AFTER, header::CONTENT_TYPE] {
+            if let Some(v) = resp.headers().get(&name).and_then(|v| v.to_str().ok()) {
+                inner_headers.insert(name.to_string(), json!(v));
+            }
+        }
+        let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap_or_default();
+        let body = serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null);
+        responses.push(json!({"id": r.id, "status": status, "headers": inner_headers, "body": body}));
+    }
+    axum::Json(json!({"responses": responses})).into_response()
 }
 
 /// A family of routes: the documented limit it counts against, the roles it needs, whether it is Intune.
