@@ -37,8 +37,7 @@ fn config(h: &SimHandle) -> GraphConfig {
 }
 
 fn cred(h: &SimHandle, i: usize) -> TenantCredential {
-    let t = &h.tenants()[i];
-    TenantCredential::new(&t.tenant_id, &t.client_id, ClientSecret::new(&t.client_secret))
+    h.tenants()[i].credential()
 }
 
 fn tid(h: &SimHandle, i: usize) -> String {
@@ -294,9 +293,11 @@ async fn intune_bucket_answers_429_with_retry_after_and_the_client_waits_it_out(
         g.get("/beta/deviceManagement/roleScopeTags", &Query::default()).await.unwrap();
     }
     let took = started.elapsed();
-    assert_eq!(stat(&h, 0, "throttled").await, 3, "the burst is 40, the next three wait");
-    // Each wait is the fractional Retry-After (~0.5 s), not a back-off guess.
-    assert!(took >= Duration::from_millis(1400) && took < Duration::from_secs(5), "{took:?}");
+    // The burst is 40; the bucket refills at 2/s, so 43 requests need at least 1.5 s whatever the load,
+    // and the client only gets there by waiting out each (fractional) Retry-After.
+    let throttled = stat(&h, 0, "throttled").await;
+    assert!((1..=3).contains(&throttled), "{throttled}");
+    assert!(took >= Duration::from_millis(1400) && took < Duration::from_secs(10), "{took:?}");
     // Conditional access is a separate bucket and is not affected.
     g.list_all("/v1.0/identity/conditionalAccess/policies", &Query::default()).await.unwrap();
 }

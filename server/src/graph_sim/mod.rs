@@ -84,6 +84,17 @@ pub struct TenantInfo {
     pub client_secret: String,
 }
 
+impl TenantInfo {
+    /// The credential the real client uses for this tenant (what the demo stores as its connection).
+    pub fn credential(&self) -> app::provider::server::TenantCredential {
+        app::provider::server::TenantCredential::new(
+            &self.tenant_id,
+            &self.client_id,
+            app::provider::server::ClientSecret::new(&self.client_secret),
+        )
+    }
+}
+
 /// A running simulator: its address, its state (for in-process inspection) and a way to stop it.
 pub struct SimHandle {
     pub addr: SocketAddr,

@@ -244,7 +244,11 @@ impl GraphClient {
             });
         }
         match status.as_u16() {
-            429 | 503 | 504 => Step::Retry { error: from_graph_body(status.as_u16(), &body), wait: retry_after },
+            429 | 503 | 504 => {
+                let mut error = from_graph_body(status.as_u16(), &body);
+                error.retry_after = retry_after;
+                Step::Retry { error, wait: retry_after }
+            }
             400 | 401 | 403 => Step::Done(Err(from_token_body(status.as_u16(), &body))),
             s => Step::Done(Err(from_graph_body(s, &body))),
         }
