@@ -18,6 +18,7 @@ pub mod locale;
 pub mod members;
 pub mod paging;
 pub mod preferences;
+pub mod provider;
 pub mod shell;
 pub mod system;
 pub mod tenants;

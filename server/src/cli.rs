@@ -1,5 +1,6 @@
 //! The command line: `tenantpilot [serve]`, `tenantpilot migrate`, `tenantpilot user create …`,
-//! `tenantpilot audit verify` (and the hidden `bench-seed` of `scripts/bench-tenancy`).
+//! `tenantpilot audit verify`, `tenantpilot graph-sim …` (and the hidden `bench-seed` of
+//! `scripts/bench-tenancy`).
 
 use clap::{Args, Parser, Subcommand};
 
@@ -34,6 +35,30 @@ pub enum Command {
         #[arg(long, default_value_t = 100_000)]
         audit: usize,
     },
+    /// Run the simulated Microsoft Graph alone (token endpoint, /v1.0, /beta, /_sim control API) and print
+    /// the tenant ids and the app credentials it accepts. Needs no database.
+    GraphSim(GraphSimArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GraphSimArgs {
+    /// Address to listen on (port 0 picks a free port; the chosen one is printed).
+    #[arg(long, default_value = "127.0.0.1:8089")]
+    pub addr: std::net::SocketAddr,
+    /// Seed: the same seed gives the same tenants, credentials and payloads.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    #[arg(long, default_value_t = 3)]
+    pub tenants: usize,
+    /// Policies per tenant.
+    #[arg(long, default_value_t = 200)]
+    pub policies: usize,
+    /// Items per page.
+    #[arg(long, default_value_t = 25)]
+    pub page_size: usize,
+    /// Turn off the documented per-tenant throttling (Intune 1,000 / 20 s, conditional access 1 / s).
+    #[arg(long)]
+    pub no_throttling: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,9 +1,11 @@
 //! The `tenantpilot` server: configuration, start-up (database, migrations, demo seed), the axum router
-//! with its middleware stack, sessions, health, and the command line. Product logic lives in `app`.
+//! with its middleware stack, sessions, health, the command line, and the simulated Microsoft Graph
+//! (`graph_sim`). Product logic lives in `app`.
 
 pub mod api;
 pub mod cli;
 pub mod config;
+pub mod graph_sim;
 pub mod http;
 pub mod seed;
 pub mod sessions;

@@ -4,7 +4,7 @@ use clap::Parser;
 use server::{
     cli::{AuditCommand, Cli, Command, UserCommand},
     config::Config,
-    startup, telemetry,
+    graph_sim, startup, telemetry,
 };
 
 #[tokio::main]
@@ -22,6 +22,21 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
+    if let Some(Command::GraphSim(args)) = &cli.command {
+        let config = graph_sim::SimConfig {
+            seed: args.seed,
+            tenants: args.tenants,
+            policies: args.policies,
+            page_size: args.page_size.max(1),
+            throttling: if args.no_throttling {
+                graph_sim::Throttling::off()
+            } else {
+                graph_sim::Throttling::default()
+            },
+            ..graph_sim::SimConfig::default()
+        };
+        return graph_sim::run(args.addr, config, startup::shutdown_signal()).await;
+    }
     let mut config = Config::from_env()?;
     match cli.command.unwrap_or(Command::Serve { demo: config.demo }) {
         Command::Serve { demo } => {
@@ -51,6 +66,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("contoso: {t} tenants, {a} audit rows ({:.1} s)", started.elapsed().as_secs_f64());
             Ok(())
         }
+        // Runs before the configuration is read (it needs no database); see the top of this function.
+        Command::GraphSim(_) => Err("graph-sim is started before the configuration is read".into()),
         Command::User(UserCommand::Create(args)) => {
             let db = startup::open_database(&config.database_url).await?;
             let id = app::auth::server::service::create_user(

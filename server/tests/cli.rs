@@ -45,3 +45,52 @@ fn bad_database_url_fails_cleanly() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("DATABASE_URL"));
 }
+
+#[tokio::test]
+async fn graph_sim_starts_and_prints_the_credentials_it_accepts() {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tenantpilot"))
+        .args(["graph-sim", "--addr", "127.0.0.1:0", "--seed", "5", "--tenants", "2", "--policies", "30"])
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run tenantpilot graph-sim");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines = Vec::new();
+    while lines.iter().filter(|l: &&String| l.starts_with("tenant ")).count() < 2 {
+        match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+            Ok(l) => lines.push(l),
+            Err(e) => {
+                let _ = child.kill();
+                panic!("graph-sim printed {lines:?}, then {e}");
+            }
+        }
+    }
+    let url = lines[0].split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_string();
+    let field =
+        |line: &str, key: &str| line.split_whitespace().find_map(|w| w.strip_prefix(key)).map(str::to_string).unwrap();
+    let tenant_line = lines.iter().find(|l| l.starts_with("tenant ")).unwrap().clone();
+    let tenant_id = tenant_line.split_whitespace().nth(1).unwrap().to_string();
+    let expected = server::graph_sim::generator::generate(5, 1, 0);
+    assert_eq!(tenant_id, expected[0].tenant_id, "same seed, same tenant");
+
+    use app::provider::server::{ClientSecret, GraphClient, GraphConfig, Query, TenantCredential};
+    let cred = TenantCredential::new(
+        tenant_id,
+        field(&tenant_line, "client_id="),
+        ClientSecret::new(field(&tenant_line, "client_secret=")),
+    );
+    let graph = GraphClient::new(GraphConfig::at(&url, &url)).unwrap().tenant(cred);
+    let configs = graph.list_all("/beta/deviceManagement/deviceConfigurations", &Query::default()).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(configs.unwrap().len(), 9);
+}
