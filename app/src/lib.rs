@@ -16,6 +16,7 @@ pub mod error;
 pub mod home;
 pub mod locale;
 pub mod members;
+pub mod operations;
 pub mod paging;
 pub mod preferences;
 pub mod provider;

@@ -99,6 +99,13 @@ impl Actor {
         Self { user, token: None }
     }
 
+    /// The initiator of a queued operation run, for the worker's re-authorization before the run starts
+    /// (`operations::server::worker`): the membership, role and tenant entitlement are checked again
+    /// through [`Actor::workspace`] right after.
+    pub(crate) fn for_run_initiator(user: UserRow) -> Self {
+        Self { user, token: None }
+    }
+
     pub fn user_id(&self) -> i64 {
         self.user.id
     }

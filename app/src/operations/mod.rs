@@ -1,0 +1,382 @@
+//! Operation runs: the one truth layer for every long-running or remote action (BRIEF §3.4). Pure and
+//! shared by both builds: the catalog of run types with the capability each needs, the run state machine
+//! (status × outcome) with the only transition function, stable reason codes for failures, the sanitized
+//! failure summary and the list query. Storage, claiming and workers live in `operations::server`.
+//! See docs/operations.md.
+
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{authz::Capability, paging::PageRequest, provider::ReasonCode};
+
+/// Declares a closed set of stable string ids: the enum, `ALL`, `id()` and `parse()`.
+macro_rules! string_ids {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $id:literal),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name { $($variant),* }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            /// Stable id, as stored and served.
+            pub fn id(self) -> &'static str {
+                match self { $($name::$variant => $id),* }
+            }
+
+            pub fn parse(id: &str) -> Option<Self> {
+                match id { $($id => Some($name::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+string_ids! {
+    /// The canonical dotted run types. Adding one means adding its capability in [`RunType::capability`].
+    RunType {
+        ProviderConnectionVerify => "provider.connection.verify",
+        InventorySync => "inventory.sync",
+        CompareRun => "compare.run",
+        BackupCapture => "backup.capture",
+        RestoreExecute => "restore.execute",
+        ReviewCompose => "review.compose",
+        ReviewPackGenerate => "review_pack.generate",
+        AlertsEvaluate => "alerts.evaluate",
+    }
+}
+
+impl RunType {
+    /// The capability a member needs, besides `operations.start`, to start (and keep running) this type.
+    pub fn capability(self) -> Capability {
+        match self {
+            Self::ProviderConnectionVerify => Capability::ProvidersManage,
+            Self::InventorySync => Capability::InventorySync,
+            Self::CompareRun => Capability::BaselinesManage,
+            Self::BackupCapture => Capability::BackupsManage,
+            Self::RestoreExecute => Capability::RestoreExecute,
+            Self::ReviewCompose => Capability::ReviewsManage,
+            Self::ReviewPackGenerate => Capability::ReviewPacksManage,
+            Self::AlertsEvaluate => Capability::AlertsManage,
+        }
+    }
+
+    /// Whether a run of this type is about one managed tenant (and must name it).
+    pub fn needs_tenant(self) -> bool {
+        !matches!(self, Self::AlertsEvaluate)
+    }
+}
+
+string_ids! {
+    /// Where a run is in its life.
+    RunStatus { Queued => "queued", Running => "running", Completed => "completed" }
+}
+
+string_ids! {
+    /// How a run ended; `Pending` while it has not.
+    RunOutcome {
+        Pending => "pending",
+        Succeeded => "succeeded",
+        PartiallySucceeded => "partially_succeeded",
+        Failed => "failed",
+        Cancelled => "cancelled",
+        Blocked => "blocked",
+    }
+}
+
+string_ids! {
+    /// Who asked for a run.
+    InitiatorKind { Human => "human", Scheduled => "scheduled", System => "system" }
+}
+
+string_ids! {
+    /// Run-level reasons (the Graph ones come from [`ReasonCode`]).
+    RunReason {
+        InitiatorLostAccess => "run.initiator_lost_access",
+        StaleHeartbeat => "run.stale_heartbeat",
+        CancelledByUser => "run.cancelled_by_user",
+        NoHandler => "run.no_handler",
+        HandlerError => "run.handler_error",
+        TenantUnavailable => "run.tenant_unavailable",
+    }
+}
+
+/// Why a run failed, was blocked or cancelled: a run-level reason or a Graph reason. Serialized as its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    Run(RunReason),
+    Graph(ReasonCode),
+}
+
+impl Reason {
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Run(r) => r.id(),
+            Self::Graph(r) => r.as_str(),
+        }
+    }
+
+    pub fn parse(id: &str) -> Option<Self> {
+        RunReason::parse(id).map(Self::Run).or_else(|| ReasonCode::parse(id).map(Self::Graph))
+    }
+}
+
+impl Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.id())
+    }
+}
+
+impl<'de> Deserialize<'de> for Reason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let id = String::deserialize(d)?;
+        Self::parse(&id).ok_or_else(|| serde::de::Error::custom("unknown reason code"))
+    }
+}
+
+/// Longest safe message kept in a failure summary.
+pub const MAX_MESSAGE_CHARS: usize = 300;
+
+/// The stored, user-visible account of a failure: a reason code and a short message that never holds
+/// secrets (see [`safe_message`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailureSummary {
+    pub reason: Reason,
+    pub message: String,
+}
+
+impl FailureSummary {
+    pub fn new(reason: Reason, message: &str) -> Self {
+        Self { reason, message: safe_message(message) }
+    }
+}
+
+/// Makes `raw` safe to store and show: control characters become spaces, words that look like secrets
+/// (bearer tokens, JWTs, `key=value` pairs naming a secret, long opaque strings) become `[REDACTED]`, and
+/// the result is cut to [`MAX_MESSAGE_CHARS`].
+pub fn safe_message(raw: &str) -> String {
+    const SECRET_KEYS: [&str; 7] = ["secret", "password", "token", "key", "assertion", "authorization", "bearer"];
+    let cleaned: String = raw.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let mut redact_next = false;
+    let words: Vec<String> = cleaned
+        .split(' ')
+        .map(|w| {
+            let lower = w.to_ascii_lowercase();
+            let names_secret = SECRET_KEYS.iter().any(|k| lower.contains(k));
+            let opaque = w.len() >= 32 && w.chars().all(|c| c.is_ascii_alphanumeric() || "-_.~+/=".contains(c));
+            let out = if redact_next || w.starts_with("eyJ") || opaque {
+                "[REDACTED]".to_string()
+            } else if names_secret && (w.contains('=') || w.contains(':')) {
+                let cut = w.find(['=', ':']).unwrap_or(w.len());
+                let rest = &w[cut + 1..];
+                if rest.is_empty() {
+                    w.to_string()
+                } else {
+                    format!("{}[REDACTED]", &w[..=cut])
+                }
+            } else {
+                w.to_string()
+            };
+            redact_next = lower == "bearer" || (names_secret && (w.ends_with('=') || w.ends_with(':')));
+            out
+        })
+        .collect();
+    words.join(" ").trim().chars().take(MAX_MESSAGE_CHARS).collect()
+}
+
+/// A run's state: status and outcome together (only consistent pairs exist, see [`RunState::new`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunState {
+    pub status: RunStatus,
+    pub outcome: RunOutcome,
+}
+
+/// Why a state change was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransitionError {
+    /// Status and outcome do not fit together (e.g. `running` + `failed`).
+    Inconsistent,
+    /// The run is already completed: outcomes are final.
+    AlreadyCompleted,
+    /// Not a step the state machine has (e.g. `running` → `queued`).
+    NotAllowed,
+}
+
+impl RunState {
+    pub const QUEUED: Self = Self { status: RunStatus::Queued, outcome: RunOutcome::Pending };
+    pub const RUNNING: Self = Self { status: RunStatus::Running, outcome: RunOutcome::Pending };
+
+    /// A consistent pair: active runs are `pending`, completed runs never are.
+    pub fn new(status: RunStatus, outcome: RunOutcome) -> Result<Self, TransitionError> {
+        let active = status != RunStatus::Completed;
+        if active == (outcome == RunOutcome::Pending) {
+            Ok(Self { status, outcome })
+        } else {
+            Err(TransitionError::Inconsistent)
+        }
+    }
+
+    /// A completed state with `outcome` (`Inconsistent` for `pending`).
+    pub fn completed(outcome: RunOutcome) -> Result<Self, TransitionError> {
+        Self::new(RunStatus::Completed, outcome)
+    }
+
+    pub fn is_active(self) -> bool {
+        self.status != RunStatus::Completed
+    }
+
+    /// The one transition rule. queued → running; queued → completed only as cancelled, blocked or failed
+    /// (it never ran, so it cannot have succeeded); running → completed with any outcome; completed → nothing.
+    pub fn transition(self, to: RunState) -> Result<RunState, TransitionError> {
+        let to = Self::new(to.status, to.outcome)?;
+        use RunOutcome as O;
+        use RunStatus as S;
+        match (self.status, to.status) {
+            (S::Completed, _) => Err(TransitionError::AlreadyCompleted),
+            (S::Queued, S::Running) => Ok(to),
+            (S::Queued, S::Completed) if matches!(to.outcome, O::Cancelled | O::Blocked | O::Failed) => Ok(to),
+            (S::Running, S::Completed) => Ok(to),
+            _ => Err(TransitionError::NotAllowed),
+        }
+    }
+}
+
+/// Per-item counts a handler reports (`{"created": 3, "failed": 1}`), keyed by stable ids.
+pub type SummaryCounts = BTreeMap<String, i64>;
+
+/// One run, as served.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OperationRunDto {
+    pub id: i64,
+    pub tenant_id: Option<i64>,
+    pub run_type: String,
+    pub status: RunStatus,
+    pub outcome: RunOutcome,
+    pub initiator_user_id: Option<i64>,
+    pub initiator_kind: InitiatorKind,
+    pub idempotency_key: String,
+    pub context: serde_json::Value,
+    pub summary: SummaryCounts,
+    pub progress_done: i64,
+    pub progress_total: Option<i64>,
+    pub failure: Option<FailureSummary>,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub heartbeat_at: Option<String>,
+    pub completed_at: Option<String>,
+    pub cancel_requested_at: Option<String>,
+    pub claimed_by: Option<String>,
+}
+
+impl OperationRunDto {
+    pub fn state(&self) -> RunState {
+        RunState { status: self.status, outcome: self.outcome }
+    }
+}
+
+/// Filters and page of the run list. `stale`: only running runs whose heartbeat is older than the
+/// server's stale threshold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunQuery {
+    pub run_type: Option<RunType>,
+    pub status: Option<RunStatus>,
+    pub outcome: Option<RunOutcome>,
+    pub tenant_id: Option<i64>,
+    pub stale: bool,
+    pub page: PageRequest,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_are_dotted_or_snake() {
+        for t in RunType::ALL {
+            assert_eq!(RunType::parse(t.id()), Some(*t));
+            assert!(t.id().contains('.'), "{}", t.id());
+        }
+        for r in RunReason::ALL {
+            assert_eq!(Reason::parse(r.id()), Some(Reason::Run(*r)));
+            assert!(r.id().starts_with("run."));
+        }
+        for g in ReasonCode::ALL {
+            assert_eq!(Reason::parse(g.as_str()), Some(Reason::Graph(g)));
+        }
+        assert_eq!(RunType::parse("inventory"), None);
+        assert_eq!(Reason::parse("run.nope"), None);
+        for o in RunOutcome::ALL {
+            assert_eq!(RunOutcome::parse(o.id()), Some(*o));
+        }
+    }
+
+    #[test]
+    fn every_run_type_needs_a_capability_operators_and_owners_differ_on_restore() {
+        use crate::authz::{allows, Role};
+        assert!(RunType::ALL.iter().all(|t| allows(Role::Owner, t.capability())));
+        assert!(allows(Role::Operator, RunType::InventorySync.capability()));
+        assert!(!allows(Role::Operator, RunType::RestoreExecute.capability()));
+        assert!(RunType::ALL.iter().all(|t| !allows(Role::Readonly, t.capability())));
+        assert!(RunType::ALL.iter().all(|t| !allows(Role::Customer, t.capability())));
+    }
+
+    #[test]
+    fn only_consistent_states_exist() {
+        assert!(RunState::new(RunStatus::Running, RunOutcome::Failed).is_err());
+        assert!(RunState::new(RunStatus::Completed, RunOutcome::Pending).is_err());
+        assert!(RunState::new(RunStatus::Queued, RunOutcome::Pending).is_ok());
+        assert!(RunState::completed(RunOutcome::Succeeded).is_ok());
+    }
+
+    #[test]
+    fn transitions() {
+        use RunOutcome::*;
+        let done = |o| RunState::completed(o).unwrap();
+        assert_eq!(RunState::QUEUED.transition(RunState::RUNNING), Ok(RunState::RUNNING));
+        for o in [Cancelled, Blocked, Failed] {
+            assert_eq!(RunState::QUEUED.transition(done(o)), Ok(done(o)));
+        }
+        for o in [Succeeded, PartiallySucceeded] {
+            assert_eq!(RunState::QUEUED.transition(done(o)), Err(TransitionError::NotAllowed));
+        }
+        for o in [Succeeded, PartiallySucceeded, Failed, Cancelled, Blocked] {
+            assert_eq!(RunState::RUNNING.transition(done(o)), Ok(done(o)));
+            assert_eq!(done(o).transition(RunState::RUNNING), Err(TransitionError::AlreadyCompleted));
+            assert_eq!(done(o).transition(done(Failed)), Err(TransitionError::AlreadyCompleted));
+        }
+        assert_eq!(RunState::RUNNING.transition(RunState::QUEUED), Err(TransitionError::NotAllowed));
+        assert_eq!(RunState::RUNNING.transition(RunState::RUNNING), Err(TransitionError::NotAllowed));
+        assert_eq!(RunState::QUEUED.transition(RunState::QUEUED), Err(TransitionError::NotAllowed));
+        let bogus = RunState { status: RunStatus::Running, outcome: Failed };
+        assert_eq!(RunState::QUEUED.transition(bogus), Err(TransitionError::Inconsistent));
+    }
+
+    #[test]
+    fn safe_message_redacts_secrets_and_truncates() {
+        let m = safe_message("token endpoint said: client_secret=abc123 and Bearer eyJhbGciOi.x.y\nretry");
+        assert!(!m.contains("abc123"), "{m}");
+        assert!(!m.contains("eyJ"), "{m}");
+        assert!(m.contains("client_secret=[REDACTED]"), "{m}");
+        assert!(m.contains("retry"));
+        assert!(!m.contains('\n'));
+        let m = safe_message("password: hunter2 failed");
+        assert!(!m.contains("hunter2"), "{m}");
+        let m = safe_message(&format!("opaque {} end", "A".repeat(40)));
+        assert_eq!(m, "opaque [REDACTED] end");
+        assert_eq!(safe_message(&"x ".repeat(400)).chars().count(), MAX_MESSAGE_CHARS);
+        assert_eq!(safe_message("Graph answered 503"), "Graph answered 503");
+    }
+
+    #[test]
+    fn failure_summary_serializes_reason_as_id() {
+        let f = FailureSummary::new(Reason::Graph(ReasonCode::Throttled), "slow down");
+        let json = serde_json::to_value(&f).unwrap();
+        assert_eq!(json["reason"], "graph.throttled");
+        let back: FailureSummary = serde_json::from_value(json).unwrap();
+        assert_eq!(back, f);
+        assert!(serde_json::from_str::<FailureSummary>(r#"{"reason":"x","message":""}"#).is_err());
+    }
+}

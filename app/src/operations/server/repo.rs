@@ -1,0 +1,300 @@
+//! SQL for operation runs. Workspace-facing statements bind the workspace id (and tenant narrowing)
+//! themselves; worker statements are guarded by the expected status and the claiming worker's id, so a
+//! run that changed under a worker is never overwritten. The claim is the one engine-specific statement.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::{
+    auth::server::repo::internal,
+    db::Db,
+    db_run,
+    error::AppError,
+    operations::{
+        FailureSummary, InitiatorKind, OperationRunDto, RunOutcome, RunQuery, RunState, RunStatus, RunType,
+        SummaryCounts,
+    },
+    paging::Page,
+};
+
+const COLUMNS: &str = "id, workspace_id, tenant_id, run_type, status, outcome, initiator_user_id, initiator_kind, \
+     idempotency_key, context, summary, progress_done, progress_total, failure, created_at, started_at, heartbeat_at, \
+     completed_at, cancel_requested_at, claimed_by";
+
+/// A stored run, as read.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RunRow {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub tenant_id: Option<i64>,
+    pub run_type: String,
+    pub status: String,
+    pub outcome: String,
+    pub initiator_user_id: Option<i64>,
+    pub initiator_kind: String,
+    pub idempotency_key: String,
+    pub context: String,
+    pub summary: String,
+    pub progress_done: i64,
+    pub progress_total: Option<i64>,
+    pub failure: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub heartbeat_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub cancel_requested_at: Option<DateTime<Utc>>,
+    pub claimed_by: Option<String>,
+}
+
+fn corrupt(what: &str, id: i64) -> AppError {
+    tracing::error!(run_id = id, field = what, "unreadable operation run row");
+    AppError::Internal
+}
+
+fn time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+impl RunRow {
+    pub fn state(&self) -> Result<RunState, AppError> {
+        let status = RunStatus::parse(&self.status).ok_or_else(|| corrupt("status", self.id))?;
+        let outcome = RunOutcome::parse(&self.outcome).ok_or_else(|| corrupt("outcome", self.id))?;
+        RunState::new(status, outcome).map_err(|_| corrupt("state", self.id))
+    }
+
+    pub fn run_type(&self) -> Result<RunType, AppError> {
+        RunType::parse(&self.run_type).ok_or_else(|| corrupt("run_type", self.id))
+    }
+
+    pub fn into_dto(self) -> Result<OperationRunDto, AppError> {
+        let state = self.state()?;
+        let id = self.id;
+        let failure = match &self.failure {
+            Some(f) => Some(serde_json::from_str::<FailureSummary>(f).map_err(|_| corrupt("failure", id))?),
+            None => None,
+        };
+        Ok(OperationRunDto {
+            id,
+            tenant_id: self.tenant_id,
+            status: state.status,
+            outcome: state.outcome,
+            initiator_user_id: self.initiator_user_id,
+            initiator_kind: InitiatorKind::parse(&self.initiator_kind).ok_or_else(|| corrupt("initiator_kind", id))?,
+            context: serde_json::from_str(&self.context).map_err(|_| corrupt("context", id))?,
+            summary: serde_json::from_str(&self.summary).map_err(|_| corrupt("summary", id))?,
+            run_type: self.run_type,
+            idempotency_key: self.idempotency_key,
+            progress_done: self.progress_done,
+            progress_total: self.progress_total,
+            failure,
+            created_at: time(self.created_at),
+            started_at: self.started_at.map(time),
+            heartbeat_at: self.heartbeat_at.map(time),
+            completed_at: self.completed_at.map(time),
+            cancel_requested_at: self.cancel_requested_at.map(time),
+            claimed_by: self.claimed_by,
+        })
+    }
+}
+
+/// What identifies a run for idempotency, plus what it carries.
+pub struct NewRun<'a> {
+    pub workspace_id: i64,
+    pub tenant_id: Option<i64>,
+    pub run_type: RunType,
+    pub initiator_user_id: Option<i64>,
+    pub initiator_kind: InitiatorKind,
+    pub idempotency_key: &'a str,
+    pub context: &'a serde_json::Value,
+}
+
+/// Inserts a queued run; `None` when an active run with the same identity exists (the partial unique
+/// index decides, so two racing starts cannot both insert).
+pub async fn insert_run(db: &Db, run: &NewRun<'_>) -> Result<Option<i64>, AppError> {
+    let sql = "INSERT INTO operation_runs (workspace_id, tenant_id, run_type, status, outcome, initiator_user_id, \
+               initiator_kind, idempotency_key, context, created_at) \
+               VALUES ($1, $2, $3, 'queued', 'pending', $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING id";
+    let context = run.context.to_string();
+    db_run!(db, p => sqlx::query_scalar::<_, i64>(sql)
+        .bind(run.workspace_id).bind(run.tenant_id).bind(run.run_type.id()).bind(run.initiator_user_id)
+        .bind(run.initiator_kind.id()).bind(run.idempotency_key).bind(&context).bind(Utc::now())
+        .fetch_optional(p).await)
+    .map_err(internal)
+}
+
+/// The active (queued or running) run with this identity.
+pub async fn select_active(db: &Db, run: &NewRun<'_>) -> Result<Option<RunRow>, AppError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM operation_runs WHERE workspace_id = $1 AND COALESCE(tenant_id, 0) = $2 \
+         AND run_type = $3 AND idempotency_key = $4 AND status IN ('queued', 'running')"
+    );
+    db_run!(db, p => sqlx::query_as::<_, RunRow>(&sql)
+        .bind(run.workspace_id).bind(run.tenant_id.unwrap_or(0)).bind(run.run_type.id()).bind(run.idempotency_key)
+        .fetch_optional(p).await)
+    .map_err(internal)
+}
+
+/// `AND tenant_id IN (…)` for a narrowed member (tenant-less runs stay hidden from them); `None` when the
+/// member is narrowed to nothing.
+fn visible_clause(tenant_filter: Option<&[i64]>) -> Option<String> {
+    match tenant_filter {
+        Some([]) => None,
+        Some(ids) => {
+            let ids = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            Some(format!(" AND tenant_id IN ({ids})"))
+        }
+        None => Some(String::new()),
+    }
+}
+
+/// One run of the workspace the member may see.
+pub async fn select_run(
+    db: &Db,
+    workspace_id: i64,
+    tenant_filter: Option<&[i64]>,
+    id: i64,
+) -> Result<Option<RunRow>, AppError> {
+    let Some(narrowed) = visible_clause(tenant_filter) else { return Ok(None) };
+    let sql = format!("SELECT {COLUMNS} FROM operation_runs WHERE workspace_id = $1 AND id = $2{narrowed}");
+    db_run!(db, p => sqlx::query_as::<_, RunRow>(&sql).bind(workspace_id).bind(id).fetch_optional(p).await)
+        .map_err(internal)
+}
+
+/// A run by id, for workers (no workspace: the system acts on every workspace's queue).
+pub async fn select_run_by_id(db: &Db, id: i64) -> Result<Option<RunRow>, AppError> {
+    let sql = format!("SELECT {COLUMNS} FROM operation_runs WHERE id = $1");
+    db_run!(db, p => sqlx::query_as::<_, RunRow>(&sql).bind(id).fetch_optional(p).await).map_err(internal)
+}
+
+/// One page of the workspace's runs the member may see, newest first; `stale_before` is the heartbeat
+/// cut-off applied when `q.stale` is set.
+pub async fn select_page(
+    db: &Db,
+    workspace_id: i64,
+    tenant_filter: Option<&[i64]>,
+    q: &RunQuery,
+    stale_before: DateTime<Utc>,
+) -> Result<Page<RunRow>, AppError> {
+    let Some(narrowed) = visible_clause(tenant_filter) else { return Ok(q.page.wrap(Vec::new(), 0)) };
+    // Every filter is always bound; an absent one reads `$n IS NULL`, so the placeholders never shift.
+    let stale = if q.stale { " AND status = 'running' AND heartbeat_at < $6" } else { " AND $6 IS NOT NULL" };
+    let filter = format!(
+        "workspace_id = $1{narrowed} AND ($2 IS NULL OR run_type = $2) AND ($3 IS NULL OR status = $3) \
+         AND ($4 IS NULL OR outcome = $4) AND ($5 IS NULL OR tenant_id = $5){stale}"
+    );
+    let count_sql = format!("SELECT COUNT(*) FROM operation_runs WHERE {filter}");
+    let page_sql = format!("SELECT {COLUMNS} FROM operation_runs WHERE {filter} ORDER BY id DESC LIMIT $7 OFFSET $8");
+    let (t, s, o) = (q.run_type.map(RunType::id), q.status.map(RunStatus::id), q.outcome.map(RunOutcome::id));
+    let total = db_run!(db, p => sqlx::query_scalar::<_, i64>(&count_sql)
+        .bind(workspace_id).bind(t).bind(s).bind(o).bind(q.tenant_id).bind(stale_before).fetch_one(p).await)
+    .map_err(internal)?;
+    let items = db_run!(db, p => sqlx::query_as::<_, RunRow>(&page_sql)
+        .bind(workspace_id).bind(t).bind(s).bind(o).bind(q.tenant_id).bind(stale_before)
+        .bind(q.page.limit()).bind(q.page.offset()).fetch_all(p).await)
+    .map_err(internal)?;
+    Ok(q.page.wrap(items, u64::try_from(total).unwrap_or_default()))
+}
+
+/// Completes a queued run of the workspace as cancelled; false when it is no longer queued.
+pub async fn cancel_queued(db: &Db, workspace_id: i64, id: i64, failure: &FailureSummary) -> Result<bool, AppError> {
+    let sql = "UPDATE operation_runs SET status = 'completed', outcome = 'cancelled', cancel_requested_at = $1, \
+               completed_at = $1, failure = $2 WHERE workspace_id = $3 AND id = $4 AND status = 'queued'";
+    let failure = json(failure)?;
+    let n = db_run!(db, p => sqlx::query(sql).bind(Utc::now()).bind(&failure).bind(workspace_id).bind(id)
+        .execute(p).await.map(|r| r.rows_affected()))
+    .map_err(internal)?;
+    Ok(n == 1)
+}
+
+/// Flags a running run of the workspace for cancellation (kept when already flagged); false when it is no
+/// longer running.
+pub async fn flag_cancel(db: &Db, workspace_id: i64, id: i64) -> Result<bool, AppError> {
+    let sql = "UPDATE operation_runs SET cancel_requested_at = COALESCE(cancel_requested_at, $1) \
+               WHERE workspace_id = $2 AND id = $3 AND status = 'running'";
+    let n = db_run!(db, p => sqlx::query(sql).bind(Utc::now()).bind(workspace_id).bind(id)
+        .execute(p).await.map(|r| r.rows_affected()))
+    .map_err(internal)?;
+    Ok(n == 1)
+}
+
+/// Takes the oldest queued run for `worker_id` and marks it running. PostgreSQL skips rows another
+/// claimer holds (`FOR UPDATE SKIP LOCKED`); SQLite has a single writer, so the one `UPDATE … WHERE
+/// status = 'queued'` is atomic. Either way a run is claimed at most once.
+pub async fn claim_next(db: &Db, worker_id: &str) -> Result<Option<RunRow>, AppError> {
+    let lock = match db {
+        Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+        Db::Sqlite(_) => "",
+    };
+    let sql = format!(
+        "UPDATE operation_runs SET status = 'running', started_at = $1, heartbeat_at = $1, claimed_by = $2 \
+         WHERE id = (SELECT id FROM operation_runs WHERE status = 'queued' ORDER BY created_at, id LIMIT 1{lock}) \
+         AND status = 'queued' RETURNING {COLUMNS}"
+    );
+    db_run!(db, p => sqlx::query_as::<_, RunRow>(&sql).bind(Utc::now()).bind(worker_id).fetch_optional(p).await)
+        .map_err(internal)
+}
+
+/// Records a heartbeat (and progress, when given) for a run `worker_id` holds. `None` when the worker no
+/// longer holds it (completed or reconciled meanwhile); else whether cancellation was requested.
+pub async fn touch(
+    db: &Db,
+    id: i64,
+    worker_id: &str,
+    progress: Option<(i64, Option<i64>)>,
+) -> Result<Option<bool>, AppError> {
+    let (done, total) = progress.map_or((None, None), |(done, total)| (Some(done), total));
+    let sql = "UPDATE operation_runs SET heartbeat_at = $1, progress_done = COALESCE($4, progress_done), \
+               progress_total = COALESCE($5, progress_total) WHERE id = $2 AND claimed_by = $3 \
+               AND status = 'running' RETURNING cancel_requested_at";
+    let row = db_run!(db, p => sqlx::query_scalar::<_, Option<DateTime<Utc>>>(sql)
+        .bind(Utc::now()).bind(id).bind(worker_id).bind(done).bind(total).fetch_optional(p).await)
+    .map_err(internal)?;
+    Ok(row.map(|cancel| cancel.is_some()))
+}
+
+/// Moves a run from `from` to the completed state `to` (the caller checked the transition); false when the
+/// run was not in `from` any more (or, when `worker_id` is given, not held by that worker).
+pub async fn complete(
+    db: &Db,
+    id: i64,
+    from: RunState,
+    to: RunState,
+    worker_id: Option<&str>,
+    summary: &SummaryCounts,
+    failure: Option<&FailureSummary>,
+) -> Result<bool, AppError> {
+    let sql = "UPDATE operation_runs SET status = $1, outcome = $2, completed_at = $3, summary = $4, failure = $5 \
+               WHERE id = $6 AND status = $7 AND outcome = $8 AND ($9 IS NULL OR claimed_by = $9)";
+    let summary = serde_json::to_string(summary).map_err(|_| AppError::Internal)?;
+    let failure = failure.map(json).transpose()?;
+    let n = db_run!(db, p => sqlx::query(sql)
+        .bind(to.status.id()).bind(to.outcome.id()).bind(Utc::now()).bind(&summary).bind(&failure).bind(id)
+        .bind(from.status.id()).bind(from.outcome.id()).bind(worker_id).execute(p).await.map(|r| r.rows_affected()))
+    .map_err(internal)?;
+    Ok(n == 1)
+}
+
+/// Completes every running run whose heartbeat is older than `cutoff` as failed with `failure`; returns
+/// their ids and workspaces.
+pub async fn fail_stale(
+    db: &Db,
+    cutoff: DateTime<Utc>,
+    failure: &FailureSummary,
+) -> Result<Vec<(i64, i64, Option<i64>)>, AppError> {
+    let sql = "UPDATE operation_runs SET status = 'completed', outcome = 'failed', completed_at = $1, failure = $2 \
+               WHERE status = 'running' AND heartbeat_at < $3 RETURNING id, workspace_id, tenant_id";
+    let failure = json(failure)?;
+    db_run!(db, p => sqlx::query_as::<_, (i64, i64, Option<i64>)>(sql)
+        .bind(Utc::now()).bind(&failure).bind(cutoff).fetch_all(p).await)
+    .map_err(internal)
+}
+
+/// The slug of a workspace (re-authorization enters the workspace by slug, like a request).
+pub async fn workspace_slug(db: &Db, workspace_id: i64) -> Result<Option<String>, AppError> {
+    db_run!(db, p => sqlx::query_scalar::<_, String>("SELECT slug FROM workspaces WHERE id = $1")
+        .bind(workspace_id).fetch_optional(p).await)
+    .map_err(internal)
+}
+
+fn json(failure: &FailureSummary) -> Result<String, AppError> {
+    serde_json::to_string(failure).map_err(|_| AppError::Internal)
+}

@@ -1,0 +1,147 @@
+//! Runs as members see them: start (idempotent, audited), read, list, request cancellation (audited).
+//! Every function takes the caller's [`WorkspaceScope`]; tenants are entered through it, so a foreign or
+//! non-entitled tenant or run answers `NotFound`, a missing capability `Forbidden`.
+
+use chrono::Utc;
+use serde_json::json;
+
+use super::{repo, STALE_AFTER};
+use crate::{
+    audit::{
+        sanitize,
+        server::{record, AuditEvent},
+    },
+    authz::{server::WorkspaceScope, Capability},
+    db::Db,
+    error::AppError,
+    operations::{FailureSummary, InitiatorKind, OperationRunDto, Reason, RunQuery, RunReason, RunType},
+    paging::Page,
+};
+
+/// Longest accepted idempotency key.
+pub const MAX_KEY_CHARS: usize = 200;
+
+/// What to start.
+#[derive(Debug, Clone)]
+pub struct StartRun {
+    pub run_type: RunType,
+    pub tenant_id: Option<i64>,
+    /// Distinguishes runs of the same type and tenant that may be active side by side; `""` (the default)
+    /// allows one active run per type and tenant.
+    pub idempotency_key: String,
+    /// Parameters for the handler (secrets are redacted before storing).
+    pub context: serde_json::Value,
+}
+
+impl StartRun {
+    pub fn new(run_type: RunType, tenant_id: Option<i64>) -> Self {
+        Self { run_type, tenant_id, idempotency_key: String::new(), context: json!({}) }
+    }
+}
+
+/// The run a start resolved to, and whether this call created it (false: an active run with the same
+/// identity already existed and is returned instead).
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub run: OperationRunDto,
+    pub created: bool,
+}
+
+/// Starts a run, or returns the active run with the same identity. Needs `operations.start` and the run
+/// type's capability; a tenant run enters the tenant through the scope.
+pub async fn start(db: &Db, scope: &WorkspaceScope, req: StartRun) -> Result<Started, AppError> {
+    let tenant_id = match (req.tenant_id, req.run_type.needs_tenant()) {
+        (Some(id), _) => Some(scope.tenant(db, id, Capability::OperationsStart).await?.tenant_id()),
+        (None, true) => return Err(AppError::validation("tenant", "required")),
+        (None, false) => {
+            if scope.tenant_filter().is_some() {
+                // Workspace-wide runs are for members who see the whole workspace.
+                return Err(AppError::Forbidden);
+            }
+            None
+        }
+    };
+    scope.require(Capability::OperationsStart)?;
+    scope.require(req.run_type.capability())?;
+    if req.idempotency_key.chars().count() > MAX_KEY_CHARS {
+        return Err(AppError::validation("idempotency_key", "too_long"));
+    }
+    if !req.context.is_object() {
+        return Err(AppError::validation("context", "invalid"));
+    }
+    let mut context = req.context;
+    sanitize(&mut context);
+    let new = repo::NewRun {
+        workspace_id: scope.workspace_id(),
+        tenant_id,
+        run_type: req.run_type,
+        initiator_user_id: Some(scope.actor_id()),
+        initiator_kind: InitiatorKind::Human,
+        idempotency_key: &req.idempotency_key,
+        context: &context,
+    };
+    // The unique index decides; the loser reads the winner. A run that completes between the two
+    // statements frees the identity, so try again (bounded: each retry means a run just finished).
+    for _ in 0..3 {
+        if let Some(id) = repo::insert_run(db, &new).await? {
+            let run = fetch(db, scope, id).await?;
+            let mut event = AuditEvent::new("operation.start", "operation_run", id)
+                .summary(format!("Started {}", req.run_type.id()))
+                .metadata(json!({ "run_type": req.run_type.id(), "idempotency_key": req.idempotency_key }));
+            if let Some(t) = tenant_id {
+                event = event.tenant(t);
+            }
+            record(db, scope, event).await?;
+            return Ok(Started { run, created: true });
+        }
+        if let Some(row) = repo::select_active(db, &new).await? {
+            return Ok(Started { run: row.into_dto()?, created: false });
+        }
+    }
+    Err(AppError::Conflict("operation_busy".into()))
+}
+
+/// One run of the workspace the member may see.
+pub async fn get(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<OperationRunDto, AppError> {
+    scope.require(Capability::OperationsView)?;
+    fetch(db, scope, id).await
+}
+
+async fn fetch(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<OperationRunDto, AppError> {
+    repo::select_run(db, scope.workspace_id(), scope.tenant_filter(), id).await?.ok_or(AppError::NotFound)?.into_dto()
+}
+
+/// A page of the workspace's runs the member may see, newest first.
+pub async fn list(db: &Db, scope: &WorkspaceScope, q: &RunQuery) -> Result<Page<OperationRunDto>, AppError> {
+    scope.require(Capability::OperationsView)?;
+    let stale_before = Utc::now() - STALE_AFTER;
+    let page = repo::select_page(db, scope.workspace_id(), scope.tenant_filter(), q, stale_before).await?;
+    let items = page.items.into_iter().map(repo::RunRow::into_dto).collect::<Result<Vec<_>, _>>()?;
+    Ok(Page { items, page: page.page, per_page: page.per_page, total: page.total })
+}
+
+/// Asks a run to stop: a queued run is cancelled at once; a running one is flagged and its worker stops
+/// at the next checkpoint. `Conflict("run_completed")` when the run already ended. Returns the run after
+/// the request.
+pub async fn request_cancel(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<OperationRunDto, AppError> {
+    scope.require(Capability::OperationsView)?;
+    let run = fetch(db, scope, id).await?;
+    scope.require(Capability::OperationsCancel)?;
+    let failure = FailureSummary::new(Reason::Run(RunReason::CancelledByUser), "");
+    let ws = scope.workspace_id();
+    let how = if repo::cancel_queued(db, ws, id, &failure).await? {
+        "cancelled"
+    } else if repo::flag_cancel(db, ws, id).await? {
+        "flagged"
+    } else {
+        return Err(AppError::Conflict("run_completed".into()));
+    };
+    let mut event = AuditEvent::new("operation.cancel", "operation_run", id)
+        .summary(format!("Requested cancellation of {}", run.run_type))
+        .metadata(json!({ "run_type": run.run_type, "result": how }));
+    if let Some(t) = run.tenant_id {
+        event = event.tenant(t);
+    }
+    record(db, scope, event).await?;
+    fetch(db, scope, id).await
+}
