@@ -75,7 +75,10 @@ async fn checkpoint(db: &Db, claimed: &ClaimedRun, progress: Option<(i64, Option
         Ok(Some(true)) => Err(Stop::Cancelled),
         Ok(None) => Err(Stop::Lost),
         // The database hiccuped: keep working; a worker that stays cut off is reconciled as stale.
-        Err(_) => Ok(()),
+        Err(e) => {
+            tracing::warn!(run_id = claimed.run.id, error = %e, "operation run heartbeat failed");
+            Ok(())
+        }
     }
 }
 
