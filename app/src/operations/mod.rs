@@ -100,7 +100,6 @@ string_ids! {
         CancelledByUser => "run.cancelled_by_user",
         NoHandler => "run.no_handler",
         HandlerError => "run.handler_error",
-        TenantUnavailable => "run.tenant_unavailable",
     }
 }
 
