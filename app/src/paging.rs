@@ -34,6 +34,9 @@ pub struct Page<T> {
     pub page: u32,
     pub per_page: u32,
     pub total: u64,
+    /// `total` stopped counting at a cap (large logs): at least this many match. Omitted when `false`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub total_capped: bool,
 }
 
 impl<T> Page<T> {
@@ -83,7 +86,7 @@ impl PageRequest {
 
     /// Wraps one page of items fetched with [`limit`](Self::limit)/[`offset`](Self::offset).
     pub fn wrap<T>(self, items: Vec<T>, total: u64) -> Page<T> {
-        Page { items, page: self.page, per_page: self.per_page, total }
+        Page { items, page: self.page, per_page: self.per_page, total, total_capped: false }
     }
 
     /// Cuts this page out of a complete, already authorized and ordered result (small collections).

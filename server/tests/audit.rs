@@ -573,6 +573,16 @@ async fn bulk_append_keeps_the_chain(engine: Engine) {
         app::db_run!(&app.db, p => sqlx::query_scalar("SELECT recorded_at FROM audit_log ORDER BY id").fetch_all(p).await)
             .unwrap();
     assert!(stamps.windows(2).all(|w| w[0] <= w[1]), "recorded_at grows with id");
+    // The API counts at most 1,000 matches and says so; a narrow filter is counted exactly.
+    let res = app.get("/api/v1/workspaces/contoso/audit?per_page=10", &owner).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let page: Value = serde_json::from_str(&res.body).unwrap();
+    assert_eq!((page["total"].as_u64(), page["total_capped"].as_bool()), (Some(1000), Some(true)), "{page}");
+    assert_eq!(page["items"].as_array().unwrap().len(), 10);
+    let res = app.get("/api/v1/workspaces/contoso/audit?action=tenant.rename&outcome=failure", &owner).await;
+    let page: Value = serde_json::from_str(&res.body).unwrap();
+    assert!(page.get("total_capped").is_none(), "{page}");
+    assert_eq!(page["total"].as_u64(), Some(page["items"].as_array().unwrap().len() as u64));
     app.cleanup().await;
 }
 

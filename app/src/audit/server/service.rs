@@ -12,6 +12,7 @@ use crate::{
     db::Db,
     error::AppError,
     members::TenantRef,
+    paging::{Page, PageRequest},
 };
 
 /// Most rows one export returns; a larger result is cut (newest first) and marked truncated.
@@ -28,19 +29,21 @@ async fn visible_tenants(db: &Db, scope: &WorkspaceScope) -> Result<Vec<TenantRe
         .collect())
 }
 
-/// `tenant: unknown_tenant` unless the filter's tenant is one the caller may see.
-fn check_tenant(filter: &AuditFilter, visible: &[TenantRef]) -> Result<(), AppError> {
-    match filter.tenant {
-        Some(id) if !visible.iter().any(|t| t.id == id) => Err(AppError::validation("tenant", "unknown_tenant")),
-        _ => Ok(()),
+/// `tenant: unknown_tenant` unless the filter's tenant is one the caller may see (one indexed lookup).
+async fn check_tenant(db: &Db, scope: &WorkspaceScope, filter: &AuditFilter) -> Result<(), AppError> {
+    let Some(id) = filter.tenant else { return Ok(()) };
+    match scope.tenant(db, id, Capability::AuditView).await {
+        Ok(_) => Ok(()),
+        Err(AppError::NotFound) => Err(AppError::validation("tenant", "unknown_tenant")),
+        Err(other) => Err(other),
     }
 }
 
 /// One page of the audit page: up to `limit` entries older than `filter.before`, newest first.
 pub async fn list(db: &Db, scope: &WorkspaceScope, filter: AuditFilter, limit: u32) -> Result<AuditList, AppError> {
     scope.require(Capability::AuditView)?;
+    check_tenant(db, scope, &filter).await?;
     let tenants = visible_tenants(db, scope).await?;
-    check_tenant(&filter, &tenants)?;
     let mut rows = repo::select_page(db, scope, &filter, i64::from(limit) + 1, 0).await?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
@@ -57,21 +60,26 @@ pub async fn list(db: &Db, scope: &WorkspaceScope, filter: AuditFilter, limit: u
     })
 }
 
-/// Page `page` (from 1) of `per_page` entries and the total, for the JSON API. `filter.before` pins the
-/// result to entries older than a cursor, so that new entries do not shift the pages.
+/// Most matching entries the JSON API counts for `total`; beyond it `total` is this number and
+/// `total_capped` is set (page on with `before`, or narrow the filter).
+pub const MAX_COUNTED: i64 = 1_000;
+
+/// One page of entries and the (capped) total, for the JSON API. `filter.before` pins the result to
+/// entries older than a cursor, so that new entries do not shift the pages.
 pub async fn page(
     db: &Db,
     scope: &WorkspaceScope,
     filter: &AuditFilter,
-    page: u32,
-    per_page: u32,
-) -> Result<(Vec<AuditEntry>, u64), AppError> {
+    request: PageRequest,
+) -> Result<Page<AuditEntry>, AppError> {
     scope.require(Capability::AuditView)?;
-    check_tenant(filter, &visible_tenants(db, scope).await?)?;
-    let offset = (i64::from(page) - 1).saturating_mul(i64::from(per_page));
-    let rows = repo::select_page(db, scope, filter, i64::from(per_page), offset).await?;
-    let total = repo::count(db, scope, filter).await?;
-    Ok((rows.into_iter().map(super::AuditRow::into_entry).collect(), total.max(0) as u64))
+    check_tenant(db, scope, filter).await?;
+    let rows = repo::select_page(db, scope, filter, request.limit(), request.offset()).await?;
+    let counted = repo::count(db, scope, filter, MAX_COUNTED).await?;
+    let mut page =
+        request.wrap(rows.into_iter().map(super::AuditRow::into_entry).collect(), counted.clamp(0, MAX_COUNTED) as u64);
+    page.total_capped = counted > MAX_COUNTED;
+    Ok(page)
 }
 
 /// One entry: foreign, hidden (narrowing) or absent → `NotFound`.
@@ -100,7 +108,7 @@ pub async fn export(
     format: &str,
 ) -> Result<Export, AppError> {
     scope.require(Capability::AuditExport)?;
-    check_tenant(&filter, &visible_tenants(db, scope).await?)?;
+    check_tenant(db, scope, &filter).await?;
     let mut entries = Vec::new();
     let truncated = loop {
         let batch = repo::select_page(db, scope, &filter, EXPORT_BATCH, 0).await?;

@@ -117,7 +117,7 @@ pub async fn list(db: &Db, scope: &WorkspaceScope, q: &RunQuery) -> Result<Page<
     let stale_before = Utc::now() - STALE_AFTER;
     let page = repo::select_page(db, scope.workspace_id(), scope.tenant_filter(), q, stale_before).await?;
     let items = page.items.into_iter().map(repo::RunRow::into_dto).collect::<Result<Vec<_>, _>>()?;
-    Ok(Page { items, page: page.page, per_page: page.per_page, total: page.total })
+    Ok(Page { items, page: page.page, per_page: page.per_page, total: page.total, total_capped: page.total_capped })
 }
 
 /// Asks a run to stop: a queued run is cancelled at once; a running one is flagged and its worker stops

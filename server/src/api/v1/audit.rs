@@ -147,8 +147,7 @@ async fn list(
 ) -> ApiResult<Json<Page<AuditEntry>>> {
     let scope = actor.workspace(&state.db, &slug, Capability::AuditView).await?;
     let filter = parse_filter(&uri)?;
-    let (items, total) = service::page(&state.db, &scope, &filter, q.page.page, q.page.per_page).await?;
-    Ok(Json(Page { items, page: q.page.page, per_page: q.page.per_page, total }))
+    Ok(Json(service::page(&state.db, &scope, &filter, q.page).await?))
 }
 
 async fn get_one(

@@ -153,7 +153,11 @@ pub fn page_schema(item: &str) -> Value {
             "items": { "type": "array", "items": schema_ref(item) },
             "page": { "type": "integer", "minimum": 1 },
             "per_page": { "type": "integer", "minimum": 1, "maximum": 200 },
-            "total": { "type": "integer", "minimum": 0, "description": "Items in the whole collection." }
+            "total": { "type": "integer", "minimum": 0, "description": "Items in the whole collection." },
+            "total_capped": {
+                "type": "boolean",
+                "description": "Present (true) when counting stopped at a cap: at least `total` items match (audit log: 1,000)."
+            }
         }
     })
 }
