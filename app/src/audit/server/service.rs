@@ -11,7 +11,6 @@ use crate::{
     authz::{server::WorkspaceScope, Capability},
     db::Db,
     error::AppError,
-    members::TenantRef,
     paging::{Page, PageRequest},
 };
 
@@ -19,15 +18,6 @@ use crate::{
 pub const EXPORT_CAP: usize = 100_000;
 /// Rows fetched per statement while exporting.
 const EXPORT_BATCH: i64 = 1_000;
-
-/// Tenants the caller may see (archived included).
-async fn visible_tenants(db: &Db, scope: &WorkspaceScope) -> Result<Vec<TenantRef>, AppError> {
-    let tenants = crate::tenants::server::repo::select_tenants(db, scope, true).await?;
-    Ok(tenants
-        .into_iter()
-        .map(|t| TenantRef { archived: t.lifecycle == "archived", id: t.id, name: t.display_name })
-        .collect())
-}
 
 /// `tenant: unknown_tenant` unless the filter's tenant is one the caller may see (one indexed lookup).
 async fn check_tenant(db: &Db, scope: &WorkspaceScope, filter: &AuditFilter) -> Result<(), AppError> {
@@ -43,7 +33,7 @@ async fn check_tenant(db: &Db, scope: &WorkspaceScope, filter: &AuditFilter) -> 
 pub async fn list(db: &Db, scope: &WorkspaceScope, filter: AuditFilter, limit: u32) -> Result<AuditList, AppError> {
     scope.require(Capability::AuditView)?;
     check_tenant(db, scope, &filter).await?;
-    let tenants = visible_tenants(db, scope).await?;
+    let tenants = crate::members::server::service::visible_tenants(db, scope).await?;
     let mut rows = repo::select_page(db, scope, &filter, i64::from(limit) + 1, 0).await?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
@@ -87,7 +77,12 @@ pub async fn get(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<AuditDetail
     scope.require(Capability::AuditView)?;
     let entry = repo::select_one(db, scope, id).await?.ok_or(AppError::NotFound)?.into_entry();
     let tenant_name = match entry.tenant_id {
-        Some(t) => visible_tenants(db, scope).await?.into_iter().find(|v| v.id == t).map(|v| v.name),
+        // The entry's tenant by one lookup; one the caller may no longer see stays unnamed.
+        Some(t) => match scope.tenant(db, t, Capability::AuditView).await {
+            Ok(tenant) => Some(crate::tenants::server::repo::select_tenant(db, &tenant).await?.display_name),
+            Err(AppError::NotFound) => None,
+            Err(other) => return Err(other),
+        },
         None => None,
     };
     Ok(AuditDetail { entry, tenant_name })

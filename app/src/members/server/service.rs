@@ -19,8 +19,8 @@ use crate::{
     },
 };
 
-/// Tenants the caller may see, by id.
-async fn visible_tenants(db: &Db, scope: &WorkspaceScope) -> Result<Vec<TenantRef>, AppError> {
+/// Tenants the caller may see (archived included), as names for lists and choices (members, audit).
+pub(crate) async fn visible_tenants(db: &Db, scope: &WorkspaceScope) -> Result<Vec<TenantRef>, AppError> {
     let tenants = crate::tenants::server::repo::select_tenants(db, scope, true).await?;
     Ok(tenants
         .into_iter()
