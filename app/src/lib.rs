@@ -7,19 +7,25 @@
 // `pub mod i18n`, generated from `locales/*.json` by `build.rs` (leptos_i18n).
 include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 
+#[macro_use]
+mod ids;
+
 pub mod api_tokens;
 pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod components;
+pub mod connections;
 pub mod error;
 pub mod home;
+pub mod inventory;
 pub mod locale;
 pub mod members;
 pub mod operations;
 pub mod paging;
 pub mod preferences;
 pub mod provider;
+pub mod secrets;
 pub mod shell;
 pub mod system;
 pub mod tenants;
@@ -28,6 +34,8 @@ pub mod workspaces;
 
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod keys;
 #[cfg(feature = "ssr")]
 pub mod state;
 

@@ -1,5 +1,5 @@
 //! Server-side state shared by every request (server build only): the database, the configuration that
-//! pages and server functions need, and Leptos' options. Provided to server functions as context by
+//! pages and server functions need, Graph access, the secret key, and Leptos' options. Provided to server functions as context by
 //! `leptos_routes_with_context`, read with [`AppState::get`].
 
 use std::sync::Arc;
@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::*;
 
-use crate::{db::Db, error::AppError};
+use crate::{db::Db, error::AppError, keys::Keys, provider::server::Provider};
 
 /// Settings the application layer needs (the server crate builds this from its configuration).
 #[derive(Clone, Debug)]
@@ -29,6 +29,10 @@ impl AppConfig {
 pub struct AppState {
     pub db: Db,
     pub config: Arc<AppConfig>,
+    /// Graph access (the simulator's in the demo and in tests).
+    pub provider: Arc<Provider>,
+    /// The installation's secret key (credential sealing, secret fingerprints).
+    pub keys: Arc<Keys>,
     pub leptos_options: LeptosOptions,
 }
 

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod graph_sim;
 pub mod http;
+pub mod jobs;
 pub mod seed;
 pub mod sessions;
 pub mod startup;

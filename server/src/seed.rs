@@ -72,6 +72,54 @@ pub async fn demo(db: &Db) -> Result<bool, AppError> {
     Ok(true)
 }
 
+/// The demo's managed tenants as simulator identities, so the simulator `make run` starts serves exactly
+/// these directories (same tenant ids and names).
+pub fn demo_identities() -> Vec<crate::graph_sim::SimIdentity> {
+    CONTOSO_TENANTS
+        .iter()
+        .chain(FABRIKAM_TENANTS)
+        .map(|(name, domain, guid, _)| crate::graph_sim::SimIdentity {
+            tenant_id: guid.to_string(),
+            display_name: name.to_string(),
+            domain: domain.replace(".example", ".onmicrosoft.com"),
+        })
+        .collect()
+}
+
+/// Connects the demo tenants to the platform app (the simulator's in `make run`) and queues their
+/// verification and first inventory sync: active tenants and the onboarding one (whose verification then
+/// activates it). The draft tenant stays unconnected, to try onboarding by hand. Returns the runs queued.
+pub async fn connect_demo(db: &Db) -> Result<usize, AppError> {
+    use app::{
+        connections::{server::repo as connections, ConnectionType},
+        db_run,
+        operations::{server::worker::enqueue, InitiatorKind, RunType},
+    };
+    let system = SystemScope::for_job("demo seed");
+    let rows: Vec<(i64, i64, String)> = db_run!(db, p => sqlx::query_as(
+        "SELECT t.workspace_id, t.id, t.lifecycle FROM tenants t JOIN workspaces w ON w.id = t.workspace_id \
+         WHERE w.slug IN ('contoso', 'fabrikam') AND t.lifecycle IN ('active', 'onboarding') ORDER BY t.id")
+        .fetch_all(p).await)
+    .map_err(repo::internal)?;
+    let mut queued = 0;
+    for (workspace_id, tenant_id, lifecycle) in rows {
+        let id = connections::upsert(db, workspace_id, tenant_id, ConnectionType::Platform, None).await?;
+        let event = AuditEvent::new("provider_connection.save", "provider_connection", id)
+            .tenant(tenant_id)
+            .summary("Connected the demo tenant to the platform app")
+            .metadata(serde_json::json!({ "connection_type": "platform", "client_id": null, "secret_changed": false }));
+        record_system(db, &system, Some(workspace_id), event).await?;
+        let kind = InitiatorKind::System;
+        let verify = RunType::ProviderConnectionVerify;
+        queued += usize::from(enqueue(db, &system, workspace_id, Some(tenant_id), verify, kind).await?.1);
+        if lifecycle == "active" {
+            queued +=
+                usize::from(enqueue(db, &system, workspace_id, Some(tenant_id), RunType::InventorySync, kind).await?.1);
+        }
+    }
+    Ok(queued)
+}
+
 /// The benchmark fixture (`tenantpilot bench-seed`, used by `scripts/bench-tenancy`): the demo, then
 /// `tenants` more managed tenants in Contoso and `audit_rows` chained audit entries one millisecond apart from
 /// now on (timestamps grow with ids in the chain), actions, tenants, actors and outcomes mixed like a busy MSP

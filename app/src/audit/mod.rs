@@ -303,44 +303,9 @@ pub struct AuditDetail {
     pub tenant_name: Option<String>,
 }
 
-/// Exact field names whose values never reach audit metadata (the shared secret classifier's list:
-/// exact names, not substrings — `passwordMinimumLength` stays visible).
-pub const SECRET_FIELDS: &[&str] = &[
-    "password",
-    "newPassword",
-    "new_password",
-    "clientSecret",
-    "client_secret",
-    "secret",
-    "privateKey",
-    "private_key",
-    "token",
-    "accessToken",
-    "access_token",
-    "refreshToken",
-    "refresh_token",
-    "apiKey",
-    "api_key",
-    "sharedSecret",
-    "preSharedKey",
-];
-
-/// Replaces the value of every secret field (at any depth) with `"[REDACTED]"`.
-pub fn sanitize(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Object(map) => {
-            for (k, v) in map.iter_mut() {
-                if SECRET_FIELDS.contains(&k.as_str()) {
-                    *v = serde_json::Value::String("[REDACTED]".into());
-                } else {
-                    sanitize(v);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(sanitize),
-        _ => {}
-    }
-}
+/// Secret fields never reach audit metadata: the shared classifier ([`crate::secrets`]) decides, re-exported
+/// here for existing callers.
+pub use crate::secrets::{sanitize, SECRET_FIELDS};
 
 #[cfg(test)]
 mod tests {
@@ -414,19 +379,5 @@ mod tests {
         );
         assert_eq!(codes(raw(&[("action", &"a".repeat(101))])), vec![("action".into(), "too_long".into())]);
         assert_eq!(codes(raw(&[("limit", "ten")])), vec![("limit".into(), "invalid".into())]);
-    }
-
-    #[test]
-    fn secrets_are_redacted_by_exact_name_at_any_depth() {
-        let mut v = serde_json::json!({
-            "password": "hunter2",
-            "passwordMinimumLength": 12,
-            "nested": [{ "clientSecret": "s3", "tokenType": "bearer" }]
-        });
-        sanitize(&mut v);
-        assert_eq!(v["password"], "[REDACTED]");
-        assert_eq!(v["passwordMinimumLength"], 12);
-        assert_eq!(v["nested"][0]["clientSecret"], "[REDACTED]");
-        assert_eq!(v["nested"][0]["tokenType"], "bearer");
     }
 }

@@ -13,28 +13,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::{authz::Capability, paging::PageRequest, provider::ReasonCode};
 
-/// Declares a closed set of stable string ids: the enum, `ALL`, `id()` and `parse()`.
-macro_rules! string_ids {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $id:literal),* $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        pub enum $name { $($variant),* }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-
-            /// Stable id, as stored and served.
-            pub fn id(self) -> &'static str {
-                match self { $($name::$variant => $id),* }
-            }
-
-            pub fn parse(id: &str) -> Option<Self> {
-                match id { $($id => Some($name::$variant),)* _ => None }
-            }
-        }
-    };
-}
-
 string_ids! {
     /// The canonical dotted run types. Adding one means adding its capability in [`RunType::capability`].
     RunType {
@@ -100,6 +78,8 @@ string_ids! {
         CancelledByUser => "run.cancelled_by_user",
         NoHandler => "run.no_handler",
         HandlerError => "run.handler_error",
+        ConnectionMissing => "run.connection_missing",
+        CredentialUnreadable => "run.credential_unreadable",
     }
 }
 
@@ -268,6 +248,14 @@ pub struct OperationRunDto {
     pub completed_at: Option<String>,
     pub cancel_requested_at: Option<String>,
     pub claimed_by: Option<String>,
+}
+
+/// The run a start resolved to, and whether this call created it (false: an active run with the same
+/// identity already existed and is returned instead — the UI says "already queued").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Started {
+    pub run: OperationRunDto,
+    pub created: bool,
 }
 
 impl OperationRunDto {

@@ -59,6 +59,16 @@ pub struct SimConfig {
     /// `expires_in` of issued access tokens.
     pub token_lifetime_secs: u64,
     pub throttling: Throttling,
+    /// Fixed identities for the first tenants (the demo's managed tenants); the rest are generated.
+    pub identities: Vec<SimIdentity>,
+}
+
+/// A tenant identity the simulator must use instead of a generated one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimIdentity {
+    pub tenant_id: String,
+    pub display_name: String,
+    pub domain: String,
 }
 
 impl Default for SimConfig {
@@ -70,6 +80,7 @@ impl Default for SimConfig {
             page_size: 25,
             token_lifetime_secs: 3599,
             throttling: Throttling::default(),
+            identities: Vec::new(),
         }
     }
 }

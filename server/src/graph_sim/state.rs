@@ -285,7 +285,17 @@ impl Sim {
     pub fn new(config: SimConfig, base_url: String) -> Self {
         let key: [u8; 32] = Sha256::digest(format!("graph-sim-signing-key:{}", config.seed)).into();
         let t = config.throttling;
-        let tenants: Vec<TenantState> = generator::generate(config.seed, config.tenants, config.policies)
+        let mut generated = generator::generate(config.seed, config.tenants, config.policies);
+        for (g, fixed) in generated.iter_mut().zip(&config.identities) {
+            g.tenant_id = fixed.tenant_id.to_ascii_lowercase();
+            g.display_name = fixed.display_name.clone();
+            g.domain = fixed.domain.to_ascii_lowercase();
+            for org in g.collections.get_mut("organization").into_iter().flatten() {
+                org["id"] = serde_json::Value::String(g.tenant_id.clone());
+                org["displayName"] = serde_json::Value::String(g.display_name.clone());
+            }
+        }
+        let tenants: Vec<TenantState> = generated
             .into_iter()
             .map(|g| TenantState {
                 info: TenantInfo {

@@ -16,6 +16,23 @@ use tower::ServiceExt;
 use app::db::Db;
 use server::{config::Config, http::router, startup};
 
+/// The scope `email` gets entering workspace `slug`, as a signed-in request would.
+pub async fn member_scope(
+    db: &Db,
+    email: &str,
+    slug: &str,
+) -> Result<app::authz::server::WorkspaceScope, app::error::AppError> {
+    use app::auth::server::{repo::select_user_by_email, Actor, SessionUser};
+    let user = select_user_by_email(db, email).await.unwrap().expect("seeded user");
+    let mut parts = http::Request::builder().body(()).unwrap().into_parts().0;
+    parts.extensions.insert(SessionUser(Some(user)));
+    let actor = Actor::from_request(&parts).expect("actor");
+    actor.workspace(db, slug, app::authz::Capability::WorkspaceView).await
+}
+
+/// The secret key every test server uses (32 bytes of 0x2a).
+pub const TEST_SECRET_KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
     Sqlite,
@@ -97,6 +114,11 @@ fn with_database(base: &str, db: &str) -> String {
 impl TestApp {
     /// A fresh, migrated database and a router on it; `None` when PostgreSQL is unavailable outside CI.
     pub async fn new(engine: Engine) -> Option<Self> {
+        Self::with_config(engine, |_| {}).await
+    }
+
+    /// Like [`TestApp::new`], with the test configuration adjusted by `adjust` (e.g. Graph endpoints).
+    pub async fn with_config(engine: Engine, adjust: impl FnOnce(&mut Config)) -> Option<Self> {
         let name = format!("tp_test_{}", uuid::Uuid::new_v4().simple());
         let (url, pg_admin, sqlite_file) = match engine {
             Engine::Sqlite => {
@@ -132,7 +154,14 @@ impl TestApp {
             default_locale: "en".into(),
             site_root: std::env::temp_dir().join("tenantpilot-tests-site"),
             demo: false,
+            secret_key: Some(TEST_SECRET_KEY.into()),
+            graph: None,
+            workers: 0,
+            sync_interval: None,
+            stale_after: std::time::Duration::from_secs(300),
         };
+        let mut config = config;
+        adjust(&mut config);
         let (state, sessions) = startup::build(&config, db.clone()).await.expect("build state");
         Some(Self { router: router(state, sessions), db, engine, pg_admin, sqlite_file })
     }

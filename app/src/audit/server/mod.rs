@@ -10,12 +10,13 @@ pub mod service;
 use chrono::{SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
 
-use super::{sanitize, ActorType, Outcome};
+use super::{ActorType, Outcome};
 use crate::{
     auth::server::{repo::internal, Actor, RequestMeta},
     authz::server::{SystemScope, WorkspaceScope},
     db::Db,
     error::AppError,
+    secrets::sanitize,
 };
 
 /// Hash of the (virtual) row before the first one.

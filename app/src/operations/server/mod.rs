@@ -1,7 +1,8 @@
 //! Operation runs, server half: SQL ([`repo`]), the member-facing service ([`service`]) and the system's
-//! workers ([`worker`]).
+//! workers ([`worker`]) and the periodic scheduler ([`scheduler`]).
 
 pub mod repo;
+pub mod scheduler;
 pub mod service;
 pub mod worker;
 

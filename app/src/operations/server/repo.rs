@@ -288,6 +288,33 @@ pub async fn fail_stale(
     .map_err(internal)
 }
 
+/// Sets `context[key] = value` on a run `worker_id` holds (read, change, write guarded by the holder);
+/// false when the worker no longer holds it.
+pub async fn put_context(
+    db: &Db,
+    id: i64,
+    worker_id: &str,
+    key: &str,
+    value: serde_json::Value,
+) -> Result<bool, AppError> {
+    let select = "SELECT context FROM operation_runs WHERE id = $1 AND claimed_by = $2 AND status = 'running'";
+    let Some(text) =
+        db_run!(db, p => sqlx::query_scalar::<_, String>(select).bind(id).bind(worker_id).fetch_optional(p).await)
+            .map_err(internal)?
+    else {
+        return Ok(false);
+    };
+    let mut context: serde_json::Value = serde_json::from_str(&text).map_err(|_| corrupt("context", id))?;
+    if let Some(map) = context.as_object_mut() {
+        map.insert(key.to_string(), value);
+    }
+    let update = "UPDATE operation_runs SET context = $1 WHERE id = $2 AND claimed_by = $3 AND status = 'running'";
+    let n = db_run!(db, p => sqlx::query(update).bind(context.to_string()).bind(id).bind(worker_id).execute(p).await
+        .map(|r| r.rows_affected()))
+    .map_err(internal)?;
+    Ok(n == 1)
+}
+
 /// The slug of a workspace (re-authorization enters the workspace by slug, like a request).
 pub async fn workspace_slug(db: &Db, workspace_id: i64) -> Result<Option<String>, AppError> {
     db_run!(db, p => sqlx::query_scalar::<_, String>("SELECT slug FROM workspaces WHERE id = $1")

@@ -7,15 +7,13 @@ use serde_json::json;
 
 use super::{repo, STALE_AFTER};
 use crate::{
-    audit::{
-        sanitize,
-        server::{record, AuditEvent},
-    },
+    audit::server::{record, AuditEvent},
     authz::{server::WorkspaceScope, Capability},
     db::Db,
     error::AppError,
     operations::{FailureSummary, InitiatorKind, OperationRunDto, Reason, RunQuery, RunReason, RunType},
     paging::Page,
+    secrets::sanitize,
 };
 
 /// Longest accepted idempotency key.
@@ -39,13 +37,7 @@ impl StartRun {
     }
 }
 
-/// The run a start resolved to, and whether this call created it (false: an active run with the same
-/// identity already existed and is returned instead).
-#[derive(Debug, Clone)]
-pub struct Started {
-    pub run: OperationRunDto,
-    pub created: bool,
-}
+pub use crate::operations::Started;
 
 /// Starts a run, or returns the active run with the same identity. Needs `operations.start` and the run
 /// type's capability; a tenant run enters the tenant through the scope.

@@ -20,8 +20,8 @@ use crate::{
     db::Db,
     error::AppError,
     operations::{
-        FailureSummary, OperationRunDto, Reason, RunOutcome, RunReason, RunState, RunType, SummaryCounts,
-        TransitionError,
+        FailureSummary, InitiatorKind, OperationRunDto, Reason, RunOutcome, RunReason, RunState, RunType,
+        SummaryCounts, TransitionError,
     },
 };
 
@@ -62,6 +62,30 @@ pub struct RunContext {
 }
 
 impl RunContext {
+    /// Stores `value` under `key` in the run's context (coverage, verification report …). `Err(Lost)` when
+    /// the worker no longer holds the run.
+    pub async fn set_context(&self, key: &str, value: serde_json::Value) -> Result<(), Stop> {
+        match repo::put_context(&self.db, self.claimed.run.id, &self.claimed.worker_id, key, value).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(Stop::Lost),
+            Err(e) => {
+                tracing::warn!(run_id = self.claimed.run.id, error = %e, "storing run context failed");
+                Err(Stop::Failed(FailureSummary::new(
+                    Reason::Run(RunReason::HandlerError),
+                    "storing run context failed",
+                )))
+            }
+        }
+    }
+
+    pub fn workspace_id(&self) -> i64 {
+        self.claimed.workspace_id
+    }
+
+    pub fn run_id(&self) -> i64 {
+        self.claimed.run.id
+    }
+
     /// Heartbeat plus progress; `Err(Cancelled)` when cancellation was requested, `Err(Lost)` when the run
     /// is no longer this worker's. Handlers call it between units of work and propagate the error with `?`.
     pub async fn checkpoint(&self, done: i64, total: Option<i64>) -> Result<(), Stop> {
@@ -167,6 +191,45 @@ async fn initiator_still_allowed(db: &Db, claimed: &ClaimedRun) -> Result<bool, 
             Err(e) => Err(e),
         },
     }
+}
+
+/// Queues a run on behalf of the system (scheduler, onboarding, demo) — `initiator_kind` `scheduled` or
+/// `system`, no member, so no re-authorization at claim. Idempotent like a member's start: returns the
+/// active run with the same identity instead of a second one. `(run id, created)`; a creation is audited.
+pub async fn enqueue(
+    db: &Db,
+    system: &SystemScope,
+    workspace_id: i64,
+    tenant_id: Option<i64>,
+    run_type: RunType,
+    initiator_kind: InitiatorKind,
+) -> Result<(i64, bool), AppError> {
+    let context = json!({ "queued_by": system.reason() });
+    let new = repo::NewRun {
+        workspace_id,
+        tenant_id,
+        run_type,
+        initiator_user_id: None,
+        initiator_kind,
+        idempotency_key: "",
+        context: &context,
+    };
+    for _ in 0..3 {
+        if let Some(id) = repo::insert_run(db, &new).await? {
+            let mut event = AuditEvent::new("operation.start", "operation_run", id)
+                .summary(format!("Queued {}", run_type.id()))
+                .metadata(json!({ "run_type": run_type.id(), "initiator_kind": initiator_kind.id() }));
+            if let Some(t) = tenant_id {
+                event = event.tenant(t);
+            }
+            record_system(db, system, Some(workspace_id), event).await?;
+            return Ok((id, true));
+        }
+        if let Some(row) = repo::select_active(db, &new).await? {
+            return Ok((row.id, false));
+        }
+    }
+    Err(AppError::Conflict("operation_busy".into()))
 }
 
 /// Records a heartbeat for a held run; see [`RunContext::checkpoint`].

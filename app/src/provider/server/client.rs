@@ -209,6 +209,10 @@ impl GraphClient {
         self.inner.tokens.get_or_fetch(cred, || self.retrying(|| self.fetch_token(cred))).await
     }
 
+    async fn fresh_token(&self, cred: &TenantCredential) -> Result<AccessToken, GraphError> {
+        self.inner.tokens.refresh(cred, || self.retrying(|| self.fetch_token(cred))).await
+    }
+
     async fn fetch_token(&self, cred: &TenantCredential) -> Step<AccessToken> {
         let cfg = &self.inner.config;
         let valid_tenant = !cred.tenant_id.is_empty()
@@ -293,6 +297,12 @@ impl TenantGraph {
     /// A valid access token (acquired or cached): "can we sign in to this tenant at all?".
     pub async fn token(&self) -> Result<AccessToken, GraphError> {
         self.client.token(&self.credential).await
+    }
+
+    /// A newly acquired token (the cache is refreshed, or emptied when sign-in fails): what verification
+    /// uses, so consent, secret and permission changes show at once.
+    pub async fn fresh_token(&self) -> Result<AccessToken, GraphError> {
+        self.client.fresh_token(&self.credential).await
     }
 
     /// `GET path` (`/beta/deviceManagement/deviceConfigurations/{id}`).

@@ -7,9 +7,11 @@
 pub mod client;
 pub mod error;
 pub mod retry;
+pub mod runtime;
 pub mod token;
 
 pub use client::{GraphClient, GraphConfig, Query, TenantGraph};
 pub use error::GraphError;
 pub use retry::RequestBudget;
+pub use runtime::{PlatformApp, Provider};
 pub use token::{AccessToken, ClientSecret, TenantCredential};

@@ -133,6 +133,20 @@ impl TokenCache {
         Ok(token)
     }
 
+    /// Always runs `fetch` (waiting for a fetch in flight) and caches its token: a verification must see
+    /// the permissions granted now, not those of a cached token.
+    pub async fn refresh<F, Fut>(&self, cred: &TenantCredential, fetch: F) -> Result<AccessToken, GraphError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<AccessToken, GraphError>>,
+    {
+        let slot = self.slot(cred);
+        let mut guard = slot.lock().await;
+        let token = fetch().await;
+        *guard = token.as_ref().ok().cloned();
+        token
+    }
+
     /// Drops `rejected` from the cache (Graph answered 401) unless a newer token already replaced it.
     pub async fn invalidate(&self, cred: &TenantCredential, rejected: &AccessToken) {
         let slot = self.slot(cred);

@@ -1,0 +1,400 @@
+//! SQL for the inventory. Member-facing reads bind the workspace and tenant their scope entered; the sync
+//! writes through [`write_batch`], one transaction per batch, so a sync killed at any point leaves every
+//! policy either at its previous version or at the new one — never a version without its policy row.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::{
+    auth::server::repo::internal,
+    db::Db,
+    db_run,
+    error::AppError,
+    inventory::{CoverageDto, PolicyDto, PolicyQuery, PolicyVersionDto, Visibility},
+    paging::Page,
+};
+
+fn time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PolicyRow {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub policy_type: String,
+    pub odata_type: Option<String>,
+    pub display_name: String,
+    pub platform: Option<String>,
+    pub version_count: i64,
+    pub latest_version_id: Option<i64>,
+    pub ignored_at: Option<DateTime<Utc>>,
+    pub missing_from_provider_at: Option<DateTime<Utc>>,
+    pub first_seen_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+const POLICY_COLUMNS: &str = "id, tenant_id, policy_type, odata_type, display_name, platform, version_count, \
+     latest_version_id, ignored_at, missing_from_provider_at, first_seen_at, last_seen_at";
+
+impl From<PolicyRow> for PolicyDto {
+    fn from(r: PolicyRow) -> Self {
+        Self {
+            id: r.id,
+            tenant_id: r.tenant_id,
+            policy_type: r.policy_type,
+            odata_type: r.odata_type,
+            display_name: r.display_name,
+            platform: r.platform,
+            version_count: r.version_count,
+            latest_version_id: r.latest_version_id,
+            ignored_at: r.ignored_at.map(time),
+            missing_from_provider_at: r.missing_from_provider_at.map(time),
+            first_seen_at: time(r.first_seen_at),
+            last_seen_at: time(r.last_seen_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct VersionRow {
+    pub id: i64,
+    pub policy_id: i64,
+    pub version_no: i64,
+    pub captured_at: DateTime<Utc>,
+    pub run_id: Option<i64>,
+    pub content_hash: String,
+    pub snapshot: String,
+    pub assignments: String,
+    pub scope_tags: String,
+    pub secret_fingerprints: String,
+    pub redaction_version: i64,
+    pub protected_change: bool,
+}
+
+const VERSION_COLUMNS: &str = "id, policy_id, version_no, captured_at, run_id, content_hash, snapshot, assignments, \
+     scope_tags, secret_fingerprints, redaction_version, protected_change";
+
+impl VersionRow {
+    pub fn dto(&self) -> PolicyVersionDto {
+        PolicyVersionDto {
+            id: self.id,
+            version_no: self.version_no,
+            captured_at: time(self.captured_at),
+            run_id: self.run_id,
+            content_hash: self.content_hash.clone(),
+            protected_change: self.protected_change,
+            redaction_version: self.redaction_version,
+        }
+    }
+}
+
+/// Numbered placeholders for a dynamic `WHERE`.
+enum Arg {
+    Int(i64),
+    Text(String),
+}
+
+macro_rules! bind_all {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                Arg::Int(v) => q.bind(*v),
+                Arg::Text(s) => q.bind(s.clone()),
+            };
+        }
+        q
+    }};
+}
+
+fn list_where(workspace_id: i64, tenant_id: i64, q: &PolicyQuery) -> (String, Vec<Arg>) {
+    let mut sql = String::from(" WHERE workspace_id = $1 AND tenant_id = $2");
+    let mut args = vec![Arg::Int(workspace_id), Arg::Int(tenant_id)];
+    let mut push = |clause: &str, arg: Arg, sql: &mut String| {
+        args.push(arg);
+        sql.push_str(&clause.replace('?', &format!("${}", args.len())));
+    };
+    if let Some(t) = &q.policy_type {
+        push(" AND policy_type = ?", Arg::Text(t.clone()), &mut sql);
+    }
+    if let Some(p) = &q.platform {
+        push(" AND platform = ?", Arg::Text(p.clone()), &mut sql);
+    }
+    if let Some(like) = q.like_pattern() {
+        push(" AND LOWER(display_name) LIKE ? ESCAPE '\\'", Arg::Text(like), &mut sql);
+    }
+    sql.push_str(match q.visibility {
+        Visibility::Active => " AND ignored_at IS NULL AND missing_from_provider_at IS NULL",
+        Visibility::Ignored => " AND ignored_at IS NOT NULL",
+        Visibility::ProviderMissing => " AND missing_from_provider_at IS NOT NULL",
+        Visibility::All => "",
+    });
+    (sql, args)
+}
+
+/// One page of a tenant's policies, by name.
+pub async fn select_policy_page(
+    db: &Db,
+    workspace_id: i64,
+    tenant_id: i64,
+    q: &PolicyQuery,
+) -> Result<Page<PolicyDto>, AppError> {
+    let (w, args) = list_where(workspace_id, tenant_id, q);
+    let n = args.len();
+    let sql = format!(
+        "SELECT {POLICY_COLUMNS} FROM policies{w} ORDER BY display_name, id LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let rows = db_run!(db, p => bind_all!(sqlx::query_as::<_, PolicyRow>(&sql), &args)
+        .bind(q.page.limit()).bind(q.page.offset()).fetch_all(p).await)
+    .map_err(internal)?;
+    let count_sql = format!("SELECT COUNT(*) FROM policies{w}");
+    let total = db_run!(db, p => bind_all!(sqlx::query_scalar::<_, i64>(&count_sql), &args).fetch_one(p).await)
+        .map_err(internal)?;
+    Ok(q.page.wrap(rows.into_iter().map(PolicyDto::from).collect(), total.max(0) as u64))
+}
+
+pub async fn select_policy(db: &Db, workspace_id: i64, tenant_id: i64, id: i64) -> Result<Option<PolicyRow>, AppError> {
+    let sql = format!("SELECT {POLICY_COLUMNS} FROM policies WHERE workspace_id = $1 AND tenant_id = $2 AND id = $3");
+    db_run!(db, p => sqlx::query_as::<_, PolicyRow>(&sql).bind(workspace_id).bind(tenant_id).bind(id)
+        .fetch_optional(p).await)
+    .map_err(internal)
+}
+
+/// A policy's versions, newest first.
+pub async fn select_versions(db: &Db, policy_id: i64) -> Result<Vec<VersionRow>, AppError> {
+    let sql = format!("SELECT {VERSION_COLUMNS} FROM policy_versions WHERE policy_id = $1 ORDER BY version_no DESC");
+    db_run!(db, p => sqlx::query_as::<_, VersionRow>(&sql).bind(policy_id).fetch_all(p).await).map_err(internal)
+}
+
+pub async fn select_version(db: &Db, policy_id: i64, version_id: i64) -> Result<Option<VersionRow>, AppError> {
+    let sql = format!("SELECT {VERSION_COLUMNS} FROM policy_versions WHERE policy_id = $1 AND id = $2");
+    db_run!(db, p => sqlx::query_as::<_, VersionRow>(&sql).bind(policy_id).bind(version_id).fetch_optional(p).await)
+        .map_err(internal)
+}
+
+/// Sets or clears the local ignore mark; false when the policy is not the tenant's.
+pub async fn set_ignored(db: &Db, workspace_id: i64, tenant_id: i64, id: i64, ignored: bool) -> Result<bool, AppError> {
+    let at = ignored.then(Utc::now);
+    db_run!(db, p => sqlx::query(
+        "UPDATE policies SET ignored_at = $1 WHERE workspace_id = $2 AND tenant_id = $3 AND id = $4")
+        .bind(at).bind(workspace_id).bind(tenant_id).bind(id).execute(p).await.map(|r| r.rows_affected() == 1))
+    .map_err(internal)
+}
+
+/// Counts for the tenant dashboard: (policies, ignored, provider-missing, versions).
+pub async fn select_counts(db: &Db, workspace_id: i64, tenant_id: i64) -> Result<(i64, i64, i64, i64), AppError> {
+    // SUM of BIGINT is NUMERIC on PostgreSQL: cast back so both engines answer BIGINT.
+    let sql = "SELECT COUNT(*), \
+               CAST(COALESCE(SUM(CASE WHEN ignored_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
+               CAST(COALESCE(SUM(CASE WHEN missing_from_provider_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
+               CAST(COALESCE(SUM(version_count), 0) AS BIGINT) FROM policies WHERE workspace_id = $1 AND tenant_id = $2";
+    db_run!(db, p => sqlx::query_as::<_, (i64, i64, i64, i64)>(sql).bind(workspace_id).bind(tenant_id).fetch_one(p).await)
+        .map_err(internal)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct CoverageRow {
+    policy_type: String,
+    status: String,
+    item_count: i64,
+    reason_code: Option<String>,
+    synced_at: Option<DateTime<Utc>>,
+    attempted_at: DateTime<Utc>,
+}
+
+/// Coverage rows of a tenant, by type key.
+pub async fn select_coverage(db: &Db, tenant_id: i64) -> Result<HashMap<String, CoverageDto>, AppError> {
+    let sql = "SELECT policy_type, status, item_count, reason_code, synced_at, attempted_at FROM inventory_coverage \
+               WHERE tenant_id = $1";
+    let rows =
+        db_run!(db, p => sqlx::query_as::<_, CoverageRow>(sql).bind(tenant_id).fetch_all(p).await).map_err(internal)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let dto = CoverageDto {
+                policy_type: r.policy_type.clone(),
+                status: r.status,
+                item_count: r.item_count,
+                reason_code: r.reason_code,
+                synced_at: r.synced_at.map(time),
+                attempted_at: Some(time(r.attempted_at)),
+            };
+            (r.policy_type, dto)
+        })
+        .collect())
+}
+
+/// The latest inventory sync of a tenant (any state).
+pub async fn select_last_sync(db: &Db, tenant_id: i64) -> Result<Option<i64>, AppError> {
+    db_run!(db, p => sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM operation_runs WHERE tenant_id = $1 AND run_type = 'inventory.sync' ORDER BY id DESC LIMIT 1")
+        .bind(tenant_id).fetch_optional(p).await)
+    .map_err(internal)
+}
+
+// ---- the sync's side ----
+
+/// What the sync knows about a stored policy before writing.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Known {
+    pub id: i64,
+    pub external_id: String,
+    pub content_hash: String,
+    pub source_marker: Option<String>,
+    pub version_count: i64,
+    pub latest_version_id: Option<i64>,
+}
+
+/// Every stored policy of one type for a tenant, by external id.
+pub async fn select_known(db: &Db, tenant_id: i64, policy_type: &str) -> Result<HashMap<String, Known>, AppError> {
+    let sql = "SELECT id, external_id, content_hash, source_marker, version_count, latest_version_id FROM policies \
+               WHERE tenant_id = $1 AND policy_type = $2";
+    let rows = db_run!(db, p => sqlx::query_as::<_, Known>(sql).bind(tenant_id).bind(policy_type).fetch_all(p).await)
+        .map_err(internal)?;
+    Ok(rows.into_iter().map(|k| (k.external_id.clone(), k)).collect())
+}
+
+/// The content of a version: (snapshot, secret fingerprints) JSON texts.
+pub async fn select_version_content(db: &Db, version_id: i64) -> Result<Option<(String, String)>, AppError> {
+    db_run!(db, p => sqlx::query_as::<_, (String, String)>(
+        "SELECT snapshot, secret_fingerprints FROM policy_versions WHERE id = $1")
+        .bind(version_id).fetch_optional(p).await)
+    .map_err(internal)
+}
+
+/// One object as the sync prepared it.
+#[derive(Debug, Clone)]
+pub struct Captured {
+    pub policy_type: &'static str,
+    pub external_id: String,
+    pub odata_type: Option<String>,
+    pub display_name: String,
+    pub platform: Option<String>,
+    pub content_hash: String,
+    pub source_marker: Option<String>,
+    /// `None`: content unchanged since the stored version (only the sighting is recorded).
+    pub version: Option<NewVersion>,
+    pub known: Option<Known>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewVersion {
+    pub snapshot: String,
+    pub assignments: String,
+    pub scope_tags: String,
+    pub secret_fingerprints: String,
+    pub redaction_version: i64,
+    pub protected_change: bool,
+}
+
+/// Writes one batch in one transaction: new policies with their first version, changed policies with a
+/// new version, and the sighting (last seen, provider-missing cleared) of every object in the batch.
+/// Returns the number of versions written.
+pub async fn write_batch(
+    db: &Db,
+    workspace_id: i64,
+    tenant_id: i64,
+    run_id: i64,
+    batch: &[Captured],
+) -> Result<i64, AppError> {
+    macro_rules! body {
+        ($tx:expr) => {{
+            let now = Utc::now();
+            let mut versions = 0;
+            for c in batch {
+                let policy_id = match &c.known {
+                    Some(k) => {
+                        sqlx::query(
+                            "UPDATE policies SET display_name = $1, odata_type = COALESCE($2, odata_type), \
+                             platform = COALESCE($3, platform), last_seen_at = $4, last_seen_run_id = $5, \
+                             missing_from_provider_at = NULL, source_marker = $6 WHERE id = $7",
+                        )
+                        .bind(&c.display_name).bind(&c.odata_type).bind(&c.platform).bind(now).bind(run_id)
+                        .bind(&c.source_marker).bind(k.id)
+                        .execute(&mut *$tx).await.map_err(internal)?;
+                        k.id
+                    }
+                    None => sqlx::query_scalar::<_, i64>(
+                        "INSERT INTO policies (workspace_id, tenant_id, policy_type, external_id, odata_type, display_name, \
+                         platform, content_hash, source_marker, first_seen_at, last_seen_at, last_seen_run_id) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING id",
+                    )
+                    .bind(workspace_id).bind(tenant_id).bind(c.policy_type).bind(&c.external_id).bind(&c.odata_type)
+                    .bind(&c.display_name).bind(&c.platform).bind(&c.content_hash).bind(&c.source_marker).bind(now)
+                    .bind(run_id)
+                    .fetch_one(&mut *$tx).await.map_err(internal)?,
+                };
+                if let Some(v) = &c.version {
+                    let number = c.known.as_ref().map_or(0, |k| k.version_count) + 1;
+                    let version_id = sqlx::query_scalar::<_, i64>(
+                        "INSERT INTO policy_versions (policy_id, tenant_id, version_no, policy_type, captured_at, run_id, \
+                         content_hash, snapshot, assignments, scope_tags, secret_fingerprints, redaction_version, \
+                         protected_change) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+                    )
+                    .bind(policy_id).bind(tenant_id).bind(number).bind(c.policy_type).bind(now).bind(run_id)
+                    .bind(&c.content_hash).bind(&v.snapshot).bind(&v.assignments).bind(&v.scope_tags)
+                    .bind(&v.secret_fingerprints).bind(v.redaction_version).bind(v.protected_change)
+                    .fetch_one(&mut *$tx).await.map_err(internal)?;
+                    sqlx::query(
+                        "UPDATE policies SET content_hash = $1, latest_version_id = $2, version_count = $3 WHERE id = $4",
+                    )
+                    .bind(&c.content_hash).bind(version_id).bind(number).bind(policy_id)
+                    .execute(&mut *$tx).await.map_err(internal)?;
+                    versions += 1;
+                }
+            }
+            Ok::<i64, AppError>(versions)
+        }};
+    }
+    match db {
+        Db::Postgres(pool) => {
+            let mut tx = pool.begin().await.map_err(internal)?;
+            let n = body!(tx)?;
+            tx.commit().await.map_err(internal)?;
+            Ok(n)
+        }
+        Db::Sqlite(pool) => {
+            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(internal)?;
+            let n = body!(tx)?;
+            tx.commit().await.map_err(internal)?;
+            Ok(n)
+        }
+    }
+}
+
+/// Marks every policy of `policy_type` the run `run_id` did not see as missing from the provider (a
+/// complete fetch of the type). Returns how many became missing.
+pub async fn mark_missing(db: &Db, tenant_id: i64, policy_type: &str, run_id: i64) -> Result<u64, AppError> {
+    let sql = "UPDATE policies SET missing_from_provider_at = $1 WHERE tenant_id = $2 AND policy_type = $3 \
+               AND missing_from_provider_at IS NULL AND (last_seen_run_id IS NULL OR last_seen_run_id <> $4)";
+    db_run!(db, p => sqlx::query(sql).bind(Utc::now()).bind(tenant_id).bind(policy_type).bind(run_id)
+        .execute(p).await.map(|r| r.rows_affected()))
+    .map_err(internal)
+}
+
+/// Records the outcome of fetching one type.
+pub async fn put_coverage(
+    db: &Db,
+    tenant_id: i64,
+    policy_type: &str,
+    complete: bool,
+    item_count: i64,
+    reason: Option<&str>,
+    run_id: i64,
+) -> Result<(), AppError> {
+    let sql = "INSERT INTO inventory_coverage (tenant_id, policy_type, status, item_count, reason_code, run_id, synced_at, \
+               attempted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+               ON CONFLICT (tenant_id, policy_type) DO UPDATE SET status = excluded.status, \
+               item_count = CASE WHEN excluded.status = 'complete' THEN excluded.item_count ELSE inventory_coverage.item_count END, \
+               reason_code = excluded.reason_code, run_id = excluded.run_id, \
+               synced_at = COALESCE(excluded.synced_at, inventory_coverage.synced_at), attempted_at = excluded.attempted_at";
+    let now = Utc::now();
+    db_run!(db, p => sqlx::query(sql)
+        .bind(tenant_id).bind(policy_type).bind(if complete { "complete" } else { "failed" }).bind(item_count)
+        .bind(reason).bind(run_id).bind(complete.then_some(now)).bind(now).execute(p).await.map(|_| ()))
+    .map_err(internal)
+}

@@ -1,0 +1,383 @@
+//! The `inventory.sync` run. For every contract in the registry: list the collection (following every
+//! next link); for objects whose change marker (`lastModifiedDateTime` / `version`) differs from the stored
+//! one, fetch the full payload (`$expand`, child collections such as settings-catalog `settings` or
+//! administrative-template `definitionValues` with their presentation values); normalize, redact secrets
+//! (HMAC fingerprints per JSON pointer), hash; write a new immutable version only when the hash changed
+//! (a change of secrets only is a *protected change*). Writes are batched, one transaction per batch.
+//! Coverage per type goes to `inventory_coverage` and `context.inventory.coverage`; only a run in which
+//! every type was fetched completely marks unseen policies as missing from the provider.
+
+use std::{collections::BTreeMap, sync::Arc};
+
+use serde_json::{json, Map, Value};
+use tokio::task::JoinSet;
+
+use super::{
+    normalize::normalize,
+    redact::{self, REDACTION_VERSION},
+    repo::{self, Captured, Known, NewVersion},
+};
+use crate::{
+    connections::server::service::credential,
+    error::AppError,
+    keys::Keys,
+    operations::{
+        server::worker::{self, Done, RunContext, Stop},
+        FailureSummary, Reason, RunOutcome, RunReason, SummaryCounts,
+    },
+    provider::{
+        contracts::{Contract, CONTRACTS},
+        server::{GraphError, Provider, Query, TenantGraph},
+        ReasonCode,
+    },
+};
+
+/// Objects written per transaction (and fetched concurrently, bounded by the tenant's request budget).
+pub const BATCH: usize = 50;
+
+fn store_failed(e: AppError) -> Stop {
+    tracing::warn!(error = %e, "inventory sync could not write");
+    Stop::Failed(FailureSummary::new(Reason::Run(RunReason::HandlerError), "the inventory could not be stored"))
+}
+
+/// Why one type could not be synced.
+enum TypeFailure {
+    Graph(GraphError),
+    Stop(Stop),
+}
+
+impl From<Stop> for TypeFailure {
+    fn from(s: Stop) -> Self {
+        Self::Stop(s)
+    }
+}
+
+impl From<GraphError> for TypeFailure {
+    fn from(e: GraphError) -> Self {
+        Self::Graph(e)
+    }
+}
+
+#[derive(Default)]
+struct Counts {
+    items: i64,
+    versions: i64,
+    unchanged: i64,
+    fetched: i64,
+    protected: i64,
+}
+
+/// The listing's change marker: `lastModifiedDateTime` (or `modifiedDateTime`) and `version`.
+pub fn change_marker(item: &Value) -> Option<String> {
+    let modified = item.get("lastModifiedDateTime").or_else(|| item.get("modifiedDateTime")).and_then(Value::as_str);
+    let version = item.get("version").map(|v| v.to_string());
+    match (modified, version) {
+        (None, None) => None,
+        (m, v) => Some(format!("{}|{}", m.unwrap_or(""), v.unwrap_or_default())),
+    }
+}
+
+/// The platform an object targets, from its `@odata.type` or its `platforms` / `platform` field.
+pub fn platform_of(item: &Value) -> Option<String> {
+    let text = item
+        .get("platforms")
+        .or_else(|| item.get("platform"))
+        .and_then(Value::as_str)
+        .map(str::to_ascii_lowercase)
+        .or_else(|| item.get("@odata.type").and_then(Value::as_str).map(str::to_ascii_lowercase))?;
+    let t = text.trim_start_matches("#microsoft.graph.");
+    let p = if t.starts_with("windows") || t.contains("windows10") {
+        "windows"
+    } else if t.starts_with("macos") {
+        "macos"
+    } else if t.starts_with("ios") {
+        "ios"
+    } else if t.starts_with("android") {
+        "android"
+    } else {
+        return None;
+    };
+    Some(p.to_string())
+}
+
+fn display_name(item: &Value) -> String {
+    item.get("displayName")
+        .or_else(|| item.get("name"))
+        .and_then(Value::as_str)
+        .map(|s| s.chars().take(400).collect())
+        .unwrap_or_else(|| "(unnamed)".into())
+}
+
+/// Whether the listing already holds the full payload (no per-object fetch needed).
+fn listing_is_full(contract: &Contract) -> bool {
+    contract.children.is_empty()
+}
+
+fn list_query(contract: &Contract) -> Query {
+    if listing_is_full(contract) {
+        contract.expand.map_or_else(Query::default, |e| Query::default().expand(e))
+    } else {
+        Query::default().select(contract.select)
+    }
+}
+
+/// The full payload of one object: the item with `$expand` and its child collections inline.
+async fn fetch_full(graph: TenantGraph, contract: &'static Contract, id: String) -> Result<Value, GraphError> {
+    let query = contract.expand.map_or_else(Query::default, |e| Query::default().expand(e));
+    let mut item = graph.get(&contract.item_path(&id), &query).await?;
+    for child in contract.children {
+        let path = format!("{}/{child}", contract.item_path(&id));
+        let mut values = graph.list_all(&path, &Query::default()).await?;
+        if *child == "definitionValues" {
+            for dv in values.iter_mut() {
+                let Some(dv_id) = dv.get("id").and_then(Value::as_str).map(String::from) else { continue };
+                let pv = graph
+                    .list_all(&format!("{path}/{dv_id}/presentationValues"), &Query::default().expand("presentation"))
+                    .await?;
+                if let Some(o) = dv.as_object_mut() {
+                    o.insert("presentationValues".into(), Value::Array(pv));
+                }
+            }
+        }
+        if let Some(o) = item.as_object_mut() {
+            o.insert((*child).to_string(), Value::Array(values));
+        }
+    }
+    Ok(item)
+}
+
+/// Normalizes, redacts and hashes one full payload; compares with the stored version.
+async fn capture(
+    db: &crate::db::Db,
+    keys: &Keys,
+    contract: &'static Contract,
+    payload: &Value,
+    external_id: String,
+    known: Option<Known>,
+) -> Result<(Captured, bool), AppError> {
+    let mut normalized = normalize(contract, payload);
+    let (assignments, scope_tags) = match normalized.as_object_mut() {
+        Some(o) => (
+            o.remove("assignments").unwrap_or_else(|| json!([])),
+            o.remove("roleScopeTagIds").unwrap_or_else(|| json!([])),
+        ),
+        None => (json!([]), json!([])),
+    };
+    let redacted = redact::redact(&normalized, keys.fingerprint_key());
+    let hash = redact::version_hash(&redacted.value, &redacted.fingerprints, &assignments, &scope_tags);
+    let unchanged = known.as_ref().is_some_and(|k| k.content_hash == hash);
+    let mut protected = false;
+    let version = if unchanged {
+        None
+    } else {
+        if let Some(prev) = known.as_ref().and_then(|k| k.latest_version_id) {
+            if let Some((snap, fps)) = repo::select_version_content(db, prev).await? {
+                let prev_value: Value = serde_json::from_str(&snap).unwrap_or(Value::Null);
+                let prev_fps: BTreeMap<String, String> = serde_json::from_str::<Value>(&fps)
+                    .ok()
+                    .and_then(|v| v.get("snapshot").cloned())
+                    .and_then(|v| serde_json::from_value(v).ok())
+                    .unwrap_or_default();
+                protected =
+                    redact::is_protected_change(&prev_value, &prev_fps, &redacted.value, &redacted.fingerprints);
+            }
+        }
+        Some(NewVersion {
+            snapshot: redacted.value.to_string(),
+            assignments: assignments.to_string(),
+            scope_tags: scope_tags.to_string(),
+            secret_fingerprints: json!({ "snapshot": redacted.fingerprints }).to_string(),
+            redaction_version: i64::from(REDACTION_VERSION),
+            protected_change: protected,
+        })
+    };
+    let captured = Captured {
+        policy_type: contract.key,
+        external_id,
+        odata_type: payload.get("@odata.type").and_then(Value::as_str).map(String::from),
+        display_name: display_name(payload),
+        platform: platform_of(payload),
+        content_hash: hash,
+        source_marker: change_marker(payload),
+        version,
+        known,
+    };
+    Ok((captured, protected))
+}
+
+/// Syncs one type; returns how many objects the provider listed.
+async fn sync_type(
+    ctx: &RunContext,
+    graph: &TenantGraph,
+    keys: &Keys,
+    tenant_id: i64,
+    contract: &'static Contract,
+    counts: &mut Counts,
+) -> Result<i64, TypeFailure> {
+    let db = &ctx.db;
+    let mut known = repo::select_known(db, tenant_id, contract.key).await.map_err(store_failed)?;
+    let listed = graph.list_all(&contract.collection_path(), &list_query(contract)).await?;
+    let total = listed.len() as i64;
+    for chunk in listed.chunks(BATCH) {
+        // Which objects need their full payload.
+        let mut fetches = JoinSet::new();
+        let mut ready: Vec<(usize, Value)> = Vec::new();
+        let mut sightings: Vec<Captured> = Vec::new();
+        for (i, item) in chunk.iter().enumerate() {
+            let Some(id) = item.get("id").and_then(Value::as_str).map(String::from) else { continue };
+            let k = known.get(&id);
+            let marker = change_marker(item);
+            if !listing_is_full(contract) && marker.is_some() && k.is_some_and(|k| k.source_marker == marker) {
+                let Some(k) = known.remove(&id) else { continue };
+                sightings.push(Captured {
+                    policy_type: contract.key,
+                    external_id: id,
+                    odata_type: item.get("@odata.type").and_then(Value::as_str).map(String::from),
+                    display_name: display_name(item),
+                    platform: platform_of(item),
+                    content_hash: k.content_hash.clone(),
+                    source_marker: marker,
+                    version: None,
+                    known: Some(k),
+                });
+            } else if listing_is_full(contract) {
+                ready.push((i, item.clone()));
+            } else {
+                let graph = graph.clone();
+                fetches.spawn(async move { (i, fetch_full(graph, contract, id).await) });
+            }
+        }
+        while let Some(joined) = fetches.join_next().await {
+            let (i, result) = joined.map_err(|_| {
+                Stop::Failed(FailureSummary::new(Reason::Run(RunReason::HandlerError), "a fetch task failed"))
+            })?;
+            match result {
+                Ok(v) => ready.push((i, v)),
+                // The object was deleted between the listing and the fetch: it is simply not seen.
+                Err(e) if e.reason == ReasonCode::NotFound => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        ready.sort_by_key(|(i, _)| *i);
+        counts.fetched += if listing_is_full(contract) { 0 } else { ready.len() as i64 };
+        let mut batch = sightings;
+        counts.unchanged += batch.len() as i64;
+        for (_, payload) in ready {
+            let Some(id) = payload.get("id").and_then(Value::as_str).map(String::from) else { continue };
+            let k = known.remove(&id);
+            let (c, protected) = capture(db, keys, contract, &payload, id, k).await.map_err(store_failed)?;
+            if c.version.is_none() {
+                counts.unchanged += 1;
+            }
+            counts.protected += i64::from(protected);
+            batch.push(c);
+        }
+        counts.items += batch.len() as i64;
+        counts.versions +=
+            repo::write_batch(db, ctx.workspace_id(), tenant_id, ctx.run_id(), &batch).await.map_err(store_failed)?;
+        worker::heartbeat(&ctx.db, &ctx.claimed).await?;
+    }
+    Ok(total)
+}
+
+/// Runs one inventory sync (registered for `inventory.sync`).
+pub async fn run(ctx: RunContext, provider: Arc<Provider>, keys: Arc<Keys>) -> Result<Done, Stop> {
+    let db = ctx.db.clone();
+    let tenant_id = ctx.claimed.run.tenant_id.ok_or_else(|| {
+        Stop::Failed(FailureSummary::new(Reason::Run(RunReason::ConnectionMissing), "the run names no tenant"))
+    })?;
+    let total = CONTRACTS.len() as i64;
+    ctx.checkpoint(0, Some(total)).await?;
+    let (_, cred) = credential(&db, &keys, &provider, ctx.workspace_id(), tenant_id).await.map_err(Stop::Failed)?;
+    let graph = provider.graph.tenant(cred);
+    let mut counts = Counts::default();
+    let mut coverage = Map::new();
+    let mut failures: Vec<GraphError> = Vec::new();
+    let mut complete: Vec<&'static str> = Vec::new();
+    for (i, contract) in CONTRACTS.iter().enumerate() {
+        let result = sync_type(&ctx, &graph, &keys, tenant_id, contract, &mut counts).await;
+        let (entry, done, reason) = match result {
+            Ok(n) => (json!({ "status": "complete", "item_count": n }), Some(n), None),
+            Err(TypeFailure::Stop(s)) => return Err(s),
+            Err(TypeFailure::Graph(e)) => {
+                let reason = e.reason;
+                let entry = json!({ "status": "failed", "reason": reason.as_str() });
+                let auth = reason == ReasonCode::AuthFailed;
+                failures.push(e);
+                if auth {
+                    // The credential does not work: every other type would fail the same way.
+                    coverage.insert(contract.key.into(), entry);
+                    let _ =
+                        repo::put_coverage(&db, tenant_id, contract.key, false, 0, Some(reason.as_str()), ctx.run_id())
+                            .await;
+                    break;
+                }
+                (entry, None, Some(reason))
+            }
+        };
+        coverage.insert(contract.key.into(), entry);
+        if let Some(n) = done {
+            complete.push(contract.key);
+            repo::put_coverage(&db, tenant_id, contract.key, true, n, None, ctx.run_id())
+                .await
+                .map_err(store_failed)?;
+        } else {
+            repo::put_coverage(&db, tenant_id, contract.key, false, 0, reason.map(ReasonCode::as_str), ctx.run_id())
+                .await
+                .map_err(store_failed)?;
+        }
+        ctx.checkpoint(i as i64 + 1, Some(total)).await?;
+    }
+    // Only a run that fetched every type completely may call anything missing.
+    let mut missing = 0;
+    if failures.is_empty() {
+        for key in &complete {
+            missing += repo::mark_missing(&db, tenant_id, key, ctx.run_id()).await.map_err(store_failed)? as i64;
+        }
+    }
+    ctx.set_context("inventory", json!({ "coverage": { "policy_types": coverage }, "complete": failures.is_empty() }))
+        .await?;
+    let summary = SummaryCounts::from([
+        ("items".to_string(), counts.items),
+        ("versions_created".to_string(), counts.versions),
+        ("unchanged".to_string(), counts.unchanged),
+        ("fetched_in_full".to_string(), counts.fetched),
+        ("protected_changes".to_string(), counts.protected),
+        ("marked_missing".to_string(), missing),
+        ("types_complete".to_string(), complete.len() as i64),
+        ("types_failed".to_string(), failures.len() as i64),
+    ]);
+    match failures.first() {
+        None => Ok(Done { outcome: RunOutcome::Succeeded, summary, failure: None }),
+        Some(first) if complete.is_empty() => {
+            Err(Stop::Failed(FailureSummary::new(Reason::Graph(first.reason), &first.to_string())))
+        }
+        Some(first) => Ok(Done {
+            outcome: RunOutcome::PartiallySucceeded,
+            summary,
+            failure: Some(FailureSummary::new(Reason::Graph(first.reason), &first.to_string())),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_and_platforms_come_from_the_listing() {
+        let item = json!({"lastModifiedDateTime": "2026-01-01T00:00:00Z", "version": 3,
+                          "@odata.type": "#microsoft.graph.windows10GeneralConfiguration"});
+        assert_eq!(change_marker(&item).as_deref(), Some("2026-01-01T00:00:00Z|3"));
+        assert_eq!(platform_of(&item).as_deref(), Some("windows"));
+        assert_eq!(platform_of(&json!({"platforms": "macOS"})).as_deref(), Some("macos"));
+        assert_eq!(
+            platform_of(&json!({"@odata.type": "#microsoft.graph.iosCompliancePolicy"})).as_deref(),
+            Some("ios")
+        );
+        assert_eq!(platform_of(&json!({"id": "x"})), None);
+        assert_eq!(change_marker(&json!({"id": "x"})), None);
+        assert_eq!(display_name(&json!({"name": "Settings"})), "Settings");
+        assert_eq!(display_name(&json!({})), "(unnamed)");
+    }
+}

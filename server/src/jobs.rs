@@ -1,0 +1,86 @@
+//! Background work of a server process: the run handlers ([`registry`]), the worker pool that claims and
+//! executes runs, the stale-run reconciler and the periodic-sync scheduler. Several server processes on
+//! one PostgreSQL share the queue (claims skip locked rows); `TENANTPILOT_WORKERS=0` makes a web-only node.
+
+use std::{sync::Arc, time::Duration};
+
+use app::{
+    authz::server::SystemScope,
+    connections::server::verify,
+    db::Db,
+    inventory::server::sync,
+    keys::Keys,
+    operations::{
+        server::{
+            scheduler,
+            worker::{self, Registry, WorkerPool},
+        },
+        RunType,
+    },
+    provider::server::Provider,
+};
+use tokio::task::JoinHandle;
+
+/// How often idle workers look for queued runs.
+pub const POLL: Duration = Duration::from_millis(500);
+/// How often the reconciler and the scheduler run (at most; twice per stale period when that is shorter).
+pub const TICK: Duration = Duration::from_secs(30);
+
+/// Every production handler, by run type.
+pub fn registry(provider: Arc<Provider>, keys: Arc<Keys>) -> Registry {
+    let mut r = Registry::new();
+    let (p, k) = (provider.clone(), keys.clone());
+    r.register(RunType::ProviderConnectionVerify, move |ctx| verify::run(ctx, p.clone(), k.clone()));
+    r.register(RunType::InventorySync, move |ctx| sync::run(ctx, provider.clone(), keys.clone()));
+    r
+}
+
+/// Settings of the background work.
+#[derive(Debug, Clone)]
+pub struct JobsConfig {
+    pub workers: usize,
+    /// Periodic inventory sync per active tenant; `None` turns the scheduler off.
+    pub sync_interval: Option<Duration>,
+    /// Running runs without a heartbeat for this long are failed (`run.stale_heartbeat`).
+    pub stale_after: Duration,
+    pub worker_prefix: String,
+}
+
+/// The running background work; [`Jobs::shutdown`] stops it (a worker finishes its current run first).
+pub struct Jobs {
+    pool: WorkerPool,
+    ticker: JoinHandle<()>,
+}
+
+impl Jobs {
+    pub async fn shutdown(self) {
+        self.ticker.abort();
+        self.pool.shutdown().await;
+    }
+}
+
+/// Starts the workers and the ticker (reconcile stale runs, then queue due syncs, every [`TICK`]).
+pub fn start(db: Db, provider: Arc<Provider>, keys: Arc<Keys>, config: JobsConfig) -> Jobs {
+    let pool = worker::spawn_workers(db.clone(), registry(provider, keys), config.workers, POLL, &config.worker_prefix);
+    let ticker = tokio::spawn(async move {
+        let system = SystemScope::for_job("operations.scheduler");
+        let mut every = tokio::time::interval(TICK.min(config.stale_after / 2));
+        loop {
+            every.tick().await;
+            let now = chrono::Utc::now();
+            match worker::reconcile_stale(&db, &system, now, config.stale_after).await {
+                Ok(ids) if !ids.is_empty() => tracing::warn!(runs = ?ids, "failed stale operation runs"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "reconciling stale runs failed"),
+            }
+            if let Some(interval) = config.sync_interval {
+                match scheduler::tick(&db, &system, now, interval).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(runs = n, "queued scheduled inventory syncs"),
+                    Err(e) => tracing::warn!(error = %e, "scheduling inventory syncs failed"),
+                }
+            }
+        }
+    });
+    Jobs { pool, ticker }
+}
