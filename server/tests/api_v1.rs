@@ -156,7 +156,47 @@ fn documented(doc: &Value) -> Vec<(String, String, bool)> {
 }
 
 fn fill(path: &str, slug: &str, id: i64) -> String {
-    path.replace("{slug}", slug).replace("{id}", &id.to_string()).replace("{user_id}", &id.to_string())
+    let id = id.to_string();
+    path.replace("{slug}", slug)
+        .replace("{id}", &id)
+        .replace("{user_id}", &id)
+        .replace("{run}", &id)
+        .replace("{policy}", &id)
+        .replace("{version}", &id)
+}
+
+/// Ids of a connection, a policy with one version, and a queued run of `tenant`, written as the sync and
+/// the services would (so that every documented route has something to answer about).
+struct InventoryIds {
+    policy: i64,
+    version: i64,
+    run: i64,
+}
+
+async fn seed_inventory(app: &TestApp, tenant: i64) -> InventoryIds {
+    let now = chrono::Utc::now();
+    let ws = app.scalar(&format!("SELECT workspace_id FROM tenants WHERE id = {tenant}")).await;
+    app::connections::server::repo::upsert(&app.db, ws, tenant, app::connections::ConnectionType::Platform, None)
+        .await
+        .unwrap();
+    let policy: i64 = app::db_run!(&app.db, p => sqlx::query_scalar(
+        "INSERT INTO policies (workspace_id, tenant_id, policy_type, external_id, display_name, content_hash, \
+         first_seen_at, last_seen_at) VALUES ($1, $2, 'device_configuration', 'ext-1', 'Probe policy', 'h1', $3, $3) \
+         RETURNING id").bind(ws).bind(tenant).bind(now).fetch_one(p).await)
+    .unwrap();
+    let version: i64 = app::db_run!(&app.db, p => sqlx::query_scalar(
+        "INSERT INTO policy_versions (policy_id, tenant_id, version_no, policy_type, captured_at, content_hash, snapshot, \
+         redaction_version) VALUES ($1, $2, 1, 'device_configuration', $3, 'h1', '{\"displayName\":\"Probe policy\"}', 1) \
+         RETURNING id").bind(policy).bind(tenant).bind(now).fetch_one(p).await)
+    .unwrap();
+    exec(app, &format!("UPDATE policies SET latest_version_id = {version}, version_count = 1 WHERE id = {policy}"))
+        .await;
+    let run: i64 = app::db_run!(&app.db, p => sqlx::query_scalar(
+        "INSERT INTO operation_runs (workspace_id, tenant_id, run_type, status, outcome, initiator_kind, idempotency_key, \
+         created_at) VALUES ($1, $2, 'provider.connection.verify', 'queued', 'pending', 'system', 'probe', $3) RETURNING id")
+        .bind(ws).bind(tenant).bind(now).fetch_one(p).await)
+    .unwrap();
+    InventoryIds { policy, version, run }
 }
 
 /// A body that decodes for the operation's request schema (so that authentication is what answers).
@@ -167,6 +207,8 @@ fn plausible_body(method: &str, path: &str) -> Option<Value> {
             Some(json!({ "display_name": "X", "primary_domain": "x.example", "entra_tenant_id": GUID }))
         }
         ("PATCH", _) => Some(json!({ "display_name": "X" })),
+        ("PUT", _) => Some(json!({ "connection_type": "platform" })),
+        ("POST", "/workspaces/{slug}/runs") => Some(json!({ "run_type": "inventory.sync", "tenant_id": 1 })),
         _ => None,
     }
 }
@@ -253,6 +295,7 @@ async fn openapi_document_and_router_agree(engine: Engine) {
     let audit_id = app
         .scalar("SELECT MAX(id) FROM audit_log WHERE workspace_id = (SELECT id FROM workspaces WHERE slug = 'contoso')")
         .await;
+    let inv = seed_inventory(&app, id).await;
     let ops = documented(&doc);
     // Archive before restore, and sign-out last (it would end nothing for a token, but keep it tidy).
     let mut ordered = ops.clone();
@@ -267,11 +310,21 @@ async fn openapi_document_and_router_agree(engine: Engine) {
             ("PATCH", "/workspaces/{slug}") => Some(json!({ "timezone": "UTC" })),
             ("PATCH", "/workspaces/{slug}/members/{user_id}") => Some(json!({ "role": "operator" })),
             ("PATCH", _) => Some(json!({ "display_name": "Probed" })),
+            ("PUT", "/workspaces/{slug}/tenants/{id}/connection") => Some(json!({ "connection_type": "platform" })),
+            ("POST", "/workspaces/{slug}/runs") => Some(json!({ "run_type": "inventory.sync", "tenant_id": id })),
             ("POST", "/session") => Some(json!({ "email": "owner@contoso.example", "password": DEMO_PASSWORD })),
             _ => None,
         };
         let target = if path.starts_with("/workspaces/{slug}/audit/") { audit_id } else { id };
-        let target = fill(&path.replace("{user_id}", &member.to_string()), "contoso", target);
+        let target = fill(
+            &path
+                .replace("{user_id}", &member.to_string())
+                .replace("{run}", &inv.run.to_string())
+                .replace("{policy}", &inv.policy.to_string())
+                .replace("{version}", &inv.version.to_string()),
+            "contoso",
+            target,
+        );
         let res = call(&app, m, &target, Auth::Bearer(&owner), body).await;
         assert!(res.status.is_success(), "{method} {path}: {} {}", res.status, res.body);
         let op = &doc["paths"][path][method.to_ascii_lowercase()];

@@ -528,7 +528,103 @@ async fn two_worker_pools_execute_each_run_once(engine: Engine) {
     w.app.cleanup().await;
 }
 
+/// A JSON API call as a signed-in member (session cookie), returning (status, body).
+async fn api(w: &World, jar: &common::Jar, method: http::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    let mut b = jar.apply(
+        http::Request::builder()
+            .method(method)
+            .uri(format!("/api/v1{path}"))
+            .header("host", "127.0.0.1:3000")
+            .header("origin", "http://127.0.0.1:3000")
+            .header("accept", "application/json"),
+    );
+    let body = match body {
+        Some(v) => {
+            b = b.header("content-type", "application/json");
+            axum::body::Body::from(v.to_string())
+        }
+        None => axum::body::Body::empty(),
+    };
+    let res = w.app.send(b.body(body).unwrap()).await;
+    (res.status.as_u16(), serde_json::from_str(&res.body).unwrap_or(Value::Null))
+}
+
+async fn json_api_serves_connections_runs_and_policies(engine: Engine) {
+    let Some(w) = world(engine).await else { return };
+    let (retail, _) = w.tenant("Contoso Retail").await;
+    let base = format!("/workspaces/contoso/tenants/{retail}");
+    let owner = w.app.login("owner@contoso.example", server::seed::DEMO_PASSWORD).await;
+    let (status, _) = api(&w, &owner, http::Method::GET, &format!("{base}/connection"), None).await;
+    assert_eq!(status, 404, "no connection yet");
+    // A dedicated connection: the secret goes in and never comes back out.
+    let (client_id, secret) = platform_app(w.sim.sim.config.seed);
+    let body = json!({"connection_type": "dedicated", "client_id": client_id, "client_secret": secret});
+    let (status, conn) = api(&w, &owner, http::Method::PUT, &format!("{base}/connection"), Some(body)).await;
+    assert_eq!((status, conn["has_secret"].as_bool()), (200, Some(true)), "{conn}");
+    assert!(!conn.to_string().contains(&secret));
+    let bad = json!({"connection_type": "dedicated", "client_id": "nope"});
+    let (status, problem) = api(&w, &owner, http::Method::PUT, &format!("{base}/connection"), Some(bad)).await;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (422, Some("client_id")), "{problem}");
+    let (status, started) = api(&w, &owner, http::Method::POST, &format!("{base}/connection/verify"), None).await;
+    assert_eq!((status, started["created"].as_bool()), (202, Some(true)), "{started}");
+    let (_, again) = api(&w, &owner, http::Method::POST, &format!("{base}/connection/verify"), None).await;
+    assert_eq!((again["created"].as_bool(), &again["run"]["id"]), (Some(false), &started["run"]["id"]));
+    w.drain().await;
+    let run = started["run"]["id"].as_i64().unwrap();
+    let (status, done) = api(&w, &owner, http::Method::GET, &format!("/workspaces/contoso/runs/{run}"), None).await;
+    assert_eq!((status, done["outcome"].as_str()), (200, Some("succeeded")), "{done}");
+    // Sync through the API, then read policies, a version and a diff.
+    let (status, sync) = api(&w, &owner, http::Method::POST, &format!("{base}/inventory/sync"), None).await;
+    assert_eq!(status, 202, "{sync}");
+    w.drain().await;
+    let (_, runs) =
+        api(&w, &owner, http::Method::GET, "/workspaces/contoso/runs?type=inventory.sync&outcome=succeeded", None)
+            .await;
+    assert_eq!(runs["total"], 1, "{runs}");
+    let (status, problem) = api(&w, &owner, http::Method::GET, "/workspaces/contoso/runs?status=nope", None).await;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (422, Some("status")));
+    let (_, page) =
+        api(&w, &owner, http::Method::GET, &format!("{base}/policies?type=settings_catalog&per_page=5"), None).await;
+    assert!(page["total"].as_i64().unwrap() > 0 && page["items"].as_array().unwrap().len() <= 5, "{page}");
+    let policy = page["items"][0]["id"].as_i64().unwrap();
+    let (status, detail) = api(&w, &owner, http::Method::GET, &format!("{base}/policies/{policy}"), None).await;
+    assert_eq!((status, detail["versions"].as_array().map(Vec::len)), (200, Some(1)));
+    let version = detail["versions"][0]["id"].as_i64().unwrap();
+    let (status, content) =
+        api(&w, &owner, http::Method::GET, &format!("{base}/policies/{policy}/versions/{version}"), None).await;
+    assert_eq!(status, 200);
+    assert!(
+        content["snapshot"].is_object()
+            && content.to_string().contains("[REDACTED]")
+                == !content["protected_pointers"].as_array().unwrap().is_empty()
+    );
+    let (status, diff) = api(&w, &owner, http::Method::GET, &format!("{base}/policies/{policy}/diff"), None).await;
+    assert_eq!((status, diff["changes"].as_array().map(Vec::len)), (200, Some(0)));
+    let (status, _) = api(&w, &owner, http::Method::GET, &format!("{base}/policies/{policy}/diff?from=x"), None).await;
+    assert_eq!(status, 422);
+    let (status, ignored) =
+        api(&w, &owner, http::Method::POST, &format!("{base}/policies/{policy}/ignore"), None).await;
+    assert_eq!((status, ignored["policy"]["ignored_at"].is_string()), (200, true));
+    let (_, overview) = api(&w, &owner, http::Method::GET, &format!("{base}/inventory"), None).await;
+    assert_eq!(overview["ignored"], 1, "{overview}");
+    // 404 vs 403: another workspace's tenant is not found; the customer may not read policies.
+    let (hq, _) = w.tenant("Fabrikam HQ").await;
+    let (status, _) =
+        api(&w, &owner, http::Method::GET, &format!("/workspaces/contoso/tenants/{hq}/policies"), None).await;
+    assert_eq!(status, 404);
+    let (status, _) = api(&w, &owner, http::Method::GET, &format!("{base}/policies/999999"), None).await;
+    assert_eq!(status, 404);
+    let customer = w.app.login("customer@contoso.example", server::seed::DEMO_PASSWORD).await;
+    let (status, _) = api(&w, &customer, http::Method::GET, &format!("{base}/policies"), None).await;
+    assert_eq!(status, 403);
+    let readonly = w.app.login("readonly@contoso.example", server::seed::DEMO_PASSWORD).await;
+    let (status, _) = api(&w, &readonly, http::Method::POST, &format!("{base}/inventory/sync"), None).await;
+    assert_eq!(status, 403);
+    w.app.cleanup().await;
+}
+
 on_both_engines!(
+    json_api_serves_connections_runs_and_policies,
     onboarding_verifies_activates_and_syncs,
     versions_only_for_real_changes,
     secret_only_change_is_protected_and_stored_nowhere,

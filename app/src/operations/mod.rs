@@ -276,6 +276,55 @@ pub struct RunQuery {
     pub page: PageRequest,
 }
 
+impl RunQuery {
+    /// Validates raw filters. Field codes: `type: unknown_type`, `status: unknown_status`,
+    /// `outcome: unknown_outcome`, `tenant: invalid`.
+    pub fn parse(
+        run_type: Option<&str>,
+        status: Option<&str>,
+        outcome: Option<&str>,
+        tenant: Option<&str>,
+        stale: bool,
+        page: PageRequest,
+    ) -> Result<Self, crate::error::AppError> {
+        use crate::error::FieldError;
+        let mut errors = Vec::new();
+        fn given(v: Option<&str>) -> Option<&str> {
+            v.map(str::trim).filter(|v| !v.is_empty())
+        }
+        let mut field = |name: &str, code: &str| errors.push(FieldError::new(name, code));
+        let run_type = given(run_type).and_then(|v| {
+            RunType::parse(v).or_else(|| {
+                field("type", "unknown_type");
+                None
+            })
+        });
+        let status = given(status).and_then(|v| {
+            RunStatus::parse(v).or_else(|| {
+                field("status", "unknown_status");
+                None
+            })
+        });
+        let outcome = given(outcome).and_then(|v| {
+            RunOutcome::parse(v).or_else(|| {
+                field("outcome", "unknown_outcome");
+                None
+            })
+        });
+        let tenant_id = given(tenant).and_then(|v| match v.parse::<i64>() {
+            Ok(id) if id > 0 => Some(id),
+            _ => {
+                field("tenant", "invalid");
+                None
+            }
+        });
+        if !errors.is_empty() {
+            return Err(crate::error::AppError::Validation(errors));
+        }
+        Ok(Self { run_type, status, outcome, tenant_id, stale, page })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,7 +346,11 @@ mod tests {
         assert_eq!(Reason::parse("run.nope"), None);
         for o in RunOutcome::ALL {
             assert_eq!(RunOutcome::parse(o.id()), Some(*o));
+            let json = serde_json::to_string(o).unwrap();
+            assert_eq!(json, format!("\"{}\"", o.id()), "served as the id, not the variant name");
+            assert_eq!(serde_json::from_str::<RunOutcome>(&json).unwrap(), *o);
         }
+        assert!(serde_json::from_str::<RunOutcome>("\"Succeeded\"").is_err());
     }
 
     #[test]
@@ -308,6 +361,32 @@ mod tests {
         assert!(!allows(Role::Operator, RunType::RestoreExecute.capability()));
         assert!(RunType::ALL.iter().all(|t| !allows(Role::Readonly, t.capability())));
         assert!(RunType::ALL.iter().all(|t| !allows(Role::Customer, t.capability())));
+    }
+
+    #[test]
+    fn run_queries_validate_every_filter() {
+        let q = RunQuery::parse(
+            Some("inventory.sync"),
+            Some("completed"),
+            Some("failed"),
+            Some("3"),
+            true,
+            PageRequest::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            (q.run_type, q.status, q.outcome, q.tenant_id, q.stale),
+            (Some(RunType::InventorySync), Some(RunStatus::Completed), Some(RunOutcome::Failed), Some(3), true)
+        );
+        let e =
+            RunQuery::parse(Some("x"), Some("y"), Some("z"), Some("-1"), false, PageRequest::default()).unwrap_err();
+        let crate::error::AppError::Validation(v) = e else { panic!() };
+        let codes: Vec<_> = v.into_iter().map(|f| format!("{}:{}", f.field, f.code)).collect();
+        assert_eq!(codes, ["type:unknown_type", "status:unknown_status", "outcome:unknown_outcome", "tenant:invalid"]);
+        assert_eq!(
+            RunQuery::parse(None, Some(" "), None, None, false, PageRequest::default()).unwrap(),
+            RunQuery::default()
+        );
     }
 
     #[test]

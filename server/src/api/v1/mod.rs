@@ -3,7 +3,8 @@
 //! - [`route`]: the route table types ([`route::Resource`], [`route::ApiRoute`], [`route::Operation`]);
 //! - [`extract`]: authentication ([`extract::Caller`]: bearer token or session cookie), JSON bodies,
 //!   pagination; [`problem`]: errors as `application/problem+json`; [`openapi`]: the generated document;
-//! - resources: [`session`], [`me`], [`workspaces`], [`tenants`], [`members`], [`audit`].
+//! - resources: [`session`], [`me`], [`workspaces`], [`tenants`], [`members`], [`audit`], [`connections`],
+//!   [`runs`], [`inventory`].
 //!
 //! Adding a resource (e.g. members, audit) is one file with a `resource()` and one line in
 //! [`resources`]: the router, the OpenAPI document and the tests that sweep both pick it up.
@@ -11,12 +12,15 @@
 //! capabilities as the server functions and call the same services.
 
 pub mod audit;
+pub mod connections;
 pub mod extract;
+pub mod inventory;
 pub mod me;
 pub mod members;
 pub mod openapi;
 pub mod problem;
 pub mod route;
+pub mod runs;
 pub mod session;
 pub mod tenants;
 pub mod workspaces;
@@ -43,6 +47,9 @@ pub fn resources() -> Vec<route::Resource> {
         tenants::resource(),
         members::resource(),
         audit::resource(),
+        connections::resource(),
+        runs::resource(),
+        inventory::resource(),
         openapi::resource(),
     ]
 }

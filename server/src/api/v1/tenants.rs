@@ -189,13 +189,13 @@ impl ApiInput for TenantPatchBody {
     const FIELDS: &'static [&'static str] = &["display_name"];
 }
 
-/// A tenant id from the path; anything but an integer names no tenant (404).
-fn tenant_id(raw: &str) -> Result<i64, AppError> {
+/// An id from the path; anything but an integer names nothing (404).
+pub(super) fn path_id(raw: &str) -> Result<i64, AppError> {
     raw.parse().map_err(|_| AppError::NotFound)
 }
 
 /// Like `enter_tenant` of the server functions: the workspace with `tenants.view`, then the tenant with `cap`.
-async fn enter_tenant(
+pub(super) async fn enter_tenant(
     state: &AppState,
     actor: &app::auth::server::Actor,
     slug: &str,
@@ -203,7 +203,7 @@ async fn enter_tenant(
     cap: Capability,
 ) -> Result<TenantScope, AppError> {
     let ws = actor.workspace(&state.db, slug, Capability::TenantsView).await?;
-    ws.tenant(&state.db, tenant_id(id)?, cap).await
+    ws.tenant(&state.db, path_id(id)?, cap).await
 }
 
 async fn list(
