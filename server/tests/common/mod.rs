@@ -58,6 +58,8 @@ pub struct TestApp {
     pub router: Router,
     pub db: Db,
     pub engine: Engine,
+    /// The database URL (for starting the server binary on the same database).
+    pub url: String,
     pg_admin: Option<(String, String)>,
     sqlite_file: Option<PathBuf>,
 }
@@ -146,6 +148,7 @@ impl TestApp {
             }
         };
         let db = startup::open_database(&url).await.expect("open test database");
+        let database_url = url.clone();
         let config = Config {
             addr: "127.0.0.1:3000".parse().unwrap(),
             data_dir: std::env::temp_dir(),
@@ -163,7 +166,7 @@ impl TestApp {
         let mut config = config;
         adjust(&mut config);
         let (state, sessions) = startup::build(&config, db.clone()).await.expect("build state");
-        Some(Self { router: router(state, sessions), db, engine, pg_admin, sqlite_file })
+        Some(Self { router: router(state, sessions), db, engine, url: database_url, pg_admin, sqlite_file })
     }
 
     /// Drops the test database.
