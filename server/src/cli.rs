@@ -35,6 +35,19 @@ pub enum Command {
         #[arg(long, default_value_t = 100_000)]
         audit: usize,
     },
+    /// Inventory sync benchmark for `scripts/bench-sync` (simulated Graph in-process, `DATABASE_URL`).
+    #[command(hide = true)]
+    BenchSync {
+        #[arg(long, default_value_t = 1)]
+        tenants: usize,
+        #[arg(long, default_value_t = 2000)]
+        policies: usize,
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+        /// Enforce the documented per-tenant Graph limits in the simulator.
+        #[arg(long)]
+        throttled: bool,
+    },
     /// Run the simulated Microsoft Graph alone (token endpoint, /v1.0, /beta, /_sim control API) and print
     /// the tenant ids and the app credentials it accepts. Needs no database.
     GraphSim(GraphSimArgs),

@@ -66,6 +66,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("contoso: {t} tenants, {a} audit rows ({:.1} s)", started.elapsed().as_secs_f64());
             Ok(())
         }
+        Command::BenchSync { tenants, policies, workers, throttled } => {
+            let db = startup::open_database(&config.database_url).await?;
+            let opts = server::bench_sync::BenchSync { tenants, policies, workers, throttled };
+            server::bench_sync::run(&db, opts).await
+        }
         // Runs before the configuration is read (it needs no database); see the top of this function.
         Command::GraphSim(_) => Err("graph-sim is started before the configuration is read".into()),
         Command::User(UserCommand::Create(args)) => {

@@ -596,7 +596,7 @@ async fn json_api_serves_connections_runs_and_policies(engine: Engine) {
     assert!(
         content["snapshot"].is_object()
             && content.to_string().contains("[REDACTED]")
-                == !content["protected_pointers"].as_array().unwrap().is_empty()
+                != content["protected_pointers"].as_array().unwrap().is_empty()
     );
     let (status, diff) = api(&w, &owner, http::Method::GET, &format!("{base}/policies/{policy}/diff"), None).await;
     assert_eq!((status, diff["changes"].as_array().map(Vec::len)), (200, Some(0)));

@@ -111,6 +111,8 @@ async fn killed_sync_is_reconciled_without_half_written_versions(engine: Engine)
     .await;
     first.kill().expect("SIGKILL");
     first.wait().unwrap();
+    // PostgreSQL finishes a statement (a COMMIT) the dead client had already sent; let it land first.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let interrupted = scalar(&app.db, "SELECT COUNT(*) FROM operation_runs WHERE status = 'running'").await;
     assert!(interrupted >= 1);
     let queued = scalar(&app.db, "SELECT COUNT(*) FROM operation_runs WHERE status = 'queued'").await;

@@ -291,9 +291,10 @@ pub struct NewVersion {
     pub protected_change: bool,
 }
 
-/// Writes one batch in one transaction: new policies with their first version, changed policies with a
-/// new version, and the sighting (last seen, provider-missing cleared) of every object in the batch.
-/// Returns the number of versions written.
+/// Writes one batch in one transaction, with a fixed number of statements whatever its size: the new
+/// policies (one multi-row `INSERT`), the sighting of the known ones (last seen, provider-missing cleared:
+/// one `UPDATE … FROM (VALUES …)`), the new versions (one multi-row `INSERT`) and the policies' pointers
+/// to them (one more `UPDATE`). Returns the number of versions written.
 pub async fn write_batch(
     db: &Db,
     workspace_id: i64,
@@ -301,53 +302,91 @@ pub async fn write_batch(
     run_id: i64,
     batch: &[Captured],
 ) -> Result<i64, AppError> {
+    if batch.is_empty() {
+        return Ok(0);
+    }
+    let now = Utc::now();
+    let new: Vec<&Captured> = batch.iter().filter(|c| c.known.is_none()).collect();
+    let seen: Vec<(&Captured, &Known)> = batch.iter().filter_map(|c| c.known.as_ref().map(|k| (c, k))).collect();
     macro_rules! body {
         ($tx:expr) => {{
-            let now = Utc::now();
-            let mut versions = 0;
-            for c in batch {
-                let policy_id = match &c.known {
-                    Some(k) => {
-                        sqlx::query(
-                            "UPDATE policies SET display_name = $1, odata_type = COALESCE($2, odata_type), \
-                             platform = COALESCE($3, platform), last_seen_at = $4, last_seen_run_id = $5, \
-                             missing_from_provider_at = NULL, source_marker = $6 WHERE id = $7",
-                        )
-                        .bind(&c.display_name).bind(&c.odata_type).bind(&c.platform).bind(now).bind(run_id)
-                        .bind(&c.source_marker).bind(k.id)
-                        .execute(&mut *$tx).await.map_err(internal)?;
-                        k.id
+            let mut ids: HashMap<&str, (i64, i64)> = HashMap::new(); // external id → (policy id, versions so far)
+            if !new.is_empty() {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO policies (workspace_id, tenant_id, policy_type, external_id, odata_type, display_name, \
+                     platform, content_hash, source_marker, first_seen_at, last_seen_at, last_seen_run_id) ",
+                );
+                q.push_values(&new, |mut row, c| {
+                    row.push_bind(workspace_id).push_bind(tenant_id).push_bind(c.policy_type).push_bind(&c.external_id)
+                        .push_bind(&c.odata_type).push_bind(&c.display_name).push_bind(&c.platform)
+                        .push_bind(&c.content_hash).push_bind(&c.source_marker).push_bind(now).push_bind(now)
+                        .push_bind(run_id);
+                });
+                q.push(" RETURNING id, external_id");
+                let rows: Vec<(i64, String)> = q.build_query_as().fetch_all(&mut *$tx).await.map_err(internal)?;
+                for (id, ext) in rows {
+                    if let Some(c) = new.iter().find(|c| c.external_id == ext) {
+                        ids.insert(c.external_id.as_str(), (id, 0));
                     }
-                    None => sqlx::query_scalar::<_, i64>(
-                        "INSERT INTO policies (workspace_id, tenant_id, policy_type, external_id, odata_type, display_name, \
-                         platform, content_hash, source_marker, first_seen_at, last_seen_at, last_seen_run_id) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING id",
-                    )
-                    .bind(workspace_id).bind(tenant_id).bind(c.policy_type).bind(&c.external_id).bind(&c.odata_type)
-                    .bind(&c.display_name).bind(&c.platform).bind(&c.content_hash).bind(&c.source_marker).bind(now)
-                    .bind(run_id)
-                    .fetch_one(&mut *$tx).await.map_err(internal)?,
-                };
-                if let Some(v) = &c.version {
-                    let number = c.known.as_ref().map_or(0, |k| k.version_count) + 1;
-                    let version_id = sqlx::query_scalar::<_, i64>(
-                        "INSERT INTO policy_versions (policy_id, tenant_id, version_no, policy_type, captured_at, run_id, \
-                         content_hash, snapshot, assignments, scope_tags, secret_fingerprints, redaction_version, \
-                         protected_change) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-                    )
-                    .bind(policy_id).bind(tenant_id).bind(number).bind(c.policy_type).bind(now).bind(run_id)
-                    .bind(&c.content_hash).bind(&v.snapshot).bind(&v.assignments).bind(&v.scope_tags)
-                    .bind(&v.secret_fingerprints).bind(v.redaction_version).bind(v.protected_change)
-                    .fetch_one(&mut *$tx).await.map_err(internal)?;
-                    sqlx::query(
-                        "UPDATE policies SET content_hash = $1, latest_version_id = $2, version_count = $3 WHERE id = $4",
-                    )
-                    .bind(&c.content_hash).bind(version_id).bind(number).bind(policy_id)
-                    .execute(&mut *$tx).await.map_err(internal)?;
-                    versions += 1;
                 }
             }
-            Ok::<i64, AppError>(versions)
+            if !seen.is_empty() {
+                let mut q = sqlx::QueryBuilder::new("UPDATE policies SET display_name = v.column2, \
+                     odata_type = COALESCE(v.column3, policies.odata_type), platform = COALESCE(v.column4, policies.platform), \
+                     source_marker = v.column5, last_seen_at = ");
+                q.push_bind(now).push(", last_seen_run_id = ").push_bind(run_id);
+                q.push(", missing_from_provider_at = NULL FROM (");
+                q.push_values(&seen, |mut row, (c, k)| {
+                    row.push_bind(k.id).push_bind(&c.display_name).push_bind(&c.odata_type).push_bind(&c.platform)
+                        .push_bind(&c.source_marker);
+                });
+                q.push(") AS v WHERE policies.id = v.column1");
+                q.build().execute(&mut *$tx).await.map_err(internal)?;
+                for (c, k) in &seen {
+                    ids.insert(c.external_id.as_str(), (k.id, k.version_count));
+                }
+            }
+            let versions: Vec<(&Captured, &NewVersion, i64, i64)> = batch
+                .iter()
+                .filter_map(|c| {
+                    let v = c.version.as_ref()?;
+                    let (policy_id, count) = ids.get(c.external_id.as_str())?;
+                    Some((c, v, *policy_id, count + 1))
+                })
+                .collect();
+            if !versions.is_empty() {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO policy_versions (policy_id, tenant_id, version_no, policy_type, captured_at, run_id, \
+                     content_hash, snapshot, assignments, scope_tags, secret_fingerprints, redaction_version, \
+                     protected_change) ",
+                );
+                q.push_values(&versions, |mut row, (c, v, policy_id, number)| {
+                    row.push_bind(*policy_id).push_bind(tenant_id).push_bind(*number).push_bind(c.policy_type)
+                        .push_bind(now).push_bind(run_id).push_bind(&c.content_hash).push_bind(&v.snapshot)
+                        .push_bind(&v.assignments).push_bind(&v.scope_tags).push_bind(&v.secret_fingerprints)
+                        .push_bind(v.redaction_version).push_bind(v.protected_change);
+                });
+                q.push(" RETURNING id, policy_id");
+                let rows: Vec<(i64, i64)> = q.build_query_as().fetch_all(&mut *$tx).await.map_err(internal)?;
+                let by_policy: HashMap<i64, (i64, &str)> =
+                    versions.iter().map(|(c, _, policy_id, number)| (*policy_id, (*number, c.content_hash.as_str()))).collect();
+                let pointers: Vec<(i64, i64, i64, &str)> = rows
+                    .iter()
+                    .filter_map(|(version_id, policy_id)| {
+                        by_policy.get(policy_id).map(|(number, hash)| (*policy_id, *version_id, *number, *hash))
+                    })
+                    .collect();
+                let mut q = sqlx::QueryBuilder::new(
+                    "UPDATE policies SET latest_version_id = v.column2, version_count = v.column3, \
+                     content_hash = v.column4 FROM (",
+                );
+                q.push_values(&pointers, |mut row, (policy_id, version_id, number, hash)| {
+                    row.push_bind(*policy_id).push_bind(*version_id).push_bind(*number).push_bind(*hash);
+                });
+                q.push(") AS v WHERE policies.id = v.column1");
+                q.build().execute(&mut *$tx).await.map_err(internal)?;
+            }
+            Ok::<i64, AppError>(versions.len() as i64)
         }};
     }
     match db {

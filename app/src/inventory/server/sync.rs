@@ -109,11 +109,12 @@ fn display_name(item: &Value) -> String {
 }
 
 /// Whether the listing already holds the full payload (no per-object fetch needed).
-fn listing_is_full(contract: &Contract) -> bool {
+pub fn listing_is_full(contract: &Contract) -> bool {
     contract.children.is_empty()
 }
 
-fn list_query(contract: &Contract) -> Query {
+/// The listing request of a type (also what the benchmark's raw-fetch ceiling asks for).
+pub fn list_query(contract: &Contract) -> Query {
     if listing_is_full(contract) {
         contract.expand.map_or_else(Query::default, |e| Query::default().expand(e))
     } else {
@@ -122,7 +123,7 @@ fn list_query(contract: &Contract) -> Query {
 }
 
 /// The full payload of one object: the item with `$expand` and its child collections inline.
-async fn fetch_full(graph: TenantGraph, contract: &'static Contract, id: String) -> Result<Value, GraphError> {
+pub async fn fetch_full(graph: TenantGraph, contract: &'static Contract, id: String) -> Result<Value, GraphError> {
     let query = contract.expand.map_or_else(Query::default, |e| Query::default().expand(e));
     let mut item = graph.get(&contract.item_path(&id), &query).await?;
     for child in contract.children {
@@ -205,7 +206,89 @@ async fn capture(
     Ok((captured, protected))
 }
 
-/// Syncs one type; returns how many objects the provider listed.
+/// What the fetcher hands the writer.
+enum Fetched {
+    /// A full payload, to normalize and compare.
+    Full(Value),
+    /// A listed object whose change marker is unchanged: only its sighting is recorded.
+    Seen(Value),
+}
+
+/// Fetches one type and streams what it got: listing pages as they arrive (types whose listing is the
+/// full payload), or per object the full payload of changed objects (at most the budget's in-flight limit
+/// at once) and a sighting for unchanged ones. Returns how many objects the provider listed.
+async fn fetch_type(
+    graph: TenantGraph,
+    contract: &'static Contract,
+    markers: std::collections::HashMap<String, Option<String>>,
+    tx: tokio::sync::mpsc::UnboundedSender<Fetched>,
+) -> Result<i64, GraphError> {
+    let path = contract.collection_path();
+    if listing_is_full(contract) {
+        let mut listed = 0;
+        graph
+            .list_pages(&path, &list_query(contract), |page| {
+                listed += page.len() as i64;
+                for item in page {
+                    let _ = tx.send(Fetched::Full(item));
+                }
+            })
+            .await?;
+        return Ok(listed);
+    }
+    let listed = graph.list_all(&path, &list_query(contract)).await?;
+    let mut fetches = JoinSet::new();
+    for item in &listed {
+        let Some(id) = item.get("id").and_then(Value::as_str).map(String::from) else { continue };
+        let marker = change_marker(item);
+        if marker.is_some() && markers.get(&id).is_some_and(|known| *known == marker) {
+            let _ = tx.send(Fetched::Seen(item.clone()));
+            continue;
+        }
+        let graph = graph.clone();
+        fetches.spawn(async move { fetch_full(graph, contract, id).await });
+        // Hand over finished fetches while starting new ones (memory stays bounded by the budget's pace).
+        while let Some(done) = fetches.try_join_next() {
+            forward(done, &tx)?;
+        }
+    }
+    while let Some(done) = fetches.join_next().await {
+        forward(done, &tx)?;
+    }
+    Ok(listed.len() as i64)
+}
+
+fn forward(
+    done: Result<Result<Value, GraphError>, tokio::task::JoinError>,
+    tx: &tokio::sync::mpsc::UnboundedSender<Fetched>,
+) -> Result<(), GraphError> {
+    match done {
+        Ok(Ok(v)) => {
+            let _ = tx.send(Fetched::Full(v));
+            Ok(())
+        }
+        // Deleted between the listing and the fetch: simply not seen.
+        Ok(Err(e)) if e.reason == ReasonCode::NotFound => Ok(()),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(GraphError::new(ReasonCode::BadResponse, "a fetch task failed")),
+    }
+}
+
+/// Writes a batch (one transaction) and records a heartbeat.
+async fn write(ctx: &RunContext, tenant_id: i64, batch: &mut Vec<Captured>, counts: &mut Counts) -> Result<(), Stop> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    counts.items += batch.len() as i64;
+    counts.versions +=
+        repo::write_batch(&ctx.db, ctx.workspace_id(), tenant_id, ctx.run_id(), batch).await.map_err(store_failed)?;
+    batch.clear();
+    worker::heartbeat(&ctx.db, &ctx.claimed).await
+}
+
+/// Syncs one type: a fetcher task streams payloads while this task normalizes, redacts, hashes and writes
+/// them in batches of [`BATCH`] (one transaction each), so fetching and processing overlap. Returns how many
+/// objects the provider listed.
 async fn sync_type(
     ctx: &RunContext,
     graph: &TenantGraph,
@@ -216,68 +299,53 @@ async fn sync_type(
 ) -> Result<i64, TypeFailure> {
     let db = &ctx.db;
     let mut known = repo::select_known(db, tenant_id, contract.key).await.map_err(store_failed)?;
-    let listed = graph.list_all(&contract.collection_path(), &list_query(contract)).await?;
-    let total = listed.len() as i64;
-    for chunk in listed.chunks(BATCH) {
-        // Which objects need their full payload.
-        let mut fetches = JoinSet::new();
-        let mut ready: Vec<(usize, Value)> = Vec::new();
-        let mut sightings: Vec<Captured> = Vec::new();
-        for (i, item) in chunk.iter().enumerate() {
-            let Some(id) = item.get("id").and_then(Value::as_str).map(String::from) else { continue };
-            let k = known.get(&id);
-            let marker = change_marker(item);
-            if !listing_is_full(contract) && marker.is_some() && k.is_some_and(|k| k.source_marker == marker) {
-                let Some(k) = known.remove(&id) else { continue };
-                sightings.push(Captured {
+    let markers = known.iter().map(|(id, k)| (id.clone(), k.source_marker.clone())).collect();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let fetcher = tokio::spawn(fetch_type(graph.clone(), contract, markers, tx));
+    let consumed = async {
+        let mut batch: Vec<Captured> = Vec::with_capacity(BATCH);
+        while let Some(fetched) = rx.recv().await {
+            let (payload, seen) = match fetched {
+                Fetched::Full(v) => (v, false),
+                Fetched::Seen(v) => (v, true),
+            };
+            let Some(id) = payload.get("id").and_then(Value::as_str).map(String::from) else { continue };
+            let k = known.remove(&id);
+            if seen {
+                let Some(k) = k else { continue };
+                counts.unchanged += 1;
+                batch.push(Captured {
                     policy_type: contract.key,
                     external_id: id,
-                    odata_type: item.get("@odata.type").and_then(Value::as_str).map(String::from),
-                    display_name: display_name(item),
-                    platform: platform_of(item),
+                    odata_type: payload.get("@odata.type").and_then(Value::as_str).map(String::from),
+                    display_name: display_name(&payload),
+                    platform: platform_of(&payload),
                     content_hash: k.content_hash.clone(),
-                    source_marker: marker,
+                    source_marker: change_marker(&payload),
                     version: None,
                     known: Some(k),
                 });
-            } else if listing_is_full(contract) {
-                ready.push((i, item.clone()));
             } else {
-                let graph = graph.clone();
-                fetches.spawn(async move { (i, fetch_full(graph, contract, id).await) });
+                counts.fetched += i64::from(!listing_is_full(contract));
+                let (c, protected) = capture(db, keys, contract, &payload, id, k).await.map_err(store_failed)?;
+                counts.unchanged += i64::from(c.version.is_none());
+                counts.protected += i64::from(protected);
+                batch.push(c);
+            }
+            if batch.len() >= BATCH {
+                write(ctx, tenant_id, &mut batch, counts).await?;
             }
         }
-        while let Some(joined) = fetches.join_next().await {
-            let (i, result) = joined.map_err(|_| {
-                Stop::Failed(FailureSummary::new(Reason::Run(RunReason::HandlerError), "a fetch task failed"))
-            })?;
-            match result {
-                Ok(v) => ready.push((i, v)),
-                // The object was deleted between the listing and the fetch: it is simply not seen.
-                Err(e) if e.reason == ReasonCode::NotFound => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        ready.sort_by_key(|(i, _)| *i);
-        counts.fetched += if listing_is_full(contract) { 0 } else { ready.len() as i64 };
-        let mut batch = sightings;
-        counts.unchanged += batch.len() as i64;
-        for (_, payload) in ready {
-            let Some(id) = payload.get("id").and_then(Value::as_str).map(String::from) else { continue };
-            let k = known.remove(&id);
-            let (c, protected) = capture(db, keys, contract, &payload, id, k).await.map_err(store_failed)?;
-            if c.version.is_none() {
-                counts.unchanged += 1;
-            }
-            counts.protected += i64::from(protected);
-            batch.push(c);
-        }
-        counts.items += batch.len() as i64;
-        counts.versions +=
-            repo::write_batch(db, ctx.workspace_id(), tenant_id, ctx.run_id(), &batch).await.map_err(store_failed)?;
-        worker::heartbeat(&ctx.db, &ctx.claimed).await?;
+        write(ctx, tenant_id, &mut batch, counts).await
+    };
+    if let Err(stop) = consumed.await {
+        fetcher.abort();
+        return Err(stop.into());
     }
-    Ok(total)
+    fetcher
+        .await
+        .map_err(|_| Stop::Failed(FailureSummary::new(Reason::Run(RunReason::HandlerError), "the fetch task failed")))?
+        .map_err(TypeFailure::Graph)
 }
 
 /// Runs one inventory sync (registered for `inventory.sync`).

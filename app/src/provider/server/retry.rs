@@ -31,8 +31,9 @@ pub fn backoff(attempt: u32, base: Duration, cap: Duration, jitter: f64) -> Dura
     nominal.mul_f64(0.5 + 0.5 * jitter)
 }
 
-/// How much one tenant may ask of Graph from this process. Defaults stay below Intune's documented
-/// 1,000 requests / 20 s per app and tenant.
+/// How much one tenant may ask of Graph from this process. Defaults stay inside Intune's documented
+/// 1,000 requests / 20 s per app and tenant: a burst of 900, then 45 per second (the documented window
+/// allows 50), at most 4 in flight.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RequestBudget {
     /// Sustained requests per second.
@@ -45,7 +46,7 @@ pub struct RequestBudget {
 
 impl Default for RequestBudget {
     fn default() -> Self {
-        Self { per_second: 40.0, burst: 40, concurrency: 4 }
+        Self { per_second: 45.0, burst: 900, concurrency: 4 }
     }
 }
 
