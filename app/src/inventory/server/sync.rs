@@ -147,15 +147,24 @@ pub async fn fetch_full(graph: TenantGraph, contract: &'static Contract, id: Str
     Ok(item)
 }
 
-/// Normalizes, redacts and hashes one full payload; compares with the stored version.
-async fn capture(
-    db: &crate::db::Db,
-    keys: &Keys,
-    contract: &'static Contract,
-    payload: &Value,
+/// One full payload, normalized, redacted and hashed (pure CPU work, done on the fetching side so that it
+/// runs in parallel with the writer).
+pub struct Prepared {
     external_id: String,
-    known: Option<Known>,
-) -> Result<(Captured, bool), AppError> {
+    odata_type: Option<String>,
+    display_name: String,
+    platform: Option<String>,
+    marker: Option<String>,
+    redacted: Value,
+    fingerprints: BTreeMap<String, String>,
+    assignments: Value,
+    scope_tags: Value,
+    hash: String,
+}
+
+/// Normalizes, redacts (fingerprints keyed with `key`) and hashes one payload; `None` without an id.
+pub fn prepare(contract: &Contract, payload: &Value, key: &[u8]) -> Option<Prepared> {
+    let external_id = payload.get("id").and_then(Value::as_str)?.to_string();
     let mut normalized = normalize(contract, payload);
     let (assignments, scope_tags) = match normalized.as_object_mut() {
         Some(o) => (
@@ -164,9 +173,31 @@ async fn capture(
         ),
         None => (json!([]), json!([])),
     };
-    let redacted = redact::redact(&normalized, keys.fingerprint_key());
+    let redacted = redact::redact(&normalized, key);
     let hash = redact::version_hash(&redacted.value, &redacted.fingerprints, &assignments, &scope_tags);
-    let unchanged = known.as_ref().is_some_and(|k| k.content_hash == hash);
+    Some(Prepared {
+        external_id,
+        odata_type: payload.get("@odata.type").and_then(Value::as_str).map(String::from),
+        display_name: display_name(payload),
+        platform: platform_of(payload),
+        marker: change_marker(payload),
+        redacted: redacted.value,
+        fingerprints: redacted.fingerprints,
+        assignments,
+        scope_tags,
+        hash,
+    })
+}
+
+/// Compares a prepared payload with the stored version: a new version when the hash changed (marked as a
+/// protected change when only secrets did).
+async fn capture(
+    db: &crate::db::Db,
+    contract: &'static Contract,
+    p: Prepared,
+    known: Option<Known>,
+) -> Result<(Captured, bool), AppError> {
+    let unchanged = known.as_ref().is_some_and(|k| k.content_hash == p.hash);
     let mut protected = false;
     let version = if unchanged {
         None
@@ -179,27 +210,26 @@ async fn capture(
                     .and_then(|v| v.get("snapshot").cloned())
                     .and_then(|v| serde_json::from_value(v).ok())
                     .unwrap_or_default();
-                protected =
-                    redact::is_protected_change(&prev_value, &prev_fps, &redacted.value, &redacted.fingerprints);
+                protected = redact::is_protected_change(&prev_value, &prev_fps, &p.redacted, &p.fingerprints);
             }
         }
         Some(NewVersion {
-            snapshot: redacted.value.to_string(),
-            assignments: assignments.to_string(),
-            scope_tags: scope_tags.to_string(),
-            secret_fingerprints: json!({ "snapshot": redacted.fingerprints }).to_string(),
+            snapshot: p.redacted.to_string(),
+            assignments: p.assignments.to_string(),
+            scope_tags: p.scope_tags.to_string(),
+            secret_fingerprints: json!({ "snapshot": p.fingerprints }).to_string(),
             redaction_version: i64::from(REDACTION_VERSION),
             protected_change: protected,
         })
     };
     let captured = Captured {
         policy_type: contract.key,
-        external_id,
-        odata_type: payload.get("@odata.type").and_then(Value::as_str).map(String::from),
-        display_name: display_name(payload),
-        platform: platform_of(payload),
-        content_hash: hash,
-        source_marker: change_marker(payload),
+        external_id: p.external_id,
+        odata_type: p.odata_type,
+        display_name: p.display_name,
+        platform: p.platform,
+        content_hash: p.hash,
+        source_marker: p.marker,
         version,
         known,
     };
@@ -208,8 +238,8 @@ async fn capture(
 
 /// What the fetcher hands the writer.
 enum Fetched {
-    /// A full payload, to normalize and compare.
-    Full(Value),
+    /// A full payload, prepared, to compare and store.
+    Full(Box<Prepared>),
     /// A listed object whose change marker is unchanged: only its sighting is recorded.
     Seen(Value),
 }
@@ -221,6 +251,7 @@ async fn fetch_type(
     graph: TenantGraph,
     contract: &'static Contract,
     markers: std::collections::HashMap<String, Option<String>>,
+    key: Arc<[u8]>,
     tx: tokio::sync::mpsc::UnboundedSender<Fetched>,
 ) -> Result<i64, GraphError> {
     let path = contract.collection_path();
@@ -230,7 +261,9 @@ async fn fetch_type(
             .list_pages(&path, &list_query(contract), |page| {
                 listed += page.len() as i64;
                 for item in page {
-                    let _ = tx.send(Fetched::Full(item));
+                    if let Some(p) = prepare(contract, &item, &key) {
+                        let _ = tx.send(Fetched::Full(Box::new(p)));
+                    }
                 }
             })
             .await?;
@@ -245,8 +278,8 @@ async fn fetch_type(
             let _ = tx.send(Fetched::Seen(item.clone()));
             continue;
         }
-        let graph = graph.clone();
-        fetches.spawn(async move { fetch_full(graph, contract, id).await });
+        let (graph, key) = (graph.clone(), key.clone());
+        fetches.spawn(async move { fetch_full(graph, contract, id).await.map(|v| prepare(contract, &v, &key)) });
         // Hand over finished fetches while starting new ones (memory stays bounded by the budget's pace).
         while let Some(done) = fetches.try_join_next() {
             forward(done, &tx)?;
@@ -259,14 +292,15 @@ async fn fetch_type(
 }
 
 fn forward(
-    done: Result<Result<Value, GraphError>, tokio::task::JoinError>,
+    done: Result<Result<Option<Prepared>, GraphError>, tokio::task::JoinError>,
     tx: &tokio::sync::mpsc::UnboundedSender<Fetched>,
 ) -> Result<(), GraphError> {
     match done {
-        Ok(Ok(v)) => {
-            let _ = tx.send(Fetched::Full(v));
+        Ok(Ok(Some(p))) => {
+            let _ = tx.send(Fetched::Full(Box::new(p)));
             Ok(())
         }
+        Ok(Ok(None)) => Ok(()),
         // Deleted between the listing and the fetch: simply not seen.
         Ok(Err(e)) if e.reason == ReasonCode::NotFound => Ok(()),
         Ok(Err(e)) => Err(e),
@@ -301,36 +335,36 @@ async fn sync_type(
     let mut known = repo::select_known(db, tenant_id, contract.key).await.map_err(store_failed)?;
     let markers = known.iter().map(|(id, k)| (id.clone(), k.source_marker.clone())).collect();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let fetcher = tokio::spawn(fetch_type(graph.clone(), contract, markers, tx));
+    let key: Arc<[u8]> = Arc::from(keys.fingerprint_key());
+    let fetcher = tokio::spawn(fetch_type(graph.clone(), contract, markers, key, tx));
     let consumed = async {
         let mut batch: Vec<Captured> = Vec::with_capacity(BATCH);
         while let Some(fetched) = rx.recv().await {
-            let (payload, seen) = match fetched {
-                Fetched::Full(v) => (v, false),
-                Fetched::Seen(v) => (v, true),
-            };
-            let Some(id) = payload.get("id").and_then(Value::as_str).map(String::from) else { continue };
-            let k = known.remove(&id);
-            if seen {
-                let Some(k) = k else { continue };
-                counts.unchanged += 1;
-                batch.push(Captured {
-                    policy_type: contract.key,
-                    external_id: id,
-                    odata_type: payload.get("@odata.type").and_then(Value::as_str).map(String::from),
-                    display_name: display_name(&payload),
-                    platform: platform_of(&payload),
-                    content_hash: k.content_hash.clone(),
-                    source_marker: change_marker(&payload),
-                    version: None,
-                    known: Some(k),
-                });
-            } else {
-                counts.fetched += i64::from(!listing_is_full(contract));
-                let (c, protected) = capture(db, keys, contract, &payload, id, k).await.map_err(store_failed)?;
-                counts.unchanged += i64::from(c.version.is_none());
-                counts.protected += i64::from(protected);
-                batch.push(c);
+            match fetched {
+                Fetched::Seen(payload) => {
+                    let Some(id) = payload.get("id").and_then(Value::as_str) else { continue };
+                    let Some(k) = known.remove(id) else { continue };
+                    counts.unchanged += 1;
+                    batch.push(Captured {
+                        policy_type: contract.key,
+                        external_id: id.to_string(),
+                        odata_type: payload.get("@odata.type").and_then(Value::as_str).map(String::from),
+                        display_name: display_name(&payload),
+                        platform: platform_of(&payload),
+                        content_hash: k.content_hash.clone(),
+                        source_marker: change_marker(&payload),
+                        version: None,
+                        known: Some(k),
+                    });
+                }
+                Fetched::Full(p) => {
+                    let k = known.remove(&p.external_id);
+                    counts.fetched += i64::from(!listing_is_full(contract));
+                    let (c, protected) = capture(db, contract, *p, k).await.map_err(store_failed)?;
+                    counts.unchanged += i64::from(c.version.is_none());
+                    counts.protected += i64::from(protected);
+                    batch.push(c);
+                }
             }
             if batch.len() >= BATCH {
                 write(ctx, tenant_id, &mut batch, counts).await?;
