@@ -128,8 +128,11 @@ async fn policy_pages_render_and_scope_rules_hold(engine: Engine) {
     let items = page["items"].as_array().unwrap().clone();
     assert!(!items.is_empty(), "{page}");
     let first = &items[0];
-    let (policy, name, ty) =
-        (first["id"].as_i64().unwrap(), first["display_name"].as_str().unwrap(), first["policy_type"].as_str().unwrap());
+    let (policy, name, ty) = (
+        first["id"].as_i64().unwrap(),
+        first["display_name"].as_str().unwrap(),
+        first["policy_type"].as_str().unwrap(),
+    );
     for (field, bad) in [("visibility", "deleted"), ("policy_type", "nope"), ("platform", "beos"), ("page", "0")] {
         let res = w.app.post_form("/api/inventory/policies", &[ws, ("tenant", &t), (field, bad)], &owner).await;
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}={bad}: {}", res.body);

@@ -23,11 +23,7 @@ pub struct RunNotice {
 
 impl RunNotice {
     pub fn from_started(started: &Started) -> Self {
-        Self {
-            run_id: started.run.id,
-            run_type: RunType::parse(&started.run.run_type),
-            created: started.created,
-        }
+        Self { run_id: started.run.id, run_type: RunType::parse(&started.run.run_type), created: started.created }
     }
 
     /// The notice a plain form post's redirect carries, if the query holds a well-formed one.

@@ -201,9 +201,8 @@ pub fn ConnectionPanel(
     };
     let live_notice = move || verify.value().get().and_then(Result::ok).map(|s| RunNotice::from_started(&s));
     let ws_notice = workspace.clone();
-    let notice_view = move || {
-        live_notice().or(notice).map(|n| view! { <RunStartedNotice notice=n workspace=ws_notice.clone()/> })
-    };
+    let notice_view =
+        move || live_notice().or(notice).map(|n| view! { <RunStartedNotice notice=n workspace=ws_notice.clone()/> });
     let verify_enabled = can_manage && has_connection;
     let (ws_save, ws_verify) = (workspace.clone(), workspace);
     view! {

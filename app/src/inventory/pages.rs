@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use super::{
     api::{compare_policy_versions, get_policy, get_policy_version, list_policies, SetPolicyIgnored},
     components::{change_kind_label, utc, PlatformName, PolicyBadges, TypeName},
-    Change, PolicyDetail, PolicyDto, PolicyVersionDetail, PolicyVersionDto, VersionDiff, Visibility,
-    MAX_SEARCH_CHARS, PLATFORMS,
+    Change, PolicyDetail, PolicyDto, PolicyVersionDetail, PolicyVersionDto, VersionDiff, Visibility, MAX_SEARCH_CHARS,
+    PLATFORMS,
 };
 use crate::{
     components::{errors::error_page_for, ErrorPage, ErrorText, Pager, RoleName, SubmitButton},
