@@ -147,6 +147,7 @@ fn PermissionsTable(connection: Option<ConnectionDto>) -> impl IntoView {
 
 /// The whole panel. `notice` is the verification a plain form post just queued (from the URL); the
 /// hydrated client shows the one `verify` returned.
+#[allow(clippy::too_many_arguments)]
 #[component]
 pub fn ConnectionPanel(
     workspace: String,
