@@ -59,6 +59,7 @@ fn conflict_text(i18n: leptos_i18n::I18nContext<Locale>, code: &str) -> &'static
         conflict::INVITE_REVOKED => t_string!(i18n, members.conflict.invite_revoked),
         conflict::WRONG_ACCOUNT => t_string!(i18n, members.conflict.wrong_account),
         conflict::ACCOUNT_EXISTS => t_string!(i18n, members.conflict.account_exists),
+        "no_connection" => t_string!(i18n, connections.conflict_no_connection),
         _ => t_string!(i18n, errors.conflict),
     }
 }
@@ -96,6 +97,14 @@ pub fn FieldErrorText(error: FieldError) -> impl IntoView {
         "to" => t_string!(i18n, fields.to),
         "before" => t_string!(i18n, fields.before),
         "limit" => t_string!(i18n, fields.limit),
+        "connection_type" => t_string!(i18n, connections.fields.connection_type),
+        "client_id" => t_string!(i18n, connections.fields.client_id),
+        "client_secret" => t_string!(i18n, connections.fields.client_secret),
+        "type" => t_string!(i18n, inventory.fields.policy_type),
+        "platform" => t_string!(i18n, inventory.fields.platform),
+        "visibility" => t_string!(i18n, inventory.fields.visibility),
+        "policy" => t_string!(i18n, inventory.fields.policy),
+        "version" => t_string!(i18n, inventory.fields.version),
         _ => t_string!(i18n, fields.other),
     };
     let code = error.code;
@@ -120,6 +129,11 @@ pub fn FieldErrorText(error: FieldError) -> impl IntoView {
         "wrong_password" => t_string!(i18n, errors.field.wrong_password),
         "invalid_date" => t_string!(i18n, errors.field.invalid_date),
         "before_from" => t_string!(i18n, errors.field.before_from),
+        "unknown_type" => t_string!(i18n, inventory.errors.unknown_type),
+        "unknown_platform" => t_string!(i18n, inventory.errors.unknown_platform),
+        "unknown_visibility" => t_string!(i18n, inventory.errors.unknown_visibility),
+        "unknown_connection_type" => t_string!(i18n, connections.errors.unknown_connection_type),
+        "invalid_secret" => t_string!(i18n, connections.errors.invalid_secret),
         _ => t_string!(i18n, errors.field.invalid),
     };
     view! { <strong>{label}</strong>": "{text} }

@@ -1,15 +1,17 @@
 //! Small building blocks shared by every area: the submit button with its pending state, the global
-//! activity bar, translated error output and the pager of paged lists.
+//! activity bar, translated error output, the pager of paged lists and the "run queued" notice.
 
 pub mod activity;
 pub mod errors;
 pub mod pager;
 pub mod role;
+pub mod run_started;
 
 pub use activity::{track_pending, Activity, SubmitButton};
 pub use errors::{ErrorPage, ErrorText, FieldErrorText};
 pub use pager::Pager;
 pub use role::RoleName;
+pub use run_started::{RunNotice, RunStartedNotice};
 
 /// Declares `$route` as a lazily loaded route that renders `<$page/>`: its wasm is split into its own
 /// chunk (scripts/build runs wasm-split), so the initial download stays small as pages are added.

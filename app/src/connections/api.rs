@@ -37,10 +37,13 @@ pub async fn save_connection(
     service::save(&state.db, &state.keys, &scope, input).await
 }
 
-/// Queues "Verify connection" (or returns the verification already queued or running).
+/// Queues "Verify connection" (or returns the verification already queued or running). A plain form post
+/// is redirected to the tenant page with the run in the query, which shows the "queued" notice.
 #[server(endpoint = "connections/verify")]
 pub async fn verify_connection(workspace: String, tenant: i64) -> Result<Started, AppError> {
     use crate::{authz::server::enter_tenant, authz::Capability, connections::server::service};
     let (state, scope) = enter_tenant(&workspace, tenant, Capability::ProvidersView).await?;
-    service::start_verify(&state.db, &scope).await
+    let started = service::start_verify(&state.db, &scope).await?;
+    crate::inventory::api::redirect_with_notice(&workspace, tenant, &started);
+    Ok(started)
 }

@@ -6,6 +6,7 @@
 //! sealing and the `provider.connection.verify` run live in `connections::server`. See docs/connections.md.
 
 pub mod api;
+pub mod components;
 #[cfg(feature = "ssr")]
 pub mod server;
 

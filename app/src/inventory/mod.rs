@@ -4,6 +4,9 @@
 //! the pages. The sync run (fetch, normalize, redact, hash, version), storage and the diff live in
 //! `inventory::server`. See docs/inventory.md.
 
+pub mod api;
+pub mod components;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
 

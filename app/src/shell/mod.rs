@@ -20,6 +20,7 @@ use crate::{
     error::AppError,
     home::pages::HomeRoute,
     i18n::*,
+    inventory::pages::{PoliciesRoute, PolicyDetailRoute},
     locale::{tag, Locale},
     members::pages::{InviteRoute, MembersRoute},
     preferences::Theme,
@@ -127,6 +128,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/system/workspaces/:workspace") view={Lazy::<SystemWorkspaceRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/admin/workspaces/:workspace/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/admin/workspaces/:workspace/audit/:id") view={Lazy::<AuditDetailRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/workspaces/:workspace/environments/:tenant/policies") view={Lazy::<PoliciesRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/workspaces/:workspace/environments/:tenant/policies/:policy") view={Lazy::<PolicyDetailRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/*any") view=|| view! { <ErrorPage status=404/> } ssr=SsrMode::Async/>
                     </Routes>

@@ -1,5 +1,5 @@
-//! Managed tenants list (with the create form) and detail (rename, archive, restore). Actions the member
-//! may not take stay visible but disabled, with the reason.
+//! Managed tenants list (with the create form) and detail (rename, archive, restore, the provider connection
+//! panel and the inventory panel). Actions the member may not take stay visible but disabled, with the reason.
 
 use leptos::{either::Either, prelude::*};
 use leptos_router::{
@@ -9,8 +9,18 @@ use leptos_router::{
 
 use super::api::{get_tenant, list_tenants, CreateTenant, RenameTenant, SetTenantArchived};
 use crate::{
-    components::{errors::error_page_for, ErrorPage, ErrorText, Pager, RoleName, SubmitButton},
+    components::{errors::error_page_for, ErrorPage, ErrorText, Pager, RoleName, RunNotice, SubmitButton},
+    connections::{
+        api::{get_connection, SaveConnection, VerifyConnection},
+        components::ConnectionPanel,
+    },
+    error::AppError,
     i18n::*,
+    inventory::{
+        api::{inventory_overview, StartInventorySync},
+        components::InventoryPanel,
+    },
+    operations::RunType,
     tenants::{StatusFilter, MAX_SEARCH_CHARS},
     workspaces::api::get_workspace_overview,
 };
@@ -154,13 +164,27 @@ pub fn TenantDetailPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("workspace").unwrap_or_default();
     let id = move || params.read().get("tenant").and_then(|t| t.parse::<i64>().ok()).unwrap_or(-1);
+    let query = use_query_map();
     let rename = ServerAction::<RenameTenant>::new();
     let archive = ServerAction::<SetTenantArchived>::new();
+    let save = ServerAction::<SaveConnection>::new();
+    let verify = ServerAction::<VerifyConnection>::new();
+    let sync = ServerAction::<StartInventorySync>::new();
     let tenant = Resource::new(
-        move || (slug(), id(), rename.version().get(), archive.version().get()),
-        |(s, t, _, _)| get_tenant(s, t),
+        move || (slug(), id(), rename.version().get(), archive.version().get(), save.version().get()),
+        |(s, t, _, _, _)| get_tenant(s, t),
     );
     let overview = Resource::new(slug, get_workspace_overview);
+    let provider = Resource::new(
+        move || (slug(), id(), save.version().get(), verify.version().get(), sync.version().get()),
+        |(s, t, _, _, _)| async move {
+            let connection = get_connection(s.clone(), t).await;
+            let inventory = inventory_overview(s, t).await;
+            (connection, inventory)
+        },
+    );
+    // The run a plain form post (JavaScript off) just queued, carried by the redirect's query.
+    let notice = Memo::new(move |_| RunNotice::from_query(&query.read()));
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
@@ -207,6 +231,40 @@ pub fn TenantDetailPage() -> impl IntoView {
                         </ActionForm>
                         {(!can_manage).then(|| view! { <DisabledReason role=role.clone()/> })}
                     </section>
+                    <Transition fallback=|| ()>
+                        {move || {
+                            let (ws, role) = (ws.clone(), role.clone());
+                            let (can_providers, can_sync) = (o.can("providers.manage"), o.can("inventory.sync"));
+                            Suspend::new(async move {
+                                let (connection, inventory) = provider.await;
+                                let notice = notice.get();
+                                let of = |ty: RunType| notice.filter(|n| n.run_type == Some(ty));
+                                let connected = matches!(connection, Ok(Some(_)));
+                                let connection_view = match connection {
+                                    // Members without `providers.view` (customer viewers) see no panel.
+                                    Err(AppError::Forbidden) => None,
+                                    Err(e) => Some(Either::Left(view! {
+                                        <section class="card"><div class="alert alert-error" role="alert"><ErrorText error=e/></div></section>
+                                    })),
+                                    Ok(c) => Some(Either::Right(view! {
+                                        <ConnectionPanel workspace=ws.clone() tenant=t.id connection=c can_manage=can_providers
+                                            role=role.clone() save verify notice=of(RunType::ProviderConnectionVerify)/>
+                                    })),
+                                };
+                                let inventory_view = match inventory {
+                                    Err(AppError::Forbidden) => None,
+                                    Err(e) => Some(Either::Left(view! {
+                                        <section class="card"><div class="alert alert-error" role="alert"><ErrorText error=e/></div></section>
+                                    })),
+                                    Ok(overview) => Some(Either::Right(view! {
+                                        <InventoryPanel workspace=ws.clone() tenant=t.id overview connected can_sync
+                                            role=role.clone() sync notice=of(RunType::InventorySync)/>
+                                    })),
+                                };
+                                view! { {connection_view} {inventory_view} }
+                            })
+                        }}
+                    </Transition>
                 })
             })}
         </Transition>

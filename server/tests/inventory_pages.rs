@@ -1,0 +1,270 @@
+//! The inventory and provider-connection pages and their server functions over HTTP, on SQLite and
+//! PostgreSQL: the policy list and detail render for members (with filters, versions and the snapshot),
+//! foreign or non-entitled tenants are 404, bad filters are localized 422s, missing capabilities are 403,
+//! the tenant page shows the connection and inventory panels without ever echoing a client secret, and a
+//! plain form post that starts a run is redirected to the tenant page carrying the "queued" notice.
+
+mod common;
+
+use std::{sync::Arc, time::Duration};
+
+use app::{
+    authz::server::SystemScope,
+    db_run,
+    keys::Keys,
+    operations::server::worker,
+    provider::server::{GraphConfig, PlatformApp, Provider, RequestBudget},
+};
+use axum::body::Body;
+use common::{Engine, Jar, TestApp, TEST_SECRET_KEY};
+use http::{header, Method, Request, StatusCode};
+use server::{
+    graph_sim::{self, generator::platform_app, SimConfig, SimHandle, Throttling},
+    seed::DEMO_PASSWORD,
+};
+
+struct World {
+    app: TestApp,
+    _sim: SimHandle,
+    provider: Arc<Provider>,
+    keys: Arc<Keys>,
+}
+
+async fn world(engine: Engine) -> Option<World> {
+    let app = TestApp::new(engine).await?;
+    assert!(server::seed::demo(&app.db).await.unwrap());
+    let identities = server::seed::demo_identities();
+    let config = SimConfig {
+        tenants: identities.len(),
+        identities,
+        policies: 12,
+        page_size: 7,
+        throttling: Throttling::off(),
+        ..SimConfig::default()
+    };
+    let sim = graph_sim::spawn("127.0.0.1:0".parse().unwrap(), config).await.expect("simulator").1;
+    let mut graph = GraphConfig::at(&sim.base_url(), &sim.base_url());
+    graph.backoff_base = Duration::from_millis(10);
+    graph.backoff_cap = Duration::from_millis(100);
+    graph.max_attempts = 3;
+    graph.timeout = Duration::from_secs(5);
+    graph.budget = RequestBudget { per_second: 1000.0, burst: 1000, concurrency: 8 };
+    let (client_id, secret) = platform_app(sim.sim.config.seed);
+    let platform = PlatformApp { client_id, secret: app::provider::server::ClientSecret::new(secret) };
+    let provider = Arc::new(Provider::new(graph, Some(platform)).unwrap());
+    let keys = Arc::new(Keys::from_base64(TEST_SECRET_KEY).unwrap());
+    Some(World { app, _sim: sim, provider, keys })
+}
+
+impl World {
+    async fn tenant(&self, name: &str) -> i64 {
+        db_run!(&self.app.db, p => sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM tenants WHERE display_name = $1").bind(name).fetch_one(p).await)
+        .unwrap()
+    }
+
+    /// Executes queued runs until the queue is empty.
+    async fn drain(&self) {
+        let registry = server::jobs::registry(self.provider.clone(), self.keys.clone());
+        let system = SystemScope::for_job("tests");
+        while let Some(claimed) = worker::claim_next(&self.app.db, &system, "test-worker").await.unwrap() {
+            worker::execute(&self.app.db, &system, &registry, claimed).await.unwrap();
+        }
+    }
+
+    async fn as_user(&self, email: &str) -> Jar {
+        self.app.login(email, DEMO_PASSWORD).await
+    }
+
+    /// Saves a platform connection, verifies it and syncs the inventory through the server functions.
+    async fn connect(&self, owner: &Jar, tenant: i64) {
+        let t = tenant.to_string();
+        let form = [("workspace", "contoso"), ("tenant", t.as_str()), ("connection_type", "platform")];
+        let res = self.app.post_form("/api/connections/save", &form, owner).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        let res = self.app.post_form("/api/connections/verify", &form[..2], owner).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        assert_eq!(res.json()["created"], true);
+        self.drain().await;
+        // An active tenant is not onboarded again: its sync is started by hand.
+        let res = self.app.post_form("/api/inventory/sync", &form[..2], owner).await;
+        assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        self.drain().await;
+    }
+
+    /// A form post as a browser without JavaScript sends it (`Accept: text/html`).
+    async fn plain_post(&self, path: &str, form: &[(&str, &str)], jar: &Jar) -> common::Response {
+        let body = common::serde_urlencoded(form);
+        let req = jar
+            .apply(
+                Request::builder()
+                    .method(Method::POST)
+                    .uri(path)
+                    .header(header::HOST, "127.0.0.1:3000")
+                    .header(header::ORIGIN, "http://127.0.0.1:3000")
+                    .header(header::REFERER, "http://127.0.0.1:3000/admin/workspaces/contoso/environments")
+                    .header(header::ACCEPT, "text/html")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(header::CONTENT_LENGTH, body.len()),
+            )
+            .body(Body::from(body))
+            .unwrap();
+        self.app.send(req).await
+    }
+}
+
+async fn policy_pages_render_and_scope_rules_hold(engine: Engine) {
+    let Some(w) = world(engine).await else { return };
+    let owner = w.as_user("owner@contoso.example").await;
+    let retail = w.tenant("Contoso Retail").await;
+    w.connect(&owner, retail).await;
+    let t = retail.to_string();
+    let ws = ("workspace", "contoso");
+
+    // The list server function: every active policy, filters validated per field.
+    let res = w.app.post_form("/api/inventory/policies", &[ws, ("tenant", &t), ("visibility", "all")], &owner).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let page = res.json();
+    let items = page["items"].as_array().unwrap().clone();
+    assert!(!items.is_empty(), "{page}");
+    let first = &items[0];
+    let (policy, name, ty) = (
+        first["id"].as_i64().unwrap(),
+        first["display_name"].as_str().unwrap(),
+        first["policy_type"].as_str().unwrap(),
+    );
+    for (field, bad) in [("visibility", "deleted"), ("policy_type", "nope"), ("platform", "beos"), ("page", "0")] {
+        let res = w.app.post_form("/api/inventory/policies", &[ws, ("tenant", &t), (field, bad)], &owner).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}={bad}: {}", res.body);
+    }
+
+    // The list page: the policy, its type label, the filters; a type filter keeps only that type.
+    let base = format!("/admin/workspaces/contoso/environments/{retail}");
+    let res = w.app.get(&format!("{base}/policies?visibility=all"), &owner).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains(name), "the policy name is listed");
+    assert!(res.body.contains(r#"data-testid="policy-filters""#) && res.body.contains(r#"data-testid="pager""#));
+    let res = w.app.get(&format!("{base}/policies?type={ty}&visibility=all"), &owner).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let rows = res.body.matches(r#"data-testid="policy-row""#).count();
+    assert!(rows >= 1 && rows == res.body.matches(&format!(r#"data-type="{ty}""#)).count(), "only {ty} rows");
+    // Bad filters: a localized message on the page, not an error page.
+    let res = w.app.get(&format!("{base}/policies?visibility=deleted"), &owner).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains(r#"data-testid="policy-filter-error""#));
+
+    // The detail page: name, version 1, its snapshot; the server functions behind it.
+    let res = w.app.get(&format!("{base}/policies/{policy}"), &owner).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains(name));
+    assert!(res.body.contains(r#"data-testid="version-row" data-version="1""#), "version 1 listed");
+    assert!(res.body.contains(r#"data-testid="snapshot""#));
+    assert!(res.body.contains(r#"data-testid="compare-needs-two""#), "one version: nothing to compare");
+    let p = policy.to_string();
+    let res = w.app.post_form("/api/inventory/policy", &[ws, ("tenant", &t), ("policy", &p)], &owner).await;
+    assert_eq!(res.status, StatusCode::OK);
+    let version = res.json()["versions"][0]["id"].as_i64().unwrap().to_string();
+    let form = [ws, ("tenant", &t), ("policy", &p), ("version", &version)];
+    let res = w.app.post_form("/api/inventory/version", &form, &owner).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.json()["snapshot"].is_object());
+    let form = [ws, ("tenant", &t), ("policy", &p), ("from", &version), ("to", &version)];
+    let res = w.app.post_form("/api/inventory/compare", &form, &owner).await;
+    assert_eq!((res.status, res.json()["changes"].as_array().map(Vec::len)), (StatusCode::OK, Some(0)));
+    let res = w.app.post_form("/api/inventory/overview", &[ws, ("tenant", &t)], &owner).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.json()["coverage"].as_array().unwrap().iter().all(|c| c["status"] == "complete"), "{}", res.body);
+
+    // Ignore: the owner may, the read-only member may not (403) and sees the action disabled with the reason.
+    let form = [ws, ("tenant", &t), ("policy", &p), ("ignored", "true")];
+    assert_eq!(w.app.post_form("/api/inventory/ignore", &form, &owner).await.status, StatusCode::OK);
+    let res = w.app.get(&format!("{base}/policies?visibility=ignored"), &owner).await;
+    assert!(res.body.contains(name) && res.body.contains(r#"data-testid="badge-ignored""#));
+    let readonly = w.as_user("readonly@contoso.example").await;
+    assert_eq!(w.app.post_form("/api/inventory/ignore", &form, &readonly).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(w.app.post_form("/api/inventory/sync", &form[..2], &readonly).await.status, StatusCode::FORBIDDEN);
+    let res = w.app.get(&format!("{base}/policies/{policy}"), &readonly).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains(r#"data-testid="ignore-disabled-reason""#));
+
+    // Another tenant of the workspace does not own the policy; the customer viewer may not see other
+    // tenants (404) and holds no inventory capability on their own (403).
+    let holding = w.tenant("Contoso Holding").await;
+    let other = format!("/admin/workspaces/contoso/environments/{holding}");
+    assert_eq!(w.app.get(&format!("{other}/policies/{policy}"), &owner).await.status, StatusCode::NOT_FOUND);
+    let customer = w.as_user("customer@contoso.example").await;
+    assert_eq!(w.app.get(&format!("{other}/policies"), &customer).await.status, StatusCode::NOT_FOUND);
+    let h = holding.to_string();
+    let res = w.app.post_form("/api/inventory/policies", &[ws, ("tenant", &h)], &customer).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    assert_eq!(w.app.get(&format!("{base}/policies"), &customer).await.status, StatusCode::FORBIDDEN);
+    // Another workspace's tenant through Contoso: 404.
+    let hq = w.tenant("Fabrikam HQ").await;
+    let res = w.app.get(&format!("/admin/workspaces/contoso/environments/{hq}/policies"), &owner).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    w.app.cleanup().await;
+}
+
+async fn tenant_page_shows_the_panels_and_never_the_secret(engine: Engine) {
+    let Some(w) = world(engine).await else { return };
+    let owner = w.as_user("owner@contoso.example").await;
+    let legacy = w.tenant("Contoso Legacy").await;
+    let page = format!("/admin/workspaces/contoso/environments/{legacy}");
+
+    // Not connected yet: the onboarding hint, no freshness table, verification disabled with the reason.
+    let res = w.app.get(&page, &owner).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains(r#"data-testid="connection-none""#));
+    assert!(res.body.contains(r#"data-testid="inventory-onboarding""#));
+    assert!(res.body.contains(r#"data-testid="verify-disabled-reason""#));
+    assert!(!res.body.contains(r#"data-testid="coverage-table""#));
+
+    // A dedicated connection: the secret is stored sealed and the page never echoes it.
+    let secret = "Zq8~secret-value-that-must-never-render-7f3a";
+    let t = legacy.to_string();
+    let form = [
+        ("workspace", "contoso"),
+        ("tenant", t.as_str()),
+        ("connection_type", "dedicated"),
+        ("client_id", "0b7a4f5e-2c3d-4e5f-8a9b-0c1d2e3f4a5b"),
+        ("client_secret", secret),
+    ];
+    let res = w.app.post_form("/api/connections/save", &form, &owner).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(!res.body.contains(secret));
+    let res = w.app.get(&page, &owner).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(!res.body.contains(secret), "the secret is rendered");
+    assert!(!res.body.contains(&secret[4..20]), "part of the secret is rendered");
+    assert!(res.body.contains(r#"data-testid="secret-stored""#), "the keep-the-stored-secret hint");
+    assert!(res.body.contains(r#"type="password""#) && res.body.contains(r#"data-testid="permissions-table""#));
+    // Bad input is a 422 per field.
+    let bad = [form[0], form[1], ("connection_type", "carrier-pigeon")];
+    let res = w.app.post_form("/api/connections/save", &bad, &owner).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("connection_type"));
+
+    // Verify as a plain form post: redirected to the tenant page with the notice, which the page shows.
+    let res = w.plain_post("/api/connections/verify", &form[..2], &owner).await;
+    assert!(res.status.is_redirection(), "{} {}", res.status, res.body);
+    let location = res.location().expect("a redirect").to_string();
+    assert!(location.starts_with(&format!("{page}?run=")), "{location}");
+    assert!(location.contains("run_type=provider.connection.verify") && location.contains("queued=true"));
+    let res = w.app.get(&location, &owner).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains(r#"data-testid="run-started""#), "the queued notice");
+    assert!(res.body.contains("/admin/workspaces/contoso/operations/"), "the View run link");
+    assert!(!res.body.contains(secret));
+    // Asking again while it is queued: "already queued".
+    let res = w.plain_post("/api/connections/verify", &form[..2], &owner).await;
+    assert!(res.location().unwrap().contains("queued=false"));
+    // Read-only members see the panel with its actions disabled and the reason, and cannot save.
+    let readonly = w.as_user("readonly@contoso.example").await;
+    let res = w.app.get(&page, &readonly).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains(r#"data-testid="connection-disabled-reason""#));
+    assert_eq!(w.app.post_form("/api/connections/save", &form, &readonly).await.status, StatusCode::FORBIDDEN);
+    w.app.cleanup().await;
+}
+
+on_both_engines!(policy_pages_render_and_scope_rules_hold, tenant_page_shows_the_panels_and_never_the_secret);
