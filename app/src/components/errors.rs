@@ -59,6 +59,8 @@ fn conflict_text(i18n: leptos_i18n::I18nContext<Locale>, code: &str) -> &'static
         conflict::INVITE_REVOKED => t_string!(i18n, members.conflict.invite_revoked),
         conflict::WRONG_ACCOUNT => t_string!(i18n, members.conflict.wrong_account),
         conflict::ACCOUNT_EXISTS => t_string!(i18n, members.conflict.account_exists),
+        "run_completed" => t_string!(i18n, operations.conflict_completed),
+        "operation_busy" => t_string!(i18n, operations.conflict_busy),
         _ => t_string!(i18n, errors.conflict),
     }
 }
@@ -96,6 +98,10 @@ pub fn FieldErrorText(error: FieldError) -> impl IntoView {
         "to" => t_string!(i18n, fields.to),
         "before" => t_string!(i18n, fields.before),
         "limit" => t_string!(i18n, fields.limit),
+        "run_type" => t_string!(i18n, operations.filter.run_type),
+        "stale" => t_string!(i18n, operations.filter.stale),
+        "ids" => t_string!(i18n, notifications.field_ids),
+        "all" => t_string!(i18n, notifications.field_all),
         _ => t_string!(i18n, fields.other),
     };
     let code = error.code;
