@@ -1,11 +1,11 @@
 //! The header bell: a link to `/notifications` with the signed-in user's unread count (refetched on every
-//! navigation and after notifications were marked read).
+//! navigation, sign-in or sign-out, and after notifications were marked read).
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
 use super::api::unread_notifications;
-use crate::i18n::*;
+use crate::{i18n::*, shell::AuthState};
 
 /// Bumped by the notifications page after marking read, so the bell refetches at once.
 #[derive(Clone, Copy)]
@@ -16,8 +16,9 @@ pub fn NotificationBell() -> impl IntoView {
     let i18n = use_i18n();
     let path = use_location().pathname;
     let changed = use_context::<NotificationsChanged>().map(|c| c.0);
+    let epoch = use_context::<AuthState>().map(|a| a.epoch);
     let unread = Resource::new(
-        move || (path.get(), changed.map(|c| c.get())),
+        move || (path.get(), changed.map(|c| c.get()), epoch.map(|e| e.get())),
         |_| async move { unread_notifications().await.unwrap_or(0) },
     );
     view! {
