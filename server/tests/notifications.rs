@@ -273,8 +273,7 @@ async fn users_see_and_mark_only_their_own_notifications(engine: Engine) {
 
     // Marking another user's notification read changes nothing; bad input is a field error.
     let other_id = body_id(&app, &operator_jar).await;
-    let (status, body) =
-        call(&app, "/api/notifications/read", &[("ids", &other_id.to_string())], &owner_jar).await;
+    let (status, body) = call(&app, "/api/notifications/read", &[("ids", &other_id.to_string())], &owner_jar).await;
     assert_eq!((status, body), (StatusCode::OK, Value::from(0)));
     let (status, body) = call(&app, "/api/notifications/read", &[("ids", "1,x")], &owner_jar).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");

@@ -72,7 +72,8 @@ impl MarkRead {
             Some("false" | "0") | None => {}
             Some(_) => return Err(AppError::validation("all", "invalid")),
         }
-        let raw = ids.map(str::trim).filter(|i| !i.is_empty()).ok_or_else(|| AppError::validation("ids", "required"))?;
+        let raw =
+            ids.map(str::trim).filter(|i| !i.is_empty()).ok_or_else(|| AppError::validation("ids", "required"))?;
         let parts: Vec<&str> = raw.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
         if parts.len() > MAX_IDS {
             return Err(AppError::validation("ids", "too_many"));

@@ -163,7 +163,11 @@ mod tests {
     }
 
     fn has(v: &serde_json::Value, dotted: &str) -> bool {
-        dotted.split('.').try_fold(v, |node, part| node.get(part)).and_then(|s| s.as_str()).is_some_and(|s| !s.is_empty())
+        dotted
+            .split('.')
+            .try_fold(v, |node, part| node.get(part))
+            .and_then(|s| s.as_str())
+            .is_some_and(|s| !s.is_empty())
     }
 
     /// Every reason code (`graph.*`, `run.*`) reads `reasons.<code>` in both languages; likewise every run
@@ -183,10 +187,16 @@ mod tests {
             }
             for t in RunType::ALL {
                 let key = t.id().replace('.', "_");
-                assert!(has(&l, &format!("operations.types.{key}")), "locales/{name}.json lacks operations.types.{key}");
+                assert!(
+                    has(&l, &format!("operations.types.{key}")),
+                    "locales/{name}.json lacks operations.types.{key}"
+                );
             }
             for k in SUMMARY_KEYS {
-                assert!(has(&l, &format!("operations.summary.{k}")), "locales/{name}.json lacks operations.summary.{k}");
+                assert!(
+                    has(&l, &format!("operations.summary.{k}")),
+                    "locales/{name}.json lacks operations.summary.{k}"
+                );
             }
         }
     }

@@ -308,7 +308,12 @@ impl RunQuery {
     /// `stale: invalid` (accepted: `1`, `true`, `on`, `0`, `false`), `page: invalid` or `out_of_range`.
     pub fn parse(raw: &RawRunFilter) -> Result<Self, AppError> {
         let mut errs = Vec::new();
-        fn id<T>(v: &Option<String>, field: &str, parse: fn(&str) -> Option<T>, errs: &mut Vec<FieldError>) -> Option<T> {
+        fn id<T>(
+            v: &Option<String>,
+            field: &str,
+            parse: fn(&str) -> Option<T>,
+            errs: &mut Vec<FieldError>,
+        ) -> Option<T> {
             let raw = set(v)?;
             let parsed = parse(raw);
             if parsed.is_none() {
@@ -417,7 +422,10 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(q.run_type, Some(RunType::InventorySync));
-        assert_eq!((q.status, q.outcome, q.tenant_id, q.stale), (Some(RunStatus::Completed), Some(RunOutcome::Succeeded), Some(7), true));
+        assert_eq!(
+            (q.status, q.outcome, q.tenant_id, q.stale),
+            (Some(RunStatus::Completed), Some(RunOutcome::Succeeded), Some(7), true)
+        );
         assert_eq!(q.page.page, 3);
         let err = RunQuery::parse(&raw(&[
             ("run_type", "inventory"),
@@ -430,7 +438,17 @@ mod tests {
         .unwrap_err();
         let AppError::Validation(errs) = err else { panic!("{err:?}") };
         let got: Vec<_> = errs.iter().map(|e| format!("{}:{}", e.field, e.code)).collect();
-        assert_eq!(got, ["run_type:unsupported", "status:unsupported", "outcome:unsupported", "tenant:invalid", "stale:invalid", "page:invalid"]);
+        assert_eq!(
+            got,
+            [
+                "run_type:unsupported",
+                "status:unsupported",
+                "outcome:unsupported",
+                "tenant:invalid",
+                "stale:invalid",
+                "page:invalid"
+            ]
+        );
         let AppError::Validation(errs) = RunQuery::parse(&raw(&[("page", "0")])).unwrap_err() else { panic!() };
         assert_eq!(errs[0].code, "out_of_range");
     }

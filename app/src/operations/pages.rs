@@ -46,8 +46,12 @@ fn base(ws: &str) -> String {
 /// A tenant id as its name when the caller may see it, else `#id`; none → "Workspace".
 fn tenant_cell(i18n: leptos_i18n::I18nContext<Locale>, id: Option<i64>, tenants: &[TenantRef]) -> impl IntoView {
     match id {
-        None => Either::Left(view! { <span class="muted">{move || t_string!(i18n, operations.workspace_level)}</span> }),
-        Some(id) => Either::Right(tenants.iter().find(|t| t.id == id).map_or_else(|| format!("#{id}"), |t| t.name.clone())),
+        None => {
+            Either::Left(view! { <span class="muted">{move || t_string!(i18n, operations.workspace_level)}</span> })
+        }
+        Some(id) => {
+            Either::Right(tenants.iter().find(|t| t.id == id).map_or_else(|| format!("#{id}"), |t| t.name.clone()))
+        }
     }
 }
 
@@ -317,9 +321,13 @@ fn detail_view(ws: String, v: RunView, cancel: ServerAction<CancelRun>) -> impl 
     };
     let (active, can_cancel) = (v.active, v.can_cancel);
     let disabled_reason = if !can_cancel {
-        Some(Either::Left(view! { <p class="hint" data-testid="cancel-disabled-reason">{t!(i18n, operations.cancel_disabled_role)}</p> }))
+        Some(Either::Left(
+            view! { <p class="hint" data-testid="cancel-disabled-reason">{t!(i18n, operations.cancel_disabled_role)}</p> },
+        ))
     } else if !active {
-        Some(Either::Right(view! { <p class="hint" data-testid="cancel-disabled-reason">{t!(i18n, operations.cancel_disabled_completed)}</p> }))
+        Some(Either::Right(
+            view! { <p class="hint" data-testid="cancel-disabled-reason">{t!(i18n, operations.cancel_disabled_completed)}</p> },
+        ))
     } else {
         None
     };
@@ -371,7 +379,8 @@ fn detail_view(ws: String, v: RunView, cancel: ServerAction<CancelRun>) -> impl 
 /// The `inventory.sync` coverage table from `context.inventory.coverage.policy_types`.
 fn coverage_view(context: &Value) -> impl IntoView {
     let i18n = use_i18n();
-    let types = context.pointer("/inventory/coverage/policy_types").and_then(Value::as_object).cloned().unwrap_or_default();
+    let types =
+        context.pointer("/inventory/coverage/policy_types").and_then(Value::as_object).cloned().unwrap_or_default();
     let body = if types.is_empty() {
         Either::Left(view! { <p class="muted" data-testid="coverage-empty">{t!(i18n, operations.coverage.empty)}</p> })
     } else {

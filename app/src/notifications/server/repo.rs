@@ -20,7 +20,8 @@ use crate::{
 pub async fn notify_run_completed(db: &Db, run_id: i64) -> Result<bool, AppError> {
     let Some(row) = select_run_by_id(db, run_id).await? else { return Ok(false) };
     let state = row.state()?;
-    let (Some(user_id), Some(InitiatorKind::Human)) = (row.initiator_user_id, InitiatorKind::parse(&row.initiator_kind))
+    let (Some(user_id), Some(InitiatorKind::Human)) =
+        (row.initiator_user_id, InitiatorKind::parse(&row.initiator_kind))
     else {
         return Ok(false);
     };
@@ -29,7 +30,8 @@ pub async fn notify_run_completed(db: &Db, run_id: i64) -> Result<bool, AppError
     }
     let summary = serde_json::from_str(&row.summary).map(|s| whitelisted_counts(&s)).unwrap_or_default();
     let summary = serde_json::to_string(&summary).map_err(|_| AppError::Internal)?;
-    let sql = "INSERT INTO notifications (user_id, workspace_id, run_id, kind, outcome, run_type, summary, created_at) \
+    let sql =
+        "INSERT INTO notifications (user_id, workspace_id, run_id, kind, outcome, run_type, summary, created_at) \
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING";
     let n = db_run!(db, p => sqlx::query(sql)
         .bind(user_id).bind(row.workspace_id).bind(run_id).bind(KIND_RUN_COMPLETED).bind(state.outcome.id())

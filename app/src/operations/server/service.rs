@@ -111,7 +111,12 @@ pub async fn view(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<RunView, A
         },
         None => None,
     };
-    Ok(RunView { active: run.state().is_active(), can_cancel: scope.can(Capability::OperationsCancel), tenant_name, run })
+    Ok(RunView {
+        active: run.state().is_active(),
+        can_cancel: scope.can(Capability::OperationsCancel),
+        tenant_name,
+        run,
+    })
 }
 
 async fn fetch(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<OperationRunDto, AppError> {
