@@ -77,7 +77,7 @@ async function demoRunsSettled() {
       for (const status of ['queued', 'running']) {
         assert.equal((await listRuns(api, { status })).total, 0, `${status} runs in contoso`);
       }
-    }, 90_000),
+    }, 60_000),
   );
 }
 
