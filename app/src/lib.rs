@@ -21,6 +21,7 @@ pub mod home;
 pub mod inventory;
 pub mod locale;
 pub mod members;
+pub mod notifications;
 pub mod operations;
 pub mod paging;
 pub mod preferences;

@@ -578,7 +578,7 @@ async fn json_api_serves_connections_runs_and_policies(engine: Engine) {
     assert_eq!(status, 202, "{sync}");
     w.drain().await;
     let (_, runs) =
-        api(&w, &owner, http::Method::GET, "/workspaces/contoso/runs?type=inventory.sync&outcome=succeeded", None)
+        api(&w, &owner, http::Method::GET, "/workspaces/contoso/runs?run_type=inventory.sync&outcome=succeeded", None)
             .await;
     assert_eq!(runs["total"], 1, "{runs}");
     let (status, problem) = api(&w, &owner, http::Method::GET, "/workspaces/contoso/runs?status=nope", None).await;

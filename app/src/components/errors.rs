@@ -60,6 +60,8 @@ fn conflict_text(i18n: leptos_i18n::I18nContext<Locale>, code: &str) -> &'static
         conflict::WRONG_ACCOUNT => t_string!(i18n, members.conflict.wrong_account),
         conflict::ACCOUNT_EXISTS => t_string!(i18n, members.conflict.account_exists),
         "no_connection" => t_string!(i18n, connections.conflict_no_connection),
+        "run_completed" => t_string!(i18n, operations.conflict_completed),
+        "operation_busy" => t_string!(i18n, operations.conflict_busy),
         _ => t_string!(i18n, errors.conflict),
     }
 }
@@ -105,6 +107,10 @@ pub fn FieldErrorText(error: FieldError) -> impl IntoView {
         "visibility" => t_string!(i18n, inventory.fields.visibility),
         "policy" => t_string!(i18n, inventory.fields.policy),
         "version" => t_string!(i18n, inventory.fields.version),
+        "run_type" => t_string!(i18n, operations.filter.run_type),
+        "stale" => t_string!(i18n, operations.filter.stale),
+        "ids" => t_string!(i18n, notifications.field_ids),
+        "all" => t_string!(i18n, notifications.field_all),
         _ => t_string!(i18n, fields.other),
     };
     let code = error.code;

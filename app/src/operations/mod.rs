@@ -1,9 +1,13 @@
 //! Operation runs: the one truth layer for every long-running or remote action (BRIEF §3.4). Pure and
 //! shared by both builds: the catalog of run types with the capability each needs, the run state machine
 //! (status × outcome) with the only transition function, stable reason codes for failures, the sanitized
-//! failure summary and the list query. Storage, claiming and workers live in `operations::server`.
-//! See docs/operations.md.
+//! failure summary, the validated list query and the run view served to pages. Server functions in `api`,
+//! pages in `pages`, shared view pieces (labels, badges) in `components`; storage, claiming and workers
+//! live in `operations::server`. See docs/operations.md.
 
+pub mod api;
+pub mod components;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
 
@@ -11,7 +15,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{authz::Capability, paging::PageRequest, provider::ReasonCode};
+use crate::{
+    authz::Capability,
+    error::{AppError, FieldError},
+    paging::PageRequest,
+    provider::ReasonCode,
+};
 
 string_ids! {
     /// The canonical dotted run types. Adding one means adding its capability in [`RunType::capability`].
@@ -248,6 +257,9 @@ pub struct OperationRunDto {
     pub completed_at: Option<String>,
     pub cancel_requested_at: Option<String>,
     pub claimed_by: Option<String>,
+    /// Derived when read: running, with a heartbeat older than the stale threshold ("Likely stale").
+    #[serde(default)]
+    pub likely_stale: bool,
 }
 
 /// The run a start resolved to, and whether this call created it (false: an active run with the same
@@ -276,58 +288,176 @@ pub struct RunQuery {
     pub page: PageRequest,
 }
 
+/// The list filters as received (query parameters or server-function arguments); empty means unset.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RawRunFilter {
+    pub run_type: Option<String>,
+    pub status: Option<String>,
+    pub outcome: Option<String>,
+    pub tenant: Option<String>,
+    pub stale: Option<String>,
+    pub page: Option<String>,
+}
+
+fn set(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
 impl RunQuery {
-    /// Validates raw filters. Field codes: `type: unknown_type`, `status: unknown_status`,
-    /// `outcome: unknown_outcome`, `tenant: invalid`.
-    pub fn parse(
-        run_type: Option<&str>,
-        status: Option<&str>,
-        outcome: Option<&str>,
-        tenant: Option<&str>,
-        stale: bool,
-        page: PageRequest,
-    ) -> Result<Self, crate::error::AppError> {
-        use crate::error::FieldError;
-        let mut errors = Vec::new();
-        fn given(v: Option<&str>) -> Option<&str> {
-            v.map(str::trim).filter(|v| !v.is_empty())
+    /// Validates `raw`. Field codes: `run_type`/`status`/`outcome: unsupported`, `tenant: invalid`,
+    /// `stale: invalid` (accepted: `1`, `true`, `on`, `0`, `false`), `page: invalid` or `out_of_range`.
+    pub fn parse(raw: &RawRunFilter) -> Result<Self, AppError> {
+        let mut errs = Vec::new();
+        fn id<T>(
+            v: &Option<String>,
+            field: &str,
+            parse: fn(&str) -> Option<T>,
+            errs: &mut Vec<FieldError>,
+        ) -> Option<T> {
+            let raw = set(v)?;
+            let parsed = parse(raw);
+            if parsed.is_none() {
+                errs.push(FieldError::new(field, "unsupported"));
+            }
+            parsed
         }
-        let mut field = |name: &str, code: &str| errors.push(FieldError::new(name, code));
-        let run_type = given(run_type).and_then(|v| {
-            RunType::parse(v).or_else(|| {
-                field("type", "unknown_type");
-                None
-            })
-        });
-        let status = given(status).and_then(|v| {
-            RunStatus::parse(v).or_else(|| {
-                field("status", "unknown_status");
-                None
-            })
-        });
-        let outcome = given(outcome).and_then(|v| {
-            RunOutcome::parse(v).or_else(|| {
-                field("outcome", "unknown_outcome");
-                None
-            })
-        });
-        let tenant_id = given(tenant).and_then(|v| match v.parse::<i64>() {
-            Ok(id) if id > 0 => Some(id),
+        let run_type = id(&raw.run_type, "run_type", RunType::parse, &mut errs);
+        let status = id(&raw.status, "status", RunStatus::parse, &mut errs);
+        let outcome = id(&raw.outcome, "outcome", RunOutcome::parse, &mut errs);
+        let tenant_id = set(&raw.tenant).and_then(|t| match t.parse::<i64>() {
+            Ok(n) if n >= 1 => Some(n),
             _ => {
-                field("tenant", "invalid");
+                errs.push(FieldError::new("tenant", "invalid"));
                 None
             }
         });
-        if !errors.is_empty() {
-            return Err(crate::error::AppError::Validation(errors));
+        let stale = match set(&raw.stale) {
+            None | Some("0" | "false") => false,
+            Some("1" | "true" | "on") => true,
+            Some(_) => {
+                errs.push(FieldError::new("stale", "invalid"));
+                false
+            }
+        };
+        let page = match set(&raw.page).map(str::parse::<i64>) {
+            None => PageRequest::default(),
+            Some(Ok(n)) => match PageRequest::parse(Some(n), None) {
+                Ok(p) => p,
+                Err(AppError::Validation(e)) => {
+                    errs.extend(e);
+                    PageRequest::default()
+                }
+                Err(_) => PageRequest::default(),
+            },
+            Some(Err(_)) => {
+                errs.push(FieldError::new("page", "invalid"));
+                PageRequest::default()
+            }
+        };
+        if errs.is_empty() {
+            Ok(Self { run_type, status, outcome, tenant_id, stale, page })
+        } else {
+            Err(AppError::Validation(errs))
         }
-        Ok(Self { run_type, status, outcome, tenant_id, stale, page })
     }
+}
+
+/// One run as the detail page shows it: the run, its tenant's name (when the caller sees the tenant),
+/// whether the caller may request cancellation (`operations.cancel`; the run may still be completed) and
+/// whether the run is still active (queued or running: the page keeps polling).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunView {
+    pub run: OperationRunDto,
+    pub tenant_name: Option<String>,
+    pub can_cancel: bool,
+    pub active: bool,
+}
+
+/// Summary count keys with a label (run detail) that may also travel in a notification. Other keys are
+/// shown with their raw id on the run detail and never copied into notifications.
+pub const SUMMARY_KEYS: &[&str] = &[
+    "items",
+    "versions_created",
+    "unchanged",
+    "fetched_in_full",
+    "protected_changes",
+    "marked_missing",
+    "types_complete",
+    "types_failed",
+    "permissions_granted",
+    "permissions_missing",
+];
+
+/// The whitelisted counts of `summary` (see [`SUMMARY_KEYS`]).
+pub fn whitelisted_counts(summary: &SummaryCounts) -> SummaryCounts {
+    summary.iter().filter(|(k, _)| SUMMARY_KEYS.contains(&k.as_str())).map(|(k, v)| (k.clone(), *v)).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn raw(pairs: &[(&str, &str)]) -> RawRunFilter {
+        let get = |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string());
+        RawRunFilter {
+            run_type: get("run_type"),
+            status: get("status"),
+            outcome: get("outcome"),
+            tenant: get("tenant"),
+            stale: get("stale"),
+            page: get("page"),
+        }
+    }
+
+    #[test]
+    fn run_filters_parse_and_reject_with_field_errors() {
+        assert_eq!(RunQuery::parse(&raw(&[("run_type", " "), ("stale", "")])).unwrap(), RunQuery::default());
+        let q = RunQuery::parse(&raw(&[
+            ("run_type", "inventory.sync"),
+            ("status", "completed"),
+            ("outcome", "succeeded"),
+            ("tenant", "7"),
+            ("stale", "on"),
+            ("page", "3"),
+        ]))
+        .unwrap();
+        assert_eq!(q.run_type, Some(RunType::InventorySync));
+        assert_eq!(
+            (q.status, q.outcome, q.tenant_id, q.stale),
+            (Some(RunStatus::Completed), Some(RunOutcome::Succeeded), Some(7), true)
+        );
+        assert_eq!(q.page.page, 3);
+        let err = RunQuery::parse(&raw(&[
+            ("run_type", "inventory"),
+            ("status", "done"),
+            ("outcome", "ok"),
+            ("tenant", "-1"),
+            ("stale", "yes"),
+            ("page", "x"),
+        ]))
+        .unwrap_err();
+        let AppError::Validation(errs) = err else { panic!("{err:?}") };
+        let got: Vec<_> = errs.iter().map(|e| format!("{}:{}", e.field, e.code)).collect();
+        assert_eq!(
+            got,
+            [
+                "run_type:unsupported",
+                "status:unsupported",
+                "outcome:unsupported",
+                "tenant:invalid",
+                "stale:invalid",
+                "page:invalid"
+            ]
+        );
+        let AppError::Validation(errs) = RunQuery::parse(&raw(&[("page", "0")])).unwrap_err() else { panic!() };
+        assert_eq!(errs[0].code, "out_of_range");
+    }
+
+    #[test]
+    fn notifications_carry_only_whitelisted_counts() {
+        let s = SummaryCounts::from([("items".to_string(), 3), ("secret_thing".to_string(), 1)]);
+        assert_eq!(whitelisted_counts(&s), SummaryCounts::from([("items".to_string(), 3)]));
+    }
 
     #[test]
     fn ids_round_trip_and_are_dotted_or_snake() {
@@ -361,32 +491,6 @@ mod tests {
         assert!(!allows(Role::Operator, RunType::RestoreExecute.capability()));
         assert!(RunType::ALL.iter().all(|t| !allows(Role::Readonly, t.capability())));
         assert!(RunType::ALL.iter().all(|t| !allows(Role::Customer, t.capability())));
-    }
-
-    #[test]
-    fn run_queries_validate_every_filter() {
-        let q = RunQuery::parse(
-            Some("inventory.sync"),
-            Some("completed"),
-            Some("failed"),
-            Some("3"),
-            true,
-            PageRequest::default(),
-        )
-        .unwrap();
-        assert_eq!(
-            (q.run_type, q.status, q.outcome, q.tenant_id, q.stale),
-            (Some(RunType::InventorySync), Some(RunStatus::Completed), Some(RunOutcome::Failed), Some(3), true)
-        );
-        let e =
-            RunQuery::parse(Some("x"), Some("y"), Some("z"), Some("-1"), false, PageRequest::default()).unwrap_err();
-        let crate::error::AppError::Validation(v) = e else { panic!() };
-        let codes: Vec<_> = v.into_iter().map(|f| format!("{}:{}", f.field, f.code)).collect();
-        assert_eq!(codes, ["type:unknown_type", "status:unknown_status", "outcome:unknown_outcome", "tenant:invalid"]);
-        assert_eq!(
-            RunQuery::parse(None, Some(" "), None, None, false, PageRequest::default()).unwrap(),
-            RunQuery::default()
-        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::{
     auth::api::Logout,
     components::{activity::ActivityBar, SubmitButton},
     i18n::*,
+    notifications::components::NotificationBell,
     preferences::components::{apply_locale, LanguageSwitch, ThemeToggle},
 };
 
@@ -78,6 +79,7 @@ fn AccountMenu() -> impl IntoView {
                 match auth.user.await {
                     Ok(Some(user)) => Either::Left(view! {
                         <div class="account-menu">
+                            <NotificationBell/>
                             <span class="account-email" data-testid="signed-in-as">{user.email}</span>
                             <ActionForm action=logout>
                                 <SubmitButton pending=logout.pending() class="btn btn-ghost">

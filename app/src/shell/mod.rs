@@ -23,6 +23,8 @@ use crate::{
     inventory::pages::{PoliciesRoute, PolicyDetailRoute},
     locale::{tag, Locale},
     members::pages::{InviteRoute, MembersRoute},
+    notifications::{components::NotificationsChanged, pages::NotificationsRoute},
+    operations::pages::{OperationsRoute, RunDetailRoute},
     preferences::Theme,
     system::pages::{SystemDirectoryRoute, SystemWorkspaceRoute},
     tenants::pages::{TenantDetailRoute, TenantsRoute},
@@ -96,6 +98,7 @@ pub fn App() -> impl IntoView {
     let user = Resource::new(move || epoch.get(), |_| get_current_user());
     provide_context(AuthState { user, epoch });
     provide_context(ThemeState(RwSignal::new(theme)));
+    provide_context(NotificationsChanged(RwSignal::new(0)));
     let activity = Activity::provide();
     let locale_tag = tag(locale).to_string();
     let header_getter =
@@ -130,6 +133,10 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin/workspaces/:workspace/audit/:id") view={Lazy::<AuditDetailRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/admin/workspaces/:workspace/environments/:tenant/policies") view={Lazy::<PoliciesRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/admin/workspaces/:workspace/environments/:tenant/policies/:policy") view={Lazy::<PolicyDetailRoute>::new()} ssr=SsrMode::Async/>
+                        // Operations and notifications (feat/ui-ops).
+                        <Route path=path!("/admin/workspaces/:workspace/operations") view={Lazy::<OperationsRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/workspaces/:workspace/operations/:id") view={Lazy::<RunDetailRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/notifications") view={Lazy::<NotificationsRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/*any") view=|| view! { <ErrorPage status=404/> } ssr=SsrMode::Async/>
                     </Routes>

@@ -96,6 +96,13 @@ pub fn WorkspaceDashboardPage() -> impl IntoView {
                                     <a class="btn" data-testid="open-members" href=format!("/admin/workspaces/{}/members", o.slug)>{t!(i18n, members.open)}</a>
                                 </article>
                             })}
+                            {o.can("operations.view").then(|| view! {
+                                <article class="card stat">
+                                    <h2>{t!(i18n, operations.title)}</h2>
+                                    <p class="muted">{t!(i18n, operations.dashboard_body)}</p>
+                                    <a class="btn" data-testid="open-operations" href=format!("/admin/workspaces/{}/operations", o.slug)>{t!(i18n, operations.open)}</a>
+                                </article>
+                            })}
                             {o.can("audit.view").then(|| view! {
                                 <article class="card stat">
                                     <h2>{t!(i18n, audit.title)}</h2>

@@ -67,6 +67,8 @@ impl RunRow {
 
     pub fn into_dto(self) -> Result<OperationRunDto, AppError> {
         let state = self.state()?;
+        let likely_stale = state.status == RunStatus::Running
+            && self.heartbeat_at.is_some_and(|h| h < Utc::now() - super::STALE_AFTER);
         let id = self.id;
         let failure = match &self.failure {
             Some(f) => Some(serde_json::from_str::<FailureSummary>(f).map_err(|_| corrupt("failure", id))?),
@@ -92,6 +94,7 @@ impl RunRow {
             completed_at: self.completed_at.map(time),
             cancel_requested_at: self.cancel_requested_at.map(time),
             claimed_by: self.claimed_by,
+            likely_stale,
         })
     }
 }

@@ -11,7 +11,7 @@ use crate::{
     authz::{server::WorkspaceScope, Capability},
     db::Db,
     error::AppError,
-    operations::{FailureSummary, InitiatorKind, OperationRunDto, Reason, RunQuery, RunReason, RunType},
+    operations::{FailureSummary, InitiatorKind, OperationRunDto, Reason, RunQuery, RunReason, RunType, RunView},
     paging::Page,
     secrets::sanitize,
 };
@@ -99,6 +99,26 @@ pub async fn get(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<OperationRu
     fetch(db, scope, id).await
 }
 
+/// One run as the detail page shows it: with its tenant's name (one lookup), whether the caller may
+/// request cancellation and whether it is still active.
+pub async fn view(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<RunView, AppError> {
+    let run = get(db, scope, id).await?;
+    let tenant_name = match run.tenant_id {
+        Some(t) => match scope.tenant(db, t, Capability::OperationsView).await {
+            Ok(tenant) => Some(crate::tenants::server::repo::select_tenant(db, &tenant).await?.display_name),
+            Err(AppError::NotFound) => None,
+            Err(other) => return Err(other),
+        },
+        None => None,
+    };
+    Ok(RunView {
+        active: run.state().is_active(),
+        can_cancel: scope.can(Capability::OperationsCancel),
+        tenant_name,
+        run,
+    })
+}
+
 async fn fetch(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<OperationRunDto, AppError> {
     repo::select_run(db, scope.workspace_id(), scope.tenant_filter(), id).await?.ok_or(AppError::NotFound)?.into_dto()
 }
@@ -122,6 +142,7 @@ pub async fn request_cancel(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<
     let failure = FailureSummary::new(Reason::Run(RunReason::CancelledByUser), "");
     let ws = scope.workspace_id();
     let how = if repo::cancel_queued(db, ws, id, &failure).await? {
+        crate::notifications::server::repo::notify_run_completed(db, id).await?;
         "cancelled"
     } else if repo::flag_cancel(db, ws, id).await? {
         "flagged"

@@ -271,6 +271,7 @@ async fn finish(
     if !held {
         return Err(AppError::Conflict("run_not_held".into()));
     }
+    crate::notifications::server::repo::notify_run_completed(db, claimed.run.id).await?;
     let audit_outcome = match outcome {
         RunOutcome::Succeeded => AuditOutcome::Success,
         RunOutcome::Blocked => AuditOutcome::Blocked,
@@ -333,6 +334,7 @@ pub async fn reconcile_stale(
     let failure = FailureSummary::new(Reason::Run(RunReason::StaleHeartbeat), "");
     let failed = repo::fail_stale(db, now - max_age, &failure).await?;
     for (id, workspace_id, tenant_id) in &failed {
+        crate::notifications::server::repo::notify_run_completed(db, *id).await?;
         let mut event = AuditEvent::new("operation.reconcile", "operation_run", id)
             .outcome(AuditOutcome::Failure)
             .summary("Failed a run whose worker stopped sending heartbeats")

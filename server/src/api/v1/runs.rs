@@ -13,7 +13,7 @@ use app::{
     authz::Capability,
     operations::{
         server::service::{self, StartRun},
-        OperationRunDto, RunOutcome, RunQuery, RunStatus, RunType, Started,
+        OperationRunDto, RawRunFilter, RunOutcome, RunQuery, RunStatus, RunType, Started,
     },
     state::AppState,
 };
@@ -45,7 +45,7 @@ pub fn resource() -> Resource {
                 Operation::new("listRuns", "List operation runs")
                     .describe("Newest first. Needs `operations.view`; members narrowed to tenants see only theirs.")
                     .param("Slug")
-                    .text("type", "Run type.", &types)
+                    .text("run_type", "Run type.", &types)
                     .text("status", "Status.", &statuses)
                     .text("outcome", "Outcome.", &outcomes)
                     .text("tenant", "Managed tenant id.", &[])
@@ -168,14 +168,15 @@ async fn list(
     q: ListQuery,
 ) -> ApiResult<Json<Page<OperationRunDto>>> {
     let scope = actor.workspace(&state.db, &slug, Capability::OperationsView).await?;
-    let query = RunQuery::parse(
-        q.text("type"),
-        q.text("status"),
-        q.text("outcome"),
-        q.text("tenant"),
-        q.flag("stale")?,
-        q.page,
-    )?;
+    let raw = RawRunFilter {
+        run_type: q.text("run_type").map(String::from),
+        status: q.text("status").map(String::from),
+        outcome: q.text("outcome").map(String::from),
+        tenant: q.text("tenant").map(String::from),
+        stale: Some(q.flag("stale")?.to_string()),
+        page: None,
+    };
+    let query = RunQuery { page: q.page, ..RunQuery::parse(&raw)? };
     Ok(Json(service::list(&state.db, &scope, &query).await?))
 }
 

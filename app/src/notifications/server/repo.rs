@@ -1,0 +1,128 @@
+//! SQL for notifications. Every read and update binds the user id, so a user only ever touches their own
+//! rows; lists also require a current membership of an active workspace (a member who left stops seeing
+//! that workspace's notifications).
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::{
+    auth::server::repo::internal,
+    db::Db,
+    db_run,
+    error::AppError,
+    notifications::{MarkRead, NotificationDto, KIND_RUN_COMPLETED},
+    operations::{server::repo::select_run_by_id, whitelisted_counts, InitiatorKind, RunOutcome, RunStatus},
+};
+
+/// Writes the one `run.completed` notification of run `run_id` when it is completed and was started by a
+/// member (scheduled and system runs notify nobody). Every completion path calls it after its state
+/// change; `ON CONFLICT DO NOTHING` on `UNIQUE (run_id, kind)` keeps it at one however often or
+/// concurrently it is called. Returns whether this call wrote it.
+pub async fn notify_run_completed(db: &Db, run_id: i64) -> Result<bool, AppError> {
+    let Some(row) = select_run_by_id(db, run_id).await? else { return Ok(false) };
+    let state = row.state()?;
+    let (Some(user_id), Some(InitiatorKind::Human)) =
+        (row.initiator_user_id, InitiatorKind::parse(&row.initiator_kind))
+    else {
+        return Ok(false);
+    };
+    if state.status != RunStatus::Completed {
+        return Ok(false);
+    }
+    let summary = serde_json::from_str(&row.summary).map(|s| whitelisted_counts(&s)).unwrap_or_default();
+    let summary = serde_json::to_string(&summary).map_err(|_| AppError::Internal)?;
+    let sql =
+        "INSERT INTO notifications (user_id, workspace_id, run_id, kind, outcome, run_type, summary, created_at) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING";
+    let n = db_run!(db, p => sqlx::query(sql)
+        .bind(user_id).bind(row.workspace_id).bind(run_id).bind(KIND_RUN_COMPLETED).bind(state.outcome.id())
+        .bind(&row.run_type).bind(&summary).bind(Utc::now()).execute(p).await.map(|r| r.rows_affected()))
+    .map_err(internal)?;
+    Ok(n == 1)
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    kind: String,
+    workspace_slug: String,
+    workspace_name: String,
+    run_id: i64,
+    run_type: String,
+    outcome: String,
+    summary: String,
+    created_at: DateTime<Utc>,
+    read_at: Option<DateTime<Utc>>,
+}
+
+fn time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+impl Row {
+    fn into_dto(self) -> Result<NotificationDto, AppError> {
+        let outcome = RunOutcome::parse(&self.outcome).ok_or_else(|| {
+            tracing::error!(notification_id = self.id, "unreadable notification outcome");
+            AppError::Internal
+        })?;
+        Ok(NotificationDto {
+            id: self.id,
+            kind: self.kind,
+            workspace_slug: self.workspace_slug,
+            workspace_name: self.workspace_name,
+            run_id: self.run_id,
+            run_type: self.run_type,
+            outcome,
+            summary: serde_json::from_str(&self.summary).unwrap_or_default(),
+            created_at: time(self.created_at),
+            read_at: self.read_at.map(time),
+        })
+    }
+}
+
+/// Rows of `user_id` in workspaces they still belong to (and, when given, only in `workspace_id`).
+const VISIBLE: &str = "FROM notifications n JOIN workspaces w ON w.id = n.workspace_id AND w.status = 'active' \
+     JOIN workspace_memberships m ON m.workspace_id = n.workspace_id AND m.user_id = n.user_id \
+     WHERE n.user_id = $1 AND ($2 IS NULL OR n.workspace_id = $2)";
+
+/// The newest `limit` notifications of `user_id`.
+pub async fn select_for_user(
+    db: &Db,
+    user_id: i64,
+    workspace_id: Option<i64>,
+    limit: u32,
+) -> Result<Vec<NotificationDto>, AppError> {
+    let sql = format!(
+        "SELECT n.id, n.kind, w.slug AS workspace_slug, w.name AS workspace_name, n.run_id, n.run_type, n.outcome, \
+         n.summary, n.created_at, n.read_at {VISIBLE} ORDER BY n.id DESC LIMIT $3"
+    );
+    let rows = db_run!(db, p => sqlx::query_as::<_, Row>(&sql)
+        .bind(user_id).bind(workspace_id).bind(i64::from(limit)).fetch_all(p).await)
+    .map_err(internal)?;
+    rows.into_iter().map(Row::into_dto).collect()
+}
+
+/// How many of `user_id`'s notifications are unread.
+pub async fn count_unread(db: &Db, user_id: i64, workspace_id: Option<i64>) -> Result<i64, AppError> {
+    let sql = format!("SELECT COUNT(*) {VISIBLE} AND n.read_at IS NULL");
+    db_run!(db, p => sqlx::query_scalar::<_, i64>(&sql).bind(user_id).bind(workspace_id).fetch_one(p).await)
+        .map_err(internal)
+}
+
+/// Marks `which` of `user_id`'s unread notifications read (optionally only in `workspace_id`); returns
+/// how many changed. Ids of other users' notifications change nothing.
+pub async fn mark_read(db: &Db, user_id: i64, workspace_id: Option<i64>, which: &MarkRead) -> Result<u64, AppError> {
+    let ids = match which {
+        MarkRead::All => String::new(),
+        // Validated positive integers (`MarkRead::parse`), so formatting them in is safe.
+        MarkRead::Ids(ids) => {
+            format!(" AND id IN ({})", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
+        }
+    };
+    let sql = format!(
+        "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND ($3 IS NULL OR workspace_id = $3) \
+         AND read_at IS NULL{ids}"
+    );
+    db_run!(db, p => sqlx::query(&sql).bind(Utc::now()).bind(user_id).bind(workspace_id)
+        .execute(p).await.map(|r| r.rows_affected()))
+    .map_err(internal)
+}
