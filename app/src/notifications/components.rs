@@ -1,5 +1,7 @@
 //! The header bell: a link to `/notifications` with the signed-in user's unread count (refetched on every
-//! navigation, sign-in or sign-out, and after notifications were marked read).
+//! navigation, sign-in or sign-out, and after notifications were marked read); nothing when signed out.
+//! It is rendered directly by the layout (not inside another component's `Suspend`), so its resource is
+//! created in the same order on the server and during hydration.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
@@ -16,14 +18,15 @@ pub fn NotificationBell() -> impl IntoView {
     let i18n = use_i18n();
     let path = use_location().pathname;
     let changed = use_context::<NotificationsChanged>().map(|c| c.0);
-    let epoch = use_context::<AuthState>().map(|a| a.epoch);
+    let auth = expect_context::<AuthState>();
     let unread = Resource::new(
-        move || (path.get(), changed.map(|c| c.get()), epoch.map(|e| e.get())),
+        move || (path.get(), changed.map(|c| c.get()), auth.epoch.get()),
         |_| async move { unread_notifications().await.unwrap_or(0) },
     );
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
+                let signed_in = auth.user.await.ok().flatten().is_some();
                 let count = unread.await;
                 let label = move || {
                     if count > 0 {
@@ -32,13 +35,13 @@ pub fn NotificationBell() -> impl IntoView {
                         t_string!(i18n, notifications.bell).to_string()
                     }
                 };
-                view! {
+                signed_in.then(|| view! {
                     <a class="btn btn-ghost bell" href="/notifications" data-testid="notification-bell"
                         data-unread=count aria-label=label title=label>
                         <span aria-hidden="true">"🔔"</span>
                         {(count > 0).then(|| view! { <span class="bell-count" data-testid="notification-count">{count}</span> })}
                     </a>
-                }
+                })
             })}
         </Transition>
     }

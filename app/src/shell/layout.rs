@@ -28,6 +28,7 @@ pub fn AppLayout(children: Children) -> impl IntoView {
             <div class="topbar-tools">
                 <LanguageSwitch/>
                 <ThemeToggle/>
+                <NotificationBell/>
                 <AccountMenu/>
             </div>
         </header>
@@ -79,7 +80,6 @@ fn AccountMenu() -> impl IntoView {
                 match auth.user.await {
                     Ok(Some(user)) => Either::Left(view! {
                         <div class="account-menu">
-                            <NotificationBell/>
                             <span class="account-email" data-testid="signed-in-as">{user.email}</span>
                             <ActionForm action=logout>
                                 <SubmitButton pending=logout.pending() class="btn btn-ghost">

@@ -290,7 +290,7 @@ async fn finish(
     if let Some(t) = claimed.run.tenant_id {
         event = event.tenant(t);
     }
-    record_system(db, &SystemScope::for_job("operations.worker"), Some(claimed.workspace_id), event).await
+    record_system(db, &SystemScope::for_job("operations worker"), Some(claimed.workspace_id), event).await
 }
 
 /// Runs the handler for a claimed run and completes it from the handler's answer. A missing handler fails
@@ -374,7 +374,7 @@ pub fn spawn_workers(db: Db, registry: Registry, n: usize, poll: Duration, prefi
             let (db, registry, mut rx) = (db.clone(), registry.clone(), rx.clone());
             let worker_id = format!("{prefix}-{i}");
             tokio::spawn(async move {
-                let system = SystemScope::for_job("operations.worker");
+                let system = SystemScope::for_job("operations worker");
                 while !*rx.borrow() {
                     let idle = match claim_next(&db, &system, &worker_id).await {
                         Ok(Some(claimed)) => {
