@@ -665,3 +665,218 @@ async fn batch_runs_up_to_twenty_requests_each_on_its_own() {
     assert_eq!(post(json!({"requests": too_many})).await.unwrap().status(), 400);
     assert_eq!(post(json!({"nope": 1})).await.unwrap().status(), 400);
 }
+
+/// Checks `v` against a minimal shape: `Some(kind)` per required field (`s` string, `n` number, `b` bool,
+/// `a` array, `o` object, `sn` string or null, `*` anything present).
+fn shape(what: &str, v: &Value, fields: &[(&str, &str)]) {
+    for (name, kind) in fields {
+        let f = v.pointer(name).unwrap_or_else(|| panic!("{what}: missing {name} in {v}"));
+        let ok = match *kind {
+            "s" => f.is_string(),
+            "n" => f.is_number(),
+            "b" => f.is_boolean(),
+            "a" => f.is_array(),
+            "o" => f.is_object(),
+            "sn" => f.is_string() || f.is_null(),
+            _ => true,
+        };
+        assert!(ok, "{what}: {name} is not {kind}: {f}");
+    }
+}
+
+fn iso_time(what: &str, v: &Value) {
+    let s = v.as_str().unwrap_or_else(|| panic!("{what}: not a string"));
+    assert!(chrono::DateTime::parse_from_rfc3339(s).is_ok(), "{what}: {s} is not ISO 8601");
+}
+
+/// The simulator's answers have the shapes docs/GRAPH.md §2 documents for Microsoft Graph: the list envelope,
+/// every policy family's fields, the setting-instance tree, assignments, compliance actions, ADMX values,
+/// conditional access, the token response and the error body.
+#[tokio::test]
+async fn responses_match_the_documented_shapes() {
+    let h = sim(SimConfig { page_size: 5, ..quiet(120) }).await;
+    let http = reqwest::Client::new();
+    let t = h.tenants()[0].clone();
+    // Token endpoint: client-credentials response with a three-part JWT.
+    let token: Value = http
+        .post(format!("{}/{}/oauth2/v2.0/token", h.base_url(), t.tenant_id))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", t.client_id.as_str()),
+            ("client_secret", t.client_secret.as_str()),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .map(|t| serde_json::from_str(&t).unwrap())
+        .unwrap();
+    shape("token", &token, &[("/token_type", "s"), ("/expires_in", "n"), ("/access_token", "s")]);
+    assert_eq!(token["token_type"], "Bearer");
+    let bearer = token["access_token"].as_str().unwrap().to_string();
+    assert_eq!(bearer.split('.').count(), 3, "a JWT");
+    let base = h.base_url();
+    let get = |path: String| {
+        let (http, bearer, base) = (http.clone(), bearer.clone(), base.clone());
+        async move {
+            let r = http.get(format!("{base}{path}")).bearer_auth(bearer).send().await.unwrap();
+            assert!(r.status().is_success(), "{path}: {}", r.status());
+            serde_json::from_str::<Value>(&r.text().await.unwrap()).unwrap()
+        }
+    };
+    // List envelope with an opaque next link at a small page size.
+    let page = get(format!("{DC}?$expand=assignments")).await;
+    shape("list", &page, &[("/@odata.context", "s"), ("/value", "a"), ("/@odata.nextLink", "s")]);
+    assert!(page["@odata.nextLink"].as_str().unwrap().contains("skiptoken"));
+    let g = GraphClient::new(config(&h)).unwrap().tenant(cred(&h, 0));
+    let all = |path: &'static str, q: Query| {
+        let g = g.clone();
+        async move { g.list_all(path, &q).await.unwrap() }
+    };
+    for dc in all(DC, Query::default().expand("assignments")).await {
+        shape(
+            "deviceConfiguration",
+            &dc,
+            &[
+                ("/@odata.type", "s"),
+                ("/id", "s"),
+                ("/displayName", "s"),
+                ("/version", "n"),
+                ("/lastModifiedDateTime", "s"),
+                ("/roleScopeTagIds", "a"),
+                ("/assignments", "a"),
+            ],
+        );
+        iso_time("lastModifiedDateTime", &dc["lastModifiedDateTime"]);
+        for a in dc["assignments"].as_array().unwrap() {
+            shape("assignment", a, &[("/id", "s"), ("/target", "o"), ("/target/@odata.type", "s")]);
+            if a["target"]["@odata.type"] == "#microsoft.graph.groupAssignmentTarget" {
+                shape("group target", a, &[("/target/groupId", "s")]);
+            }
+        }
+        for s in dc.get("omaSettings").and_then(Value::as_array).into_iter().flatten() {
+            shape(
+                "omaSetting",
+                s,
+                &[("/@odata.type", "s"), ("/displayName", "s"), ("/omaUri", "s"), ("/isEncrypted", "b")],
+            );
+            if s["@odata.type"] == "#microsoft.graph.omaSettingStringXml" {
+                let raw = s["value"].as_str().unwrap();
+                assert!(base64::Engine::decode(&base64::engine::general_purpose::STANDARD, raw).is_ok(), "base64 XML");
+            }
+        }
+    }
+    let policies = all("/beta/deviceManagement/configurationPolicies", Query::default()).await;
+    for p in &policies {
+        shape(
+            "configurationPolicy",
+            p,
+            &[
+                ("/id", "s"),
+                ("/name", "s"),
+                ("/platforms", "s"),
+                ("/technologies", "s"),
+                ("/settingCount", "n"),
+                ("/roleScopeTagIds", "a"),
+                ("/lastModifiedDateTime", "s"),
+            ],
+        );
+        let path = format!("/beta/deviceManagement/configurationPolicies/{}/settings", p["id"].as_str().unwrap());
+        let settings = g.list_all(&path, &Query::default()).await.unwrap();
+        assert_eq!(settings.len() as u64, p["settingCount"].as_u64().unwrap(), "settingCount matches /settings");
+        for s in settings {
+            shape(
+                "setting",
+                &s,
+                &[("/id", "s"), ("/settingInstance/@odata.type", "s"), ("/settingInstance/settingDefinitionId", "s")],
+            );
+            let kind = s["settingInstance"]["@odata.type"].as_str().unwrap();
+            assert!(
+                kind.starts_with("#microsoft.graph.deviceManagementConfiguration") && kind.ends_with("Instance"),
+                "{kind}"
+            );
+        }
+    }
+    for c in all(
+        "/beta/deviceManagement/deviceCompliancePolicies",
+        Query::default().expand("scheduledActionsForRule($expand=scheduledActionConfigurations)"),
+    )
+    .await
+    {
+        shape("compliance", &c, &[("/@odata.type", "s"), ("/displayName", "s"), ("/scheduledActionsForRule", "a")]);
+        for rule in c["scheduledActionsForRule"].as_array().unwrap() {
+            shape("rule", rule, &[("/ruleName", "s"), ("/scheduledActionConfigurations", "a")]);
+            for a in rule["scheduledActionConfigurations"].as_array().unwrap() {
+                shape("action", a, &[("/actionType", "s"), ("/gracePeriodHours", "n")]);
+            }
+        }
+    }
+    let admx = all("/beta/deviceManagement/groupPolicyConfigurations", Query::default()).await;
+    let first = admx.first().expect("administrative templates");
+    let dvs = g
+        .list_all(
+            &format!(
+                "/beta/deviceManagement/groupPolicyConfigurations/{}/definitionValues",
+                first["id"].as_str().unwrap()
+            ),
+            &Query::default().expand("definition"),
+        )
+        .await
+        .unwrap();
+    for dv in &dvs {
+        shape(
+            "definitionValue",
+            dv,
+            &[
+                ("/id", "s"),
+                ("/enabled", "b"),
+                ("/definition/id", "s"),
+                ("/definition/displayName", "s"),
+                ("/definition/classType", "s"),
+            ],
+        );
+    }
+    for ca in all("/v1.0/identity/conditionalAccess/policies", Query::default()).await {
+        shape(
+            "conditionalAccessPolicy",
+            &ca,
+            &[
+                ("/id", "s"),
+                ("/displayName", "s"),
+                ("/state", "s"),
+                ("/conditions/users/includeUsers", "a"),
+                ("/conditions/applications/includeApplications", "a"),
+                ("/conditions/clientAppTypes", "a"),
+                ("/modifiedDateTime", "sn"),
+            ],
+        );
+        assert!(["enabled", "disabled", "enabledForReportingButNotEnforced"].contains(&ca["state"].as_str().unwrap()));
+    }
+    for tag in all("/beta/deviceManagement/roleScopeTags", Query::default()).await {
+        shape("roleScopeTag", &tag, &[("/id", "s"), ("/displayName", "s"), ("/isBuiltIn", "b")]);
+    }
+    for f in all("/beta/deviceManagement/assignmentFilters", Query::default()).await {
+        shape("assignmentFilter", &f, &[("/id", "s"), ("/displayName", "s"), ("/platform", "s"), ("/rule", "s")]);
+    }
+    // Errors: Graph's error body with a request id.
+    let r = http
+        .get(format!("{}/beta/deviceManagement/deviceConfigurations/nope", h.base_url()))
+        .bearer_auth(&bearer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let body: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    shape(
+        "error",
+        &body,
+        &[
+            ("/error/code", "s"),
+            ("/error/message", "s"),
+            ("/error/innerError/request-id", "s"),
+            ("/error/innerError/date", "s"),
+        ],
+    );
+}
