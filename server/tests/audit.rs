@@ -579,6 +579,11 @@ async fn bulk_append_keeps_the_chain(engine: Engine) {
     let page: Value = serde_json::from_str(&res.body).unwrap();
     assert_eq!((page["total"].as_u64(), page["total_capped"].as_bool()), (Some(1000), Some(true)), "{page}");
     assert_eq!(page["items"].as_array().unwrap().len(), 10);
+    // Past the last page: no entries, the same capped total.
+    let res = app.get("/api/v1/workspaces/contoso/audit?per_page=10&page=999999", &owner).await;
+    let page: Value = serde_json::from_str(&res.body).unwrap();
+    assert_eq!((page["total"].as_u64(), page["total_capped"].as_bool()), (Some(1000), Some(true)), "{page}");
+    assert_eq!(page["items"].as_array().unwrap().len(), 0);
     let res = app.get("/api/v1/workspaces/contoso/audit?action=tenant.rename&outcome=failure", &owner).await;
     let page: Value = serde_json::from_str(&res.body).unwrap();
     assert!(page.get("total_capped").is_none(), "{page}");

@@ -311,6 +311,9 @@ async fn list_filters_and_pages(engine: Engine) {
     let p2 = list(RunQuery { page, ..RunQuery::default() }).await;
     assert_eq!((p2.total, p2.items.len()), (all.total, 2));
     assert_eq!(p2.items[0].id, all.items[2].id);
+    // Past the last page: no rows, and still the total (counted on its own there).
+    let beyond = list(RunQuery { page: PageRequest { page: 99, per_page: 2 }, ..RunQuery::default() }).await;
+    assert_eq!((beyond.total, beyond.items.len()), (all.total, 0));
     // A customer narrowed to one tenant sees nothing at all (no operations.view).
     let customer = scope(db, "customer@contoso.example", "contoso").await.unwrap();
     assert_eq!(service::list(db, &customer, &RunQuery::default()).await.unwrap_err(), AppError::Forbidden);
@@ -396,7 +399,62 @@ async fn workers_execute_handlers_and_shut_down(engine: Engine) {
     app.cleanup().await;
 }
 
+/// The progress widget's list: only the caller's own queued and running runs of the workspace (narrowing
+/// applies), newest first, five at most plus how many more; customers get `Forbidden`.
+async fn active_runs_of_the_caller(engine: Engine) {
+    let Some(app) = seeded(engine).await else { return };
+    let (db, ws) = (&app.db, owner(&app.db).await);
+    let ts = tenants(db, "contoso").await;
+    let mut mine = Vec::new();
+    for t in &ts {
+        mine.push(service::start(db, &ws, sync(*t)).await.unwrap().run.id);
+    }
+    mine.push(service::start(db, &ws, StartRun::new(RunType::BackupCapture, Some(ts[0]))).await.unwrap().run.id);
+    for key in ["a", "b"] {
+        mine.push(service::start(db, &ws, keyed(ts[3], key)).await.unwrap().run.id);
+    }
+    // Someone else's run and a system run do not show; a completed one neither.
+    let manager = scope(db, "manager@contoso.example", "contoso").await.unwrap();
+    let theirs = service::start(db, &manager, StartRun::new(RunType::BackupCapture, Some(ts[1]))).await.unwrap();
+    worker::enqueue(
+        db,
+        &system(),
+        ws.workspace_id(),
+        Some(ts[2]),
+        RunType::AlertsEvaluate,
+        app::operations::InitiatorKind::System,
+    )
+    .await
+    .unwrap();
+    let claimed = claim(db, "w").await.unwrap();
+    assert_eq!(claimed.run.id, mine[0], "the oldest queued run is claimed first");
+    succeed(db, &claimed).await;
+    let second = claim(db, "w").await.unwrap();
+    assert_eq!(second.run.id, mine[1]);
+
+    let active = service::active_started_by_caller(db, &ws).await.unwrap();
+    let expected: Vec<i64> = mine[1..].iter().rev().copied().take(5).collect();
+    assert_eq!(active.runs.iter().map(|r| r.run.id).collect::<Vec<_>>(), expected);
+    assert_eq!(active.more, (mine.len() - 1 - 5) as u64);
+    assert!(active.runs.iter().all(|r| r.run.id != theirs.run.id));
+    // The running one (mine[1]) is older than the five shown, so it is counted in `more`.
+    assert!(active.runs.iter().all(|r| r.run.status == RunStatus::Queued && r.tenant_name.is_some()));
+    let backup = active.runs.iter().find(|r| r.run.run_type == "backup.capture").unwrap();
+    assert!(backup.tenant_name.is_some());
+    // The manager sees only their own one.
+    let theirs_view = service::active_started_by_caller(db, &manager).await.unwrap();
+    assert_eq!(theirs_view.runs.iter().map(|r| r.run.id).collect::<Vec<_>>(), vec![theirs.run.id]);
+    assert_eq!(theirs_view.more, 0);
+    // Customers have no operations.view; another workspace shows none of Contoso's.
+    let customer = scope(db, "customer@contoso.example", "contoso").await.unwrap();
+    assert_eq!(service::active_started_by_caller(db, &customer).await.unwrap_err(), AppError::Forbidden);
+    let fab = scope(db, "owner@fabrikam.example", "fabrikam").await.unwrap();
+    assert!(service::active_started_by_caller(db, &fab).await.unwrap().runs.is_empty());
+    app.cleanup().await;
+}
+
 on_both_engines!(
+    active_runs_of_the_caller,
     start_is_idempotent_per_identity,
     concurrent_claimers_never_share_a_run,
     claim_reauthorizes_the_initiator,

@@ -59,6 +59,10 @@ pub fn RunStartedNotice(notice: RunNotice, #[prop(into)] workspace: String) -> i
         }
     };
     let href = format!("/admin/workspaces/{workspace}/operations/{}", notice.run_id);
+    // The progress widget looks again at once (in the browser; effects do not run on the server).
+    if let Some(changed) = use_context::<crate::operations::components::RunsChanged>() {
+        Effect::new(move |_| changed.0.update(|n| *n = n.wrapping_add(1)));
+    }
     view! {
         <div class="alert alert-success" role="status" data-testid="run-started" data-run=notice.run_id
             data-created=notice.created.to_string()>

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use crate::{
     error::AppError,
     members::TenantRef,
-    operations::{OperationRunDto, RunView, Started},
+    operations::{ActiveRunList, OperationRunDto, RunView, Started},
     paging::Page,
 };
 
@@ -81,4 +81,16 @@ pub async fn start_run(workspace: String, run_type: String, tenant: Option<i64>)
     let (state, scope) = enter_workspace(&workspace, Capability::OperationsView).await?;
     let run_type = RunType::parse(run_type.trim()).ok_or_else(|| AppError::validation("run_type", "unsupported"))?;
     service::start(&state.db, &scope, StartRun::new(run_type, tenant)).await
+}
+
+/// The caller's own queued and running runs in the workspace (the progress widget): the newest few and
+/// how many more.
+#[server(endpoint = "operations/active")]
+pub async fn active_runs(workspace: String) -> Result<ActiveRunList, AppError> {
+    use crate::{
+        authz::{server::enter_workspace, Capability},
+        operations::server::service,
+    };
+    let (state, scope) = enter_workspace(&workspace, Capability::OperationsView).await?;
+    service::active_started_by_caller(&state.db, &scope).await
 }

@@ -1,16 +1,146 @@
 //! View pieces of operation runs shared by the list, the detail page and the notifications: the localized
 //! names of run types, statuses, outcomes, initiators, summary counts and failure reasons (stable ids in,
 //! en/de text out; unknown ids fall back to a neutral label or the raw key, never a translation key), the
-//! status/outcome badges and the progress bar.
+//! status/outcome badges and the progress bar; the calm polling with back-off shared by the live run
+//! page and the progress widget ([`live_poll`]); and the progress widget itself ([`ActiveRunsWidget`],
+//! BRIEF §3.11 surface B: the signed-in member's own queued and running runs of the workspace in view,
+//! at most five rows plus "+N more", each with a "View run" link; it disappears once nothing is active).
+
+use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos_i18n::I18nContext;
+use leptos_router::hooks::use_location;
 
 use crate::{
     i18n::*,
-    operations::{InitiatorKind, OperationRunDto, Reason, RunOutcome, RunReason, RunStatus, RunType},
+    operations::{
+        api::active_runs, ActiveRunList, InitiatorKind, OperationRunDto, Reason, RunOutcome, RunReason, RunStatus,
+        RunType,
+    },
     provider::ReasonCode,
+    shell::AuthState,
 };
+
+/// First poll delay, growth factor and ceiling of live views.
+const POLL_FIRST_MS: f64 = 1_000.0;
+const POLL_GROWTH: f64 = 1.5;
+const POLL_MAX_MS: f64 = 10_000.0;
+
+/// The delay before poll number `n` (0-based): 1 s, 1.5 s, 2.25 s … capped at 10 s.
+pub fn poll_delay(n: u32) -> Duration {
+    let ms = (POLL_FIRST_MS * POLL_GROWTH.powi(n.min(20) as i32)).min(POLL_MAX_MS);
+    Duration::from_millis(ms as u64)
+}
+
+/// In the browser: after each load of `resource` that `active` says is still live, bumps `tick` (which the
+/// resource tracks) after the next back-off delay ([`poll_delay`]); stops (and starts over at 1 s) once
+/// it is not, and when the view is left.
+pub fn live_poll<T>(resource: Resource<T>, active: fn(&T) -> bool, tick: RwSignal<u32>)
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+{
+    let polls = StoredValue::new(0u32);
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+    Effect::new(move |_| {
+        let live = resource.get().is_some_and(|v| active(&v));
+        if let Some(h) = pending.try_update_value(Option::take).flatten() {
+            h.clear();
+        }
+        if !live {
+            polls.set_value(0);
+            return;
+        }
+        let n = polls.get_value();
+        polls.set_value(n.saturating_add(1));
+        let handle = set_timeout_with_handle(
+            move || {
+                let _ = pending.try_set_value(None);
+                let _ = tick.try_update(|t| *t = t.wrapping_add(1));
+            },
+            poll_delay(n),
+        );
+        if let Ok(h) = handle {
+            pending.set_value(Some(h));
+        }
+    });
+    on_cleanup(move || {
+        if let Some(h) = pending.try_update_value(Option::take).flatten() {
+            h.clear();
+        }
+    });
+}
+
+/// Bumped when this page started a run (the queued notice), so the progress widget looks at once.
+#[derive(Clone, Copy)]
+pub struct RunsChanged(pub RwSignal<u32>);
+
+/// The workspace slug of an `/admin/workspaces/{slug}/…` path.
+fn workspace_in_path(path: &str) -> Option<String> {
+    let slug = path.strip_prefix("/admin/workspaces/")?.split('/').next()?;
+    (!slug.is_empty()).then(|| slug.to_string())
+}
+
+/// The progress widget. Rendered by the layout itself (like the header bell), so its resource is created
+/// in the same order on the server and during hydration. Nothing outside a workspace, for members
+/// without `operations.view` (customers) or when nothing is active.
+#[component]
+pub fn ActiveRunsWidget() -> impl IntoView {
+    let i18n = use_i18n();
+    let path = use_location().pathname;
+    let auth = expect_context::<AuthState>();
+    let changed = use_context::<RunsChanged>().map(|c| c.0);
+    let tick = RwSignal::new(0u32);
+    let slug = Memo::new(move |_| workspace_in_path(&path.get()));
+    let active = Resource::new(
+        move || (slug.get(), tick.get(), changed.map(|c| c.get()), auth.epoch.get()),
+        |(slug, _, _, _)| async move {
+            match slug {
+                Some(slug) => active_runs(slug).await.unwrap_or_default(),
+                None => ActiveRunList::default(),
+            }
+        },
+    );
+    live_poll(active, |a: &ActiveRunList| !a.runs.is_empty(), tick);
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let a = active.await;
+                let ws = slug.get_untracked().unwrap_or_default();
+                let ops = format!("/admin/workspaces/{ws}/operations");
+                let more = a.more;
+                (!a.runs.is_empty()).then(|| view! {
+                    <aside class="run-widget" data-testid="active-runs" data-more=more
+                        aria-label=move || t_string!(i18n, operations.widget.title)>
+                        <h2 class="run-widget-title">{t!(i18n, operations.widget.title)}</h2>
+                        <ul>
+                            {a.runs.into_iter().map(|r| {
+                                let id = r.run.id;
+                                let run_type = r.run.run_type.clone();
+                                let href = format!("{ops}/{id}");
+                                view! {
+                                    <li data-testid="active-run" data-run=id>
+                                        <span class="run-widget-name">{move || run_type_label(i18n, &run_type)}</span>
+                                        {r.tenant_name.map(|t| view! { " " <span class="muted">{t}</span> })}
+                                        <span class="run-widget-state">
+                                            <StatusBadge status=r.run.status/>" "<RunProgress run=r.run/>
+                                        </span>
+                                        <a href=href data-testid="active-run-link">{t!(i18n, operations.widget.view_run)}</a>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                        {(more > 0).then(|| view! {
+                            <a href=ops.clone() data-testid="active-runs-more">
+                                {move || t_string!(i18n, operations.widget.more, count = more).to_string()}
+                            </a>
+                        })}
+                    </aside>
+                })
+            })}
+        </Transition>
+    }
+}
 
 type I18n = I18nContext<Locale>;
 
@@ -154,8 +284,29 @@ pub fn RunProgress(run: OperationRunDto) -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use super::{poll_delay, workspace_in_path};
     use crate::operations::{RunReason, RunType, SUMMARY_KEYS};
     use crate::provider::ReasonCode;
+
+    #[test]
+    fn polling_backs_off_to_ten_seconds() {
+        assert_eq!(poll_delay(0), Duration::from_millis(1_000));
+        assert_eq!(poll_delay(1), Duration::from_millis(1_500));
+        assert_eq!(poll_delay(2), Duration::from_millis(2_250));
+        assert_eq!(poll_delay(6), Duration::from_millis(10_000));
+        assert_eq!(poll_delay(u32::MAX), Duration::from_millis(10_000));
+    }
+
+    #[test]
+    fn the_widget_finds_the_workspace_in_the_path() {
+        assert_eq!(workspace_in_path("/admin/workspaces/contoso/operations/4").as_deref(), Some("contoso"));
+        assert_eq!(workspace_in_path("/admin/workspaces/contoso").as_deref(), Some("contoso"));
+        assert_eq!(workspace_in_path("/admin/workspaces/"), None);
+        assert_eq!(workspace_in_path("/admin"), None);
+        assert_eq!(workspace_in_path("/system/workspaces/contoso"), None);
+    }
 
     fn locale(name: &str) -> serde_json::Value {
         let path = format!("{}/../locales/{name}.json", env!("CARGO_MANIFEST_DIR"));

@@ -373,6 +373,23 @@ pub struct RunView {
     pub active: bool,
 }
 
+/// How many active runs the progress widget lists (the rest are "+N more").
+pub const ACTIVE_RUNS_SHOWN: usize = 5;
+
+/// One queued or running run in the progress widget.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActiveRun {
+    pub run: OperationRunDto,
+    pub tenant_name: Option<String>,
+}
+
+/// The caller's active runs in a workspace: the newest [`ACTIVE_RUNS_SHOWN`] and how many more there are.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ActiveRunList {
+    pub runs: Vec<ActiveRun>,
+    pub more: u64,
+}
+
 /// Summary count keys with a label (run detail) that may also travel in a notification. Other keys are
 /// shown with their raw id on the run detail and never copied into notifications.
 pub const SUMMARY_KEYS: &[&str] = &[

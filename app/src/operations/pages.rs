@@ -6,8 +6,6 @@
 //! ×1.5 up to 10 s, stopping once the run completed); without JavaScript a `<noscript>` meta refresh
 //! reloads it every 3 s. Times are shown as stored: ISO 8601 UTC.
 
-use std::time::Duration;
-
 use leptos::{either::Either, prelude::*};
 use leptos_router::hooks::{use_params_map, use_query_map};
 use serde_json::Value;
@@ -15,8 +13,8 @@ use serde_json::Value;
 use super::{
     api::{get_run, list_run_tenants, list_runs, CancelRun},
     components::{
-        initiator_label, reason_id_text, reason_text, run_type_label, summary_label, OutcomeBadge, RunProgress,
-        StatusBadge,
+        initiator_label, live_poll, reason_id_text, reason_text, run_type_label, summary_label, OutcomeBadge,
+        RunProgress, StatusBadge,
     },
     OperationRunDto, RawRunFilter, RunOutcome, RunStatus, RunType, RunView,
 };
@@ -27,17 +25,6 @@ use crate::{
     members::TenantRef,
     paging::Page,
 };
-
-/// First poll delay, growth factor and ceiling of the live detail page.
-const POLL_FIRST_MS: f64 = 1_000.0;
-const POLL_GROWTH: f64 = 1.5;
-const POLL_MAX_MS: f64 = 10_000.0;
-
-/// The delay before poll number `n` (0-based): 1 s, 1.5 s, 2.25 s … capped at 10 s.
-pub fn poll_delay(n: u32) -> Duration {
-    let ms = (POLL_FIRST_MS * POLL_GROWTH.powi(n.min(20) as i32)).min(POLL_MAX_MS);
-    Duration::from_millis(ms as u64)
-}
 
 fn base(ws: &str) -> String {
     format!("/admin/workspaces/{ws}/operations")
@@ -228,7 +215,7 @@ pub fn RunDetailPage() -> impl IntoView {
     // Bumped by the poller; each bump refetches the run (the Transition keeps the current view meanwhile).
     let tick = RwSignal::new(0u32);
     let run = Resource::new(move || (slug(), id(), tick.get(), cancel.version().get()), |(s, id, _, _)| get_run(s, id));
-    live_poll(run, tick);
+    live_poll(run, |r: &Result<RunView, AppError>| r.as_ref().is_ok_and(|v| v.active), tick);
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
@@ -239,40 +226,6 @@ pub fn RunDetailPage() -> impl IntoView {
             })}
         </Transition>
     }
-}
-
-/// In the browser: after each load of an active run, schedules the next one (back-off, see
-/// [`poll_delay`]); stops once the run completed or the page is left.
-fn live_poll(run: Resource<Result<RunView, AppError>>, tick: RwSignal<u32>) {
-    let polls = StoredValue::new(0u32);
-    let pending = StoredValue::new(None::<TimeoutHandle>);
-    Effect::new(move |_| {
-        let active = run.get().and_then(Result::ok).is_some_and(|v| v.active);
-        if let Some(h) = pending.try_update_value(Option::take).flatten() {
-            h.clear();
-        }
-        if !active {
-            polls.set_value(0);
-            return;
-        }
-        let n = polls.get_value();
-        polls.set_value(n.saturating_add(1));
-        let handle = set_timeout_with_handle(
-            move || {
-                let _ = pending.try_set_value(None);
-                let _ = tick.try_update(|t| *t = t.wrapping_add(1));
-            },
-            poll_delay(n),
-        );
-        if let Ok(h) = handle {
-            pending.set_value(Some(h));
-        }
-    });
-    on_cleanup(move || {
-        if let Some(h) = pending.try_update_value(Option::take).flatten() {
-            h.clear();
-        }
-    });
 }
 
 fn time_or_none(i18n: leptos_i18n::I18nContext<Locale>, t: Option<String>) -> impl IntoView {
@@ -525,17 +478,3 @@ crate::lazy_page!(
     RunDetailRoute,
     RunDetailPage
 );
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn polling_backs_off_to_ten_seconds() {
-        assert_eq!(poll_delay(0), Duration::from_millis(1_000));
-        assert_eq!(poll_delay(1), Duration::from_millis(1_500));
-        assert_eq!(poll_delay(2), Duration::from_millis(2_250));
-        assert_eq!(poll_delay(6), Duration::from_millis(10_000));
-        assert_eq!(poll_delay(u32::MAX), Duration::from_millis(10_000));
-    }
-}

@@ -10,6 +10,7 @@ use crate::{
     components::{activity::ActivityBar, SubmitButton},
     i18n::*,
     notifications::components::NotificationBell,
+    operations::components::ActiveRunsWidget,
     preferences::components::{apply_locale, LanguageSwitch, ThemeToggle},
 };
 
@@ -33,6 +34,7 @@ pub fn AppLayout(children: Children) -> impl IntoView {
             </div>
         </header>
         <main id="main" class="content">{children()}</main>
+        <ActiveRunsWidget/>
         <footer class="footer">
             <span>{t!(i18n, app.footer)}</span>
         </footer>

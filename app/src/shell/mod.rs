@@ -99,6 +99,7 @@ pub fn App() -> impl IntoView {
     provide_context(AuthState { user, epoch });
     provide_context(ThemeState(RwSignal::new(theme)));
     provide_context(NotificationsChanged(RwSignal::new(0)));
+    provide_context(crate::operations::components::RunsChanged(RwSignal::new(0)));
     let activity = Activity::provide();
     let locale_tag = tag(locale).to_string();
     let header_getter =

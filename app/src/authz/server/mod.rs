@@ -43,13 +43,17 @@ struct MembershipRow {
     name: String,
     status: String,
     role: String,
+    /// Whether the membership lists tenants (the list itself is read only then).
+    narrowed: bool,
 }
 
 impl Actor {
     /// Enters the workspace `slug` with capability `cap`. An actor authenticated by an API token enters only
     /// the token's workspace (any other → `NotFound`, like a non-member), with the owner's current role.
     pub async fn workspace(&self, db: &Db, slug: &str, cap: Capability) -> Result<WorkspaceScope, AppError> {
-        let sql = "SELECT w.id AS workspace_id, w.slug, w.name, w.status, m.role \
+        let sql = "SELECT w.id AS workspace_id, w.slug, w.name, w.status, m.role, \
+                   EXISTS (SELECT 1 FROM membership_tenants mt \
+                           WHERE mt.workspace_id = w.id AND mt.user_id = m.user_id) AS narrowed \
                    FROM workspaces w JOIN workspace_memberships m ON m.workspace_id = w.id \
                    WHERE w.slug = $1 AND m.user_id = $2";
         let row = db_run!(db, p => sqlx::query_as::<_, MembershipRow>(sql).bind(slug).bind(self.user_id()).fetch_optional(p).await)
@@ -62,11 +66,19 @@ impl Actor {
             tracing::error!(role = %row.role, "unknown role in database");
             AppError::Internal
         })?;
-        let narrowed: Vec<i64> = db_run!(db, p => sqlx::query_scalar::<_, i64>(
-            "SELECT tenant_id FROM membership_tenants WHERE workspace_id = $1 AND user_id = $2 ORDER BY tenant_id")
-            .bind(row.workspace_id).bind(self.user_id()).fetch_all(p).await)
-        .map_err(internal)?;
-        let narrowed_to = if narrowed.is_empty() && !role.requires_narrowing() { None } else { Some(narrowed) };
+        // Most members are not narrowed: their scope costs one query.
+        let narrowed_to = if row.narrowed {
+            Some(
+                db_run!(db, p => sqlx::query_scalar::<_, i64>(
+                "SELECT tenant_id FROM membership_tenants WHERE workspace_id = $1 AND user_id = $2 ORDER BY tenant_id")
+                .bind(row.workspace_id).bind(self.user_id()).fetch_all(p).await)
+                .map_err(internal)?,
+            )
+        } else if role.requires_narrowing() {
+            Some(Vec::new())
+        } else {
+            None
+        };
         let scope = WorkspaceScope {
             workspace_id: row.workspace_id,
             slug: row.slug,

@@ -11,7 +11,10 @@ use crate::{
     authz::{server::WorkspaceScope, Capability},
     db::Db,
     error::AppError,
-    operations::{FailureSummary, InitiatorKind, OperationRunDto, Reason, RunQuery, RunReason, RunType, RunView},
+    operations::{
+        ActiveRun, ActiveRunList, FailureSummary, InitiatorKind, OperationRunDto, Reason, RunQuery, RunReason, RunType,
+        RunView, ACTIVE_RUNS_SHOWN,
+    },
     paging::Page,
     secrets::sanitize,
 };
@@ -130,6 +133,26 @@ pub async fn list(db: &Db, scope: &WorkspaceScope, q: &RunQuery) -> Result<Page<
     let page = repo::select_page(db, scope.workspace_id(), scope.tenant_filter(), q, stale_before).await?;
     let items = page.items.into_iter().map(repo::RunRow::into_dto).collect::<Result<Vec<_>, _>>()?;
     Ok(Page { items, page: page.page, per_page: page.per_page, total: page.total, total_capped: page.total_capped })
+}
+
+/// The caller's own queued and running runs in the workspace, newest first (the progress widget, BRIEF
+/// §3.11 surface B): at most [`ACTIVE_RUNS_SHOWN`] with how many more there are.
+pub async fn active_started_by_caller(db: &Db, scope: &WorkspaceScope) -> Result<ActiveRunList, AppError> {
+    scope.require(Capability::OperationsView)?;
+    let (rows, total) = repo::select_active_started_by(
+        db,
+        scope.workspace_id(),
+        scope.tenant_filter(),
+        scope.actor_id(),
+        ACTIVE_RUNS_SHOWN as i64,
+    )
+    .await?;
+    let runs = rows
+        .into_iter()
+        .map(|r| Ok(ActiveRun { tenant_name: r.tenant_name, run: r.run.into_dto()? }))
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let more = u64::try_from(total).unwrap_or_default().saturating_sub(runs.len() as u64);
+    Ok(ActiveRunList { runs, more })
 }
 
 /// Asks a run to stop: a queued run is cancelled at once; a running one is flagged and its worker stops
