@@ -39,16 +39,6 @@ pub struct Page<T> {
     pub total_capped: bool,
 }
 
-/// A row of a page query that also selects the (filtered) total in a column `total`, so that a list
-/// costs one statement instead of two (`COUNT(*) OVER ()`, or a capped count as a scalar subquery).
-#[cfg(feature = "ssr")]
-#[derive(Debug, sqlx::FromRow)]
-pub struct Counted<T> {
-    #[sqlx(flatten)]
-    pub row: T,
-    pub total: i64,
-}
-
 impl<T> Page<T> {
     /// Number of pages (at least 1, so "page 1 of 1" reads right for an empty list).
     pub fn pages(&self) -> u64 {

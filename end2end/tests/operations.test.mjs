@@ -4,7 +4,9 @@
 // read-only member sees Cancel disabled with the reason; a customer viewer (no operations.view) gets 403
 // and a non-member 404; a run the owner starts shows in their notification bell and list with a
 // "View run" link; an active run's detail page follows the run to its end (polling when hydrated, a
-// <noscript> refresh without JavaScript). Labels are read from the locale files.
+// <noscript> refresh without JavaScript); the progress widget lists the owner's own running sync (slowed
+// down through the simulated Graph's control API) with a "View run" link and is gone once it ended.
+// Labels are read from the locale files.
 
 import assert from 'node:assert/strict';
 import { request } from 'playwright-core';
@@ -25,6 +27,7 @@ import {
   submit,
   t,
   text,
+  withPage,
 } from '../lib/harness.mjs';
 
 const CONTOSO = '/admin/workspaces/contoso';
@@ -47,6 +50,7 @@ const TID = {
   bell: '[data-testid="notification-bell"]',
   notificationRow: '[data-testid="notification-row"]',
   markAll: 'form[action="/api/notifications/read"] button[type="submit"]',
+  widget: '[data-testid="active-runs"]',
 };
 
 const as = (email) => ({ email, password: DEMO.password });
@@ -293,4 +297,60 @@ eachProject('an active run\'s detail page follows it to its end', async (page) =
   assert.notEqual(await page.locator(TID.outcome).getAttribute('data-outcome'), 'pending');
   assert.equal(await page.locator('noscript').count(), 0, 'a completed run does not refresh');
   await expectText(page, TID.cancelReason, t('en', 'operations.cancel_disabled_completed'));
+});
+
+/** Slows every Graph request of the demo tenant `name` down (or clears its faults) in the simulator. */
+async function slowTenant(name, ms) {
+  const entra = await withApi(as(DEMO.email), async (api) => {
+    const res = await api.post('/api/tenants/list', { form: { workspace: 'contoso', status: 'all' } });
+    return (await res.json()).items.find((x) => x.display_name === name).entra_tenant_id;
+  });
+  const sim = await request.newContext({ baseURL: process.env.GRAPH_SIM_URL });
+  try {
+    const path = `/_sim/tenants/${entra}/faults`;
+    const res = ms ? await sim.post(path, { data: { type: 'slow', ms } }) : await sim.delete(path);
+    assert.ok(res.ok(), `simulator faults for ${name}: HTTP ${res.status()}`);
+  } finally {
+    await sim.dispose();
+  }
+}
+
+eachProject('the progress widget lists the owner\'s running sync until it ends', async (page) => {
+  assert.ok(process.env.GRAPH_SIM_URL, 'end2end/run exports the simulated Graph URL');
+  await demoRunsSettled();
+  await login(page);
+  await goto(page, CONTOSO);
+  assert.equal(await page.locator(TID.widget).count(), 0, 'nothing active, no widget');
+  await slowTenant('Contoso Retail', 400);
+  let id;
+  try {
+    id = await startRun('inventory.sync', 'Contoso Retail');
+    await goto(page, OPERATIONS);
+    await page.locator(TID.widget).waitFor();
+    await expectText(page, `${TID.widget} h2`, t('en', 'operations.widget.title'));
+    const row = `${TID.widget} [data-testid="active-run"][data-run="${id}"]`;
+    assert.ok((await text(page, row)).startsWith(t('en', 'operations.types.inventory_sync')), 'the run type in words');
+    assert.ok((await text(page, row)).includes('Contoso Retail'), 'the tenant named');
+    assert.equal(await page.locator(`${row} [data-testid="active-run-link"]`).getAttribute('href'), `${OPERATIONS}/${id}`);
+    await expectText(page, `${row} [data-testid="active-run-link"]`, t('en', 'operations.widget.view_run'));
+    assert.equal(await page.locator(TID.widget).getAttribute('data-more'), '0');
+    // The read-only member sees no widget for the owner's run.
+    await withPage(page.project, async (other) => {
+      await login(other, as('readonly@contoso.example'));
+      await goto(other, OPERATIONS);
+      assert.equal(await other.locator(TID.widget).count(), 0, 'only the initiator is shown their runs');
+    });
+    if (page.project.js) await setMarker(page);
+  } finally {
+    await slowTenant('Contoso Retail', 0);
+  }
+  await eventually(async () => assert.equal((await runState(id)).active, false, 'the sync ended'), 60_000);
+  if (page.project.js) {
+    // Hydrated: the widget's polling notices the end without a reload.
+    await eventually(async () => assert.equal(await page.locator(TID.widget).count(), 0), 20_000);
+    await assertNoReload(page);
+  } else {
+    await goto(page, OPERATIONS);
+    assert.equal(await page.locator(TID.widget).count(), 0);
+  }
 });

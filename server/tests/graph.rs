@@ -32,7 +32,7 @@ fn config(h: &SimHandle) -> GraphConfig {
     c.backoff_cap = Duration::from_millis(200);
     c.max_attempts = 4;
     c.timeout = Duration::from_secs(10);
-    c.budget = RequestBudget { per_second: 1000.0, burst: 1000, concurrency: 8 };
+    c.budget = RequestBudget { per_second: 1000.0, burst: 1000, concurrency: 8, conditional_access_per_second: 1000.0 };
     c
 }
 
@@ -579,7 +579,7 @@ async fn generator_makes_thousands_of_policies_quickly() {
 async fn request_budget_spaces_a_tenants_calls() {
     let h = sim(quiet(5)).await;
     let mut c = config(&h);
-    c.budget = RequestBudget { per_second: 20.0, burst: 1, concurrency: 2 };
+    c.budget = RequestBudget { per_second: 20.0, burst: 1, concurrency: 2, ..RequestBudget::default() };
     let g = GraphClient::new(c).unwrap().tenant(cred(&h, 0));
     g.token().await.unwrap();
     let started = Instant::now();

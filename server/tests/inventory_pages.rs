@@ -48,7 +48,8 @@ async fn world(engine: Engine) -> Option<World> {
     graph.backoff_cap = Duration::from_millis(100);
     graph.max_attempts = 3;
     graph.timeout = Duration::from_secs(5);
-    graph.budget = RequestBudget { per_second: 1000.0, burst: 1000, concurrency: 8 };
+    graph.budget =
+        RequestBudget { per_second: 1000.0, burst: 1000, concurrency: 8, conditional_access_per_second: 1000.0 };
     let (client_id, secret) = platform_app(sim.sim.config.seed);
     let platform = PlatformApp { client_id, secret: app::provider::server::ClientSecret::new(secret) };
     let provider = Arc::new(Provider::new(graph, Some(platform)).unwrap());

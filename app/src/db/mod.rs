@@ -53,7 +53,11 @@ impl Db {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10));
+                .busy_timeout(Duration::from_secs(10))
+                // sqlx runs each SQLite connection on its own thread and hands rows over a bounded channel;
+                // with room for a whole page (200 rows at most, plus the result) the thread never blocks
+                // mid-query waiting for the request task (a futex round trip per page otherwise).
+                .row_buffer_size(256);
             if let Some(dir) = opts.get_filename().parent() {
                 if !dir.as_os_str().is_empty() {
                     std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;

@@ -5,7 +5,6 @@
 use super::AuditRow;
 use crate::{
     audit::AuditFilter, auth::server::repo::internal, authz::server::WorkspaceScope, db::Db, db_run, error::AppError,
-    paging::Counted,
 };
 
 /// A bound value of a dynamically built statement.
@@ -120,6 +119,7 @@ pub async fn select_page(
         .map_err(internal)
 }
 
+/// Number of matching rows.
 /// How many entries match, counting at most `cap + 1` (so a caller can tell "more than `cap`"): an exact
 /// count of a filtered 100,000-row log costs tens of milliseconds, a capped one about one.
 pub async fn count(db: &Db, scope: &WorkspaceScope, filter: &AuditFilter, cap: i64) -> Result<i64, AppError> {
@@ -127,35 +127,6 @@ pub async fn count(db: &Db, scope: &WorkspaceScope, filter: &AuditFilter, cap: i
     let sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM audit_log{} LIMIT ${}) AS matching", w.sql, w.next());
     db_run!(db, p => bind_all!(sqlx::query_scalar::<_, i64>(&sql), &w.args).bind(cap.saturating_add(1)).fetch_one(p).await)
         .map_err(internal)
-}
-
-/// [`select_page`] and [`count`] in one statement (the capped count rides along as a scalar subquery
-/// with the same filter); past the last page, where no row carries it, the count runs on its own.
-pub async fn select_counted_page(
-    db: &Db,
-    scope: &WorkspaceScope,
-    filter: &AuditFilter,
-    limit: i64,
-    offset: i64,
-    cap: i64,
-) -> Result<(Vec<AuditRow>, i64), AppError> {
-    let w = where_clause(scope, filter);
-    let (cap_n, limit_n) = (w.next(), w.next() + 1);
-    let sql = format!(
-        "SELECT *, (SELECT COUNT(*) FROM (SELECT 1 FROM audit_log{filter} LIMIT ${cap_n}) AS matching) AS total \
-         FROM audit_log{filter} ORDER BY id DESC LIMIT ${limit_n} OFFSET ${}",
-        limit_n + 1,
-        filter = w.sql,
-    );
-    let rows = db_run!(db, p => bind_all!(sqlx::query_as::<_, Counted<AuditRow>>(&sql), &w.args)
-        .bind(cap.saturating_add(1)).bind(limit).bind(offset).fetch_all(p).await)
-    .map_err(internal)?;
-    let total = match rows.first() {
-        Some(first) => first.total,
-        None if offset > 0 => count(db, scope, filter, cap).await?,
-        None => 0,
-    };
-    Ok((rows.into_iter().map(|r| r.row).collect(), total))
 }
 
 /// One row of the scope (narrowing applies); `None` when it is foreign, hidden or absent.

@@ -64,8 +64,8 @@ pub async fn page(
 ) -> Result<Page<AuditEntry>, AppError> {
     scope.require(Capability::AuditView)?;
     check_tenant(db, scope, filter).await?;
-    let (rows, counted) =
-        repo::select_counted_page(db, scope, filter, request.limit(), request.offset(), MAX_COUNTED).await?;
+    let rows = repo::select_page(db, scope, filter, request.limit(), request.offset()).await?;
+    let counted = repo::count(db, scope, filter, MAX_COUNTED).await?;
     let mut page =
         request.wrap(rows.into_iter().map(super::AuditRow::into_entry).collect(), counted.clamp(0, MAX_COUNTED) as u64);
     page.total_capped = counted > MAX_COUNTED;

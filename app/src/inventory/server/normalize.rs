@@ -236,40 +236,11 @@ fn decode_text(b64: &str) -> Option<String> {
 }
 
 /// Compact JSON with object keys sorted (bytewise), at every depth. Equal values give equal strings.
+/// serde_json's `Map` is a `BTreeMap` in this build (its `preserve_order` feature is off; the unit test
+/// `canonical_json_and_sha256` fails if a dependency ever turns it on), so plain serialization already
+/// writes keys in order: one pass, no sorting or copying.
 pub fn canonical_json(v: &Value) -> String {
-    let mut out = String::new();
-    write_canonical(v, &mut out);
-    out
-}
-
-fn write_canonical(v: &Value, out: &mut String) {
-    match v {
-        Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            out.push('{');
-            for (i, (k, v)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                write_canonical(v, out);
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, v) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_canonical(v, out);
-            }
-            out.push(']');
-        }
-        scalar => out.push_str(&scalar.to_string()),
-    }
+    serde_json::to_string(v).unwrap_or_default()
 }
 
 /// Lowercase hex SHA-256 of `bytes`.

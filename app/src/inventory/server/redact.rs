@@ -9,9 +9,11 @@
 use std::collections::BTreeMap;
 
 use ring::hmac;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::normalize::{canonical_json, hex, sha256_hex};
+use sha2::{Digest, Sha256};
+
+use super::normalize::{canonical_json, hex};
 use crate::secrets::{sanitize, visit_secrets};
 
 /// Version of the redaction rules; stored with each version as `redaction_version`.
@@ -37,41 +39,62 @@ pub fn redact(value: &Value, key: &[u8]) -> Redacted {
     Redacted { value, fingerprints }
 }
 
-/// Hash of a version's content: the redacted snapshot, its secret fingerprints, the assignments and the
-/// scope tags (all normalized, canonical JSON, SHA-256 hex). It changes when any visible content or any
-/// fingerprint changes, so a secret-only change still yields a new version. Assignments and scope tags
-/// carry no secrets in Graph; pass them redacted regardless.
-pub fn version_hash(
+/// A version's content as stored (each part canonical JSON, serialized once) and its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionContent {
+    pub snapshot: String,
+    /// The stored `secret_fingerprints` column: `{"snapshot":{pointer: fingerprint, …}}`.
+    pub secret_fingerprints: String,
+    pub assignments: String,
+    pub scope_tags: String,
+    pub hash: String,
+}
+
+/// Serializes a version's parts and hashes them: SHA-256 hex of the canonical JSON object
+/// `{"assignments", "redaction_version", "scope_tags", "secret_fingerprints", "snapshot"}` (keys in this,
+/// sorted, order), built from the serialized parts without copying any value. The hash changes when any
+/// visible content or any fingerprint changes, so a secret-only change still yields a new version.
+/// Assignments and scope tags carry no secrets in Graph; pass them redacted regardless.
+pub fn version_content(
     redacted_snapshot: &Value,
     fingerprints: &BTreeMap<String, String>,
     assignments: &Value,
     scope_tags: &Value,
-) -> String {
-    let fingerprints: Map<String, Value> =
-        fingerprints.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
-    let content: Map<String, Value> = [
-        ("redaction_version", Value::from(REDACTION_VERSION)),
-        ("snapshot", redacted_snapshot.clone()),
-        ("secret_fingerprints", Value::Object(fingerprints)),
-        ("assignments", assignments.clone()),
-        ("scope_tags", scope_tags.clone()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    let content = Value::Object(content);
-    sha256_hex(canonical_json(&content))
+) -> VersionContent {
+    let snapshot = canonical_json(redacted_snapshot);
+    let fps = serde_json::to_string(fingerprints).unwrap_or_else(|_| "{}".into());
+    let assignments = canonical_json(assignments);
+    let scope_tags = canonical_json(scope_tags);
+    let mut hasher = Sha256::new();
+    for part in [
+        "{\"assignments\":",
+        &assignments,
+        &format!(",\"redaction_version\":{REDACTION_VERSION},\"scope_tags\":"),
+        &scope_tags,
+        ",\"secret_fingerprints\":",
+        &fps,
+        ",\"snapshot\":",
+        &snapshot,
+        "}",
+    ] {
+        hasher.update(part.as_bytes());
+    }
+    let hash = hex(&hasher.finalize());
+    VersionContent { secret_fingerprints: format!("{{\"snapshot\":{fps}}}"), snapshot, assignments, scope_tags, hash }
 }
 
 /// Whether going from the previous to the new version changed only secrets: the visible (redacted)
-/// content is identical and the fingerprints differ.
+/// content is identical and the fingerprints differ. Snapshots are compared as stored (canonical JSON);
+/// a stored snapshot that is not canonical is parsed and re-serialized first.
 pub fn is_protected_change(
-    prev_value: &Value,
+    prev_snapshot: &str,
     prev_fps: &BTreeMap<String, String>,
-    new_value: &Value,
+    new_snapshot: &str,
     new_fps: &BTreeMap<String, String>,
 ) -> bool {
-    prev_fps != new_fps && canonical_json(prev_value) == canonical_json(new_value)
+    prev_fps != new_fps
+        && (prev_snapshot == new_snapshot
+            || serde_json::from_str::<Value>(prev_snapshot).is_ok_and(|v| canonical_json(&v) == new_snapshot))
 }
 
 #[cfg(test)]
@@ -122,10 +145,14 @@ mod tests {
         assert_eq!(a.value, changed.value, "the visible content does not change");
         assert_ne!(a.fingerprints, changed.fingerprints);
         assert_ne!(a.fingerprints, other_key.fingerprints);
-        assert!(is_protected_change(&a.value, &a.fingerprints, &changed.value, &changed.fingerprints));
-        assert!(!is_protected_change(&a.value, &a.fingerprints, &same.value, &same.fingerprints));
+        let snap = |r: &Redacted| canonical_json(&r.value);
+        assert!(is_protected_change(&snap(&a), &a.fingerprints, &snap(&changed), &changed.fingerprints));
+        assert!(!is_protected_change(&snap(&a), &a.fingerprints, &snap(&same), &same.fingerprints));
         let visible = redact(&normalize(by_key("settings_catalog").expect("c"), &settings_catalog("two", 9)), KEY);
-        assert!(!is_protected_change(&a.value, &a.fingerprints, &visible.value, &visible.fingerprints));
+        assert!(!is_protected_change(&snap(&a), &a.fingerprints, &snap(&visible), &visible.fingerprints));
+        // A stored snapshot that is not canonical (other key order, spaces) still compares by content.
+        let loose = serde_json::to_string_pretty(&a.value).expect("json");
+        assert!(is_protected_change(&loose, &a.fingerprints, &snap(&changed), &changed.fingerprints));
     }
 
     #[test]
@@ -134,14 +161,38 @@ mod tests {
         let b = redact(&sc("two"), KEY);
         let assignments = json!([{"target": {"groupId": "g"}}]);
         let tags = json!(["0"]);
-        let h = version_hash(&a.value, &a.fingerprints, &assignments, &tags);
-        assert_eq!(h, version_hash(&a.value, &a.fingerprints, &assignments, &tags));
-        assert_eq!(h.len(), 64);
-        assert_ne!(h, version_hash(&b.value, &b.fingerprints, &assignments, &tags), "secret-only change");
-        assert_ne!(h, version_hash(&a.value, &a.fingerprints, &json!([]), &tags));
-        assert_ne!(h, version_hash(&a.value, &a.fingerprints, &assignments, &json!(["0", "1"])));
+        let h = |v: &Value, f: &BTreeMap<String, String>, asg: &Value, t: &Value| version_content(v, f, asg, t).hash;
+        let ha = h(&a.value, &a.fingerprints, &assignments, &tags);
+        assert_eq!(ha, h(&a.value, &a.fingerprints, &assignments, &tags));
+        assert_eq!(ha.len(), 64);
+        assert_ne!(ha, h(&b.value, &b.fingerprints, &assignments, &tags), "secret-only change");
+        assert_ne!(ha, h(&a.value, &a.fingerprints, &json!([]), &tags));
+        assert_ne!(ha, h(&a.value, &a.fingerprints, &assignments, &json!(["0", "1"])));
         let mut visible = a.value.clone();
         visible["description"] = json!("changed");
-        assert_ne!(h, version_hash(&visible, &a.fingerprints, &assignments, &tags));
+        assert_ne!(ha, h(&visible, &a.fingerprints, &assignments, &tags));
+    }
+
+    /// The hash is the one earlier releases stored (SHA-256 of the canonical JSON of the whole content as
+    /// one object), so upgrading does not turn every policy into a new version; and the stored parts are
+    /// the canonical JSON of each part.
+    #[test]
+    fn version_content_matches_the_canonical_object() {
+        let a = redact(&sc("one"), KEY);
+        let assignments = json!([{"target": {"groupId": "g", "@odata.type": "#x"}}]);
+        let tags = json!(["0", "7"]);
+        let c = version_content(&a.value, &a.fingerprints, &assignments, &tags);
+        let whole = json!({
+            "redaction_version": REDACTION_VERSION,
+            "snapshot": a.value,
+            "secret_fingerprints": a.fingerprints,
+            "assignments": assignments,
+            "scope_tags": tags,
+        });
+        assert_eq!(c.hash, crate::inventory::server::normalize::sha256_hex(canonical_json(&whole)));
+        assert_eq!(c.snapshot, canonical_json(&a.value));
+        assert_eq!(c.assignments, canonical_json(&assignments));
+        assert_eq!(c.scope_tags, r#"["0","7"]"#);
+        assert_eq!(c.secret_fingerprints, json!({ "snapshot": a.fingerprints }).to_string());
     }
 }

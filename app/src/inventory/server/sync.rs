@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 
 use super::{
     normalize::normalize,
-    redact::{self, REDACTION_VERSION},
+    redact::{self, VersionContent, REDACTION_VERSION},
     repo::{self, Captured, Known, NewVersion},
 };
 use crate::{
@@ -155,11 +155,8 @@ pub struct Prepared {
     display_name: String,
     platform: Option<String>,
     marker: Option<String>,
-    redacted: Value,
     fingerprints: BTreeMap<String, String>,
-    assignments: Value,
-    scope_tags: Value,
-    hash: String,
+    content: VersionContent,
 }
 
 /// Normalizes, redacts (fingerprints keyed with `key`) and hashes one payload; `None` without an id.
@@ -174,18 +171,15 @@ pub fn prepare(contract: &Contract, payload: &Value, key: &[u8]) -> Option<Prepa
         None => (json!([]), json!([])),
     };
     let redacted = redact::redact(&normalized, key);
-    let hash = redact::version_hash(&redacted.value, &redacted.fingerprints, &assignments, &scope_tags);
+    let content = redact::version_content(&redacted.value, &redacted.fingerprints, &assignments, &scope_tags);
     Some(Prepared {
         external_id,
         odata_type: payload.get("@odata.type").and_then(Value::as_str).map(String::from),
         display_name: display_name(payload),
         platform: platform_of(payload),
         marker: change_marker(payload),
-        redacted: redacted.value,
         fingerprints: redacted.fingerprints,
-        assignments,
-        scope_tags,
-        hash,
+        content,
     })
 }
 
@@ -197,27 +191,26 @@ async fn capture(
     p: Prepared,
     known: Option<Known>,
 ) -> Result<(Captured, bool), AppError> {
-    let unchanged = known.as_ref().is_some_and(|k| k.content_hash == p.hash);
+    let unchanged = known.as_ref().is_some_and(|k| k.content_hash == p.content.hash);
     let mut protected = false;
     let version = if unchanged {
         None
     } else {
         if let Some(prev) = known.as_ref().and_then(|k| k.latest_version_id) {
             if let Some((snap, fps)) = repo::select_version_content(db, prev).await? {
-                let prev_value: Value = serde_json::from_str(&snap).unwrap_or(Value::Null);
                 let prev_fps: BTreeMap<String, String> = serde_json::from_str::<Value>(&fps)
                     .ok()
                     .and_then(|v| v.get("snapshot").cloned())
                     .and_then(|v| serde_json::from_value(v).ok())
                     .unwrap_or_default();
-                protected = redact::is_protected_change(&prev_value, &prev_fps, &p.redacted, &p.fingerprints);
+                protected = redact::is_protected_change(&snap, &prev_fps, &p.content.snapshot, &p.fingerprints);
             }
         }
         Some(NewVersion {
-            snapshot: p.redacted.to_string(),
-            assignments: p.assignments.to_string(),
-            scope_tags: p.scope_tags.to_string(),
-            secret_fingerprints: json!({ "snapshot": p.fingerprints }).to_string(),
+            snapshot: p.content.snapshot,
+            assignments: p.content.assignments,
+            scope_tags: p.content.scope_tags,
+            secret_fingerprints: p.content.secret_fingerprints,
             redaction_version: i64::from(REDACTION_VERSION),
             protected_change: protected,
         })
@@ -228,7 +221,7 @@ async fn capture(
         odata_type: p.odata_type,
         display_name: p.display_name,
         platform: p.platform,
-        content_hash: p.hash,
+        content_hash: p.content.hash,
         source_marker: p.marker,
         version,
         known,

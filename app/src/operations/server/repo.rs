@@ -13,7 +13,7 @@ use crate::{
         FailureSummary, InitiatorKind, OperationRunDto, RunOutcome, RunQuery, RunState, RunStatus, RunType,
         SummaryCounts,
     },
-    paging::{Counted, Page},
+    paging::Page,
 };
 
 const COLUMNS: &str = "id, workspace_id, tenant_id, run_type, status, outcome, initiator_user_id, initiator_kind, \
@@ -184,27 +184,17 @@ pub async fn select_page(
         "workspace_id = $1{narrowed} AND ($2 IS NULL OR run_type = $2) AND ($3 IS NULL OR status = $3) \
          AND ($4 IS NULL OR outcome = $4) AND ($5 IS NULL OR tenant_id = $5){stale}"
     );
-    let page_sql = format!(
-        "SELECT {COLUMNS}, COUNT(*) OVER () AS total FROM operation_runs WHERE {filter} \
-         ORDER BY id DESC LIMIT $7 OFFSET $8"
-    );
+    let count_sql = format!("SELECT COUNT(*) FROM operation_runs WHERE {filter}");
+    let page_sql = format!("SELECT {COLUMNS} FROM operation_runs WHERE {filter} ORDER BY id DESC LIMIT $7 OFFSET $8");
     let (t, s, o) = (q.run_type.map(RunType::id), q.status.map(RunStatus::id), q.outcome.map(RunOutcome::id));
-    let rows = db_run!(db, p => sqlx::query_as::<_, Counted<RunRow>>(&page_sql)
+    let total = db_run!(db, p => sqlx::query_scalar::<_, i64>(&count_sql)
+        .bind(workspace_id).bind(t).bind(s).bind(o).bind(q.tenant_id).bind(stale_before).fetch_one(p).await)
+    .map_err(internal)?;
+    let items = db_run!(db, p => sqlx::query_as::<_, RunRow>(&page_sql)
         .bind(workspace_id).bind(t).bind(s).bind(o).bind(q.tenant_id).bind(stale_before)
         .bind(q.page.limit()).bind(q.page.offset()).fetch_all(p).await)
     .map_err(internal)?;
-    let total = match rows.first() {
-        Some(first) => first.total,
-        // Past the last page no row carries the window's count.
-        None if q.page.offset() > 0 => {
-            let count_sql = format!("SELECT COUNT(*) FROM operation_runs WHERE {filter}");
-            db_run!(db, p => sqlx::query_scalar::<_, i64>(&count_sql)
-                .bind(workspace_id).bind(t).bind(s).bind(o).bind(q.tenant_id).bind(stale_before).fetch_one(p).await)
-            .map_err(internal)?
-        }
-        None => 0,
-    };
-    Ok(q.page.wrap(rows.into_iter().map(|r| r.row).collect(), u64::try_from(total).unwrap_or_default()))
+    Ok(q.page.wrap(items, u64::try_from(total).unwrap_or_default()))
 }
 
 /// A queued or running run with its tenant's name, as the progress widget lists it.
@@ -213,6 +203,8 @@ pub struct ActiveRow {
     #[sqlx(flatten)]
     pub run: RunRow,
     pub tenant_name: Option<String>,
+    /// How many runs match in all (a window count: active runs are few).
+    pub total: i64,
 }
 
 /// The newest `limit` queued or running runs that `user_id` started in the workspace (narrowing applies),
@@ -231,11 +223,11 @@ pub async fn select_active_started_by(
          WHERE workspace_id = $1{narrowed} AND initiator_user_id = $2 AND status IN ('queued', 'running') \
          ORDER BY id DESC LIMIT $3"
     );
-    let rows = db_run!(db, p => sqlx::query_as::<_, Counted<ActiveRow>>(&sql)
+    let rows = db_run!(db, p => sqlx::query_as::<_, ActiveRow>(&sql)
         .bind(workspace_id).bind(user_id).bind(limit).fetch_all(p).await)
     .map_err(internal)?;
     let total = rows.first().map_or(0, |r| r.total);
-    Ok((rows.into_iter().map(|r| r.row).collect(), total))
+    Ok((rows, total))
 }
 
 /// Completes a queued run of the workspace as cancelled; false when it is no longer queued.

@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use super::{
     error::{from_graph_body, from_token_body},
-    retry::{backoff, parse_retry_after, TenantBudget},
+    retry::{self, backoff, parse_retry_after, TenantBudget},
     token::TokenCache,
     AccessToken, GraphError, RequestBudget, TenantCredential,
 };
@@ -390,7 +390,7 @@ impl TenantGraph {
                     Err(e) => return Step::Done(Err(e)),
                 };
                 let resp = {
-                    let _permit = self.budget.acquire().await;
+                    let _permit = self.budget.acquire(retry::is_conditional_access(url.path())).await;
                     let mut req = self
                         .client
                         .inner

@@ -33,7 +33,9 @@ pub fn backoff(attempt: u32, base: Duration, cap: Duration, jitter: f64) -> Dura
 
 /// How much one tenant may ask of Graph from this process. Defaults stay inside Intune's documented
 /// 1,000 requests / 20 s per app and tenant: a burst of 900, then 45 per second (the documented window
-/// allows 50), at most 4 in flight.
+/// allows 50), at most 4 in flight; conditional access (documented: 1 request per second per tenant, no
+/// `Retry-After` on 429) additionally paced at 1 per second, so a sync waits its turn instead of
+/// provoking 429s and backing off.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RequestBudget {
     /// Sustained requests per second.
@@ -42,11 +44,44 @@ pub struct RequestBudget {
     pub burst: u32,
     /// Requests in flight at the same time.
     pub concurrency: usize,
+    /// Sustained conditional-access requests per second (burst 1).
+    pub conditional_access_per_second: f64,
 }
 
 impl Default for RequestBudget {
     fn default() -> Self {
-        Self { per_second: 45.0, burst: 900, concurrency: 4 }
+        Self { per_second: 45.0, burst: 900, concurrency: 4, conditional_access_per_second: 1.0 }
+    }
+}
+
+/// Whether a request path is a conditional-access one (its own, much smaller, limit).
+pub fn is_conditional_access(path: &str) -> bool {
+    path.contains("/identity/conditionalAccess")
+}
+
+/// A token bucket: (tokens, last refill).
+type Bucket = Mutex<(f64, Instant)>;
+
+/// Takes one token from `bucket` (refilled at `rate` per second up to `burst`), sleeping until there is one.
+async fn take(bucket: &Bucket, rate: f64, burst: f64) {
+    let rate = rate.max(0.001);
+    loop {
+        let wait = {
+            let mut b = bucket.lock().await;
+            let now = Instant::now();
+            b.0 = (b.0 + now.duration_since(b.1).as_secs_f64() * rate).min(burst);
+            b.1 = now;
+            if b.0 >= 1.0 {
+                b.0 -= 1.0;
+                None
+            } else {
+                Some(Duration::from_secs_f64((1.0 - b.0) / rate))
+            }
+        };
+        match wait {
+            None => return,
+            Some(w) => tokio::time::sleep(w).await,
+        }
     }
 }
 
@@ -54,7 +89,8 @@ impl Default for RequestBudget {
 #[derive(Debug)]
 pub struct TenantBudget {
     budget: RequestBudget,
-    bucket: Mutex<(f64, Instant)>,
+    bucket: Bucket,
+    conditional_access: Bucket,
     in_flight: Semaphore,
 }
 
@@ -64,34 +100,21 @@ impl TenantBudget {
         Self {
             budget,
             bucket: Mutex::new((burst, Instant::now())),
+            conditional_access: Mutex::new((1.0, Instant::now())),
             in_flight: Semaphore::new(budget.concurrency.max(1)),
         }
     }
 
-    /// Waits for a free slot and a token; the permit is held for the duration of one request.
-    pub async fn acquire(&self) -> SemaphorePermit<'_> {
+    /// Waits for a conditional-access token (for such requests), then a free slot and a token; the permit
+    /// is held for the duration of one request.
+    pub async fn acquire(&self, conditional_access: bool) -> SemaphorePermit<'_> {
+        if conditional_access {
+            take(&self.conditional_access, self.budget.conditional_access_per_second, 1.0).await;
+        }
         // The semaphore is never closed, so acquire cannot fail.
         let permit = self.in_flight.acquire().await.expect("budget semaphore is never closed");
-        let rate = self.budget.per_second.max(0.001);
-        let burst = f64::from(self.budget.burst.max(1));
-        loop {
-            let wait = {
-                let mut b = self.bucket.lock().await;
-                let now = Instant::now();
-                b.0 = (b.0 + now.duration_since(b.1).as_secs_f64() * rate).min(burst);
-                b.1 = now;
-                if b.0 >= 1.0 {
-                    b.0 -= 1.0;
-                    None
-                } else {
-                    Some(Duration::from_secs_f64((1.0 - b.0) / rate))
-                }
-            };
-            match wait {
-                None => return permit,
-                Some(w) => tokio::time::sleep(w).await,
-            }
-        }
+        take(&self.bucket, self.budget.per_second, f64::from(self.budget.burst.max(1))).await;
+        permit
     }
 }
 
@@ -136,14 +159,29 @@ mod tests {
 
     #[tokio::test]
     async fn budget_spaces_requests_after_the_burst() {
-        let b = TenantBudget::new(RequestBudget { per_second: 50.0, burst: 2, concurrency: 1 });
+        let b = TenantBudget::new(RequestBudget {
+            per_second: 50.0,
+            burst: 2,
+            concurrency: 1,
+            conditional_access_per_second: 20.0,
+        });
         let start = Instant::now();
         for _ in 0..5 {
-            drop(b.acquire().await);
+            drop(b.acquire(false).await);
         }
         // 2 from the burst, 3 more at 50/s ≈ 60 ms.
         let took = start.elapsed();
         assert!(took >= Duration::from_millis(50), "{took:?}");
         assert!(took < Duration::from_millis(500), "{took:?}");
+        // Conditional access: 1 at once, then 20/s (≈ 150 ms for 4 in all), besides the general budget.
+        let start = Instant::now();
+        for _ in 0..4 {
+            drop(b.acquire(true).await);
+        }
+        let took = start.elapsed();
+        assert!(took >= Duration::from_millis(140), "{took:?}");
+        assert!(took < Duration::from_millis(600), "{took:?}");
+        assert!(is_conditional_access("/v1.0/identity/conditionalAccess/policies"));
+        assert!(!is_conditional_access("/beta/deviceManagement/deviceConfigurations"));
     }
 }

@@ -8,7 +8,7 @@ use crate::{
     db::Db,
     db_run,
     error::AppError,
-    paging::{Counted, Page},
+    paging::Page,
     tenants::{NewTenant, StatusFilter, TenantDto, TenantQuery},
 };
 
@@ -52,26 +52,15 @@ pub async fn select_tenant_page(db: &Db, scope: &WorkspaceScope, q: &TenantQuery
         " AND $2 IS NULL"
     };
     let filter = format!("workspace_id = $1{status}{narrowed}{search}");
-    // One statement for the page and the filtered total (the window counts every match before LIMIT).
-    let page_sql = format!(
-        "SELECT {COLUMNS}, COUNT(*) OVER () AS total FROM tenants WHERE {filter} \
-         ORDER BY display_name, id LIMIT $3 OFFSET $4"
-    );
+    let count_sql = format!("SELECT COUNT(*) FROM tenants WHERE {filter}");
+    let page_sql = format!("SELECT {COLUMNS} FROM tenants WHERE {filter} ORDER BY display_name, id LIMIT $3 OFFSET $4");
     let ws = scope.workspace_id();
-    let rows = db_run!(db, p => sqlx::query_as::<_, Counted<TenantDto>>(&page_sql)
+    let total = db_run!(db, p => sqlx::query_scalar::<_, i64>(&count_sql).bind(ws).bind(&pattern).fetch_one(p).await)
+        .map_err(internal)?;
+    let items = db_run!(db, p => sqlx::query_as::<_, TenantDto>(&page_sql)
         .bind(ws).bind(&pattern).bind(q.page.limit()).bind(q.page.offset()).fetch_all(p).await)
     .map_err(internal)?;
-    let total = match rows.first() {
-        Some(first) => first.total,
-        // Past the last page the window has no row to ride on: count on its own.
-        None if q.page.offset() > 0 => {
-            let count_sql = format!("SELECT COUNT(*) FROM tenants WHERE {filter}");
-            db_run!(db, p => sqlx::query_scalar::<_, i64>(&count_sql).bind(ws).bind(&pattern).fetch_one(p).await)
-                .map_err(internal)?
-        }
-        None => 0,
-    };
-    Ok(q.page.wrap(rows.into_iter().map(|r| r.row).collect(), u64::try_from(total).unwrap_or_default()))
+    Ok(q.page.wrap(items, u64::try_from(total).unwrap_or_default()))
 }
 
 /// How many tenants the member may see, per lifecycle state.
