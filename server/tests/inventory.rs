@@ -11,7 +11,6 @@ use std::{sync::Arc, time::Duration};
 use app::{
     authz::server::{SystemScope, WorkspaceScope},
     connections::{server::service as connections, ConnectionInput, ConnectionType, VerificationStatus},
-    db::Db,
     db_run,
     error::AppError,
     inventory::{server::service as inventory, ChangeKind, PolicyQuery, Visibility},
@@ -21,80 +20,26 @@ use app::{
         OperationRunDto, RunOutcome, RunStatus,
     },
     paging::PageRequest,
-    provider::server::{GraphConfig, PlatformApp, Provider, RequestBudget},
 };
-use common::{member_scope, Engine, TestApp, TEST_SECRET_KEY};
+use common::{
+    member_scope,
+    world::{sim_world, SimWorld},
+    Engine,
+};
 use serde_json::{json, Value};
-use server::graph_sim::{self, generator::platform_app, SimConfig, SimHandle, Throttling};
-
-struct World {
-    app: TestApp,
-    sim: SimHandle,
-    provider: Arc<Provider>,
-    keys: Arc<Keys>,
-}
+use server::graph_sim::{self, generator::platform_app};
 
 const POLICIES: usize = 24;
 
+type World = SimWorld;
+
 async fn world(engine: Engine) -> Option<World> {
-    let app = TestApp::new(engine).await?;
-    assert!(server::seed::demo(&app.db).await.unwrap());
-    let identities = server::seed::demo_identities();
-    let config = SimConfig {
-        tenants: identities.len(),
-        identities,
-        policies: POLICIES,
-        page_size: 7,
-        throttling: Throttling::off(),
-        ..SimConfig::default()
-    };
-    let sim = graph_sim::spawn("127.0.0.1:0".parse().unwrap(), config).await.expect("simulator").1;
-    let mut graph = GraphConfig::at(&sim.base_url(), &sim.base_url());
-    graph.backoff_base = Duration::from_millis(10);
-    graph.backoff_cap = Duration::from_millis(100);
-    graph.max_attempts = 3;
-    graph.timeout = Duration::from_secs(5);
-    graph.budget =
-        RequestBudget { per_second: 1000.0, burst: 1000, concurrency: 8, conditional_access_per_second: 1000.0 };
-    let (client_id, secret) = platform_app(sim.sim.config.seed);
-    let platform = PlatformApp { client_id, secret: app::provider::server::ClientSecret::new(secret) };
-    let provider = Arc::new(Provider::new(graph, Some(platform)).unwrap());
-    let keys = Arc::new(Keys::from_base64(TEST_SECRET_KEY).unwrap());
-    Some(World { app, sim, provider, keys })
+    sim_world(engine, POLICIES).await
 }
 
-impl World {
-    fn db(&self) -> &Db {
-        &self.app.db
-    }
-
+impl SimWorld {
     async fn owner(&self) -> WorkspaceScope {
         member_scope(self.db(), "owner@contoso.example", "contoso").await.unwrap()
-    }
-
-    /// The TenantPilot id of demo tenant `name` and its directory id.
-    async fn tenant(&self, name: &str) -> (i64, String) {
-        db_run!(self.db(), p => sqlx::query_as::<_, (i64, String)>(
-            "SELECT id, entra_tenant_id FROM tenants WHERE display_name = $1").bind(name).fetch_one(p).await)
-        .unwrap()
-    }
-
-    /// Claims and executes queued runs until the queue is empty; returns them as completed.
-    async fn drain(&self) -> Vec<OperationRunDto> {
-        let registry = server::jobs::registry(self.provider.clone(), self.keys.clone());
-        let system = SystemScope::for_job("tests");
-        let mut done = Vec::new();
-        while let Some(claimed) = worker::claim_next(self.db(), &system, "test-worker").await.unwrap() {
-            let id = claimed.run.id;
-            worker::execute(self.db(), &system, &registry, claimed).await.unwrap();
-            done.push(self.run(id).await);
-        }
-        done
-    }
-
-    async fn run(&self, id: i64) -> OperationRunDto {
-        let row = app::operations::server::repo::select_run_by_id(self.db(), id).await.unwrap().unwrap();
-        row.into_dto().unwrap()
     }
 
     /// Connects an active tenant and runs its first sync.

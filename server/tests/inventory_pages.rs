@@ -6,73 +6,21 @@
 
 mod common;
 
-use std::{sync::Arc, time::Duration};
-
-use app::{
-    authz::server::SystemScope,
-    db_run,
-    keys::Keys,
-    operations::server::worker,
-    provider::server::{GraphConfig, PlatformApp, Provider, RequestBudget},
-};
 use axum::body::Body;
-use common::{Engine, Jar, TestApp, TEST_SECRET_KEY};
-use http::{header, Method, Request, StatusCode};
-use server::{
-    graph_sim::{self, generator::platform_app, SimConfig, SimHandle, Throttling},
-    seed::DEMO_PASSWORD,
+use common::{
+    world::{sim_world, SimWorld},
+    Engine, Jar,
 };
+use http::{header, Method, Request, StatusCode};
+use server::seed::DEMO_PASSWORD;
 
-struct World {
-    app: TestApp,
-    _sim: SimHandle,
-    provider: Arc<Provider>,
-    keys: Arc<Keys>,
-}
+type World = SimWorld;
 
 async fn world(engine: Engine) -> Option<World> {
-    let app = TestApp::new(engine).await?;
-    assert!(server::seed::demo(&app.db).await.unwrap());
-    let identities = server::seed::demo_identities();
-    let config = SimConfig {
-        tenants: identities.len(),
-        identities,
-        policies: 12,
-        page_size: 7,
-        throttling: Throttling::off(),
-        ..SimConfig::default()
-    };
-    let sim = graph_sim::spawn("127.0.0.1:0".parse().unwrap(), config).await.expect("simulator").1;
-    let mut graph = GraphConfig::at(&sim.base_url(), &sim.base_url());
-    graph.backoff_base = Duration::from_millis(10);
-    graph.backoff_cap = Duration::from_millis(100);
-    graph.max_attempts = 3;
-    graph.timeout = Duration::from_secs(5);
-    graph.budget =
-        RequestBudget { per_second: 1000.0, burst: 1000, concurrency: 8, conditional_access_per_second: 1000.0 };
-    let (client_id, secret) = platform_app(sim.sim.config.seed);
-    let platform = PlatformApp { client_id, secret: app::provider::server::ClientSecret::new(secret) };
-    let provider = Arc::new(Provider::new(graph, Some(platform)).unwrap());
-    let keys = Arc::new(Keys::from_base64(TEST_SECRET_KEY).unwrap());
-    Some(World { app, _sim: sim, provider, keys })
+    sim_world(engine, 12).await
 }
 
-impl World {
-    async fn tenant(&self, name: &str) -> i64 {
-        db_run!(&self.app.db, p => sqlx::query_scalar::<_, i64>(
-            "SELECT id FROM tenants WHERE display_name = $1").bind(name).fetch_one(p).await)
-        .unwrap()
-    }
-
-    /// Executes queued runs until the queue is empty.
-    async fn drain(&self) {
-        let registry = server::jobs::registry(self.provider.clone(), self.keys.clone());
-        let system = SystemScope::for_job("tests");
-        while let Some(claimed) = worker::claim_next(&self.app.db, &system, "test-worker").await.unwrap() {
-            worker::execute(&self.app.db, &system, &registry, claimed).await.unwrap();
-        }
-    }
-
+impl SimWorld {
     async fn as_user(&self, email: &str) -> Jar {
         self.app.login(email, DEMO_PASSWORD).await
     }
@@ -117,7 +65,7 @@ impl World {
 async fn policy_pages_render_and_scope_rules_hold(engine: Engine) {
     let Some(w) = world(engine).await else { return };
     let owner = w.as_user("owner@contoso.example").await;
-    let retail = w.tenant("Contoso Retail").await;
+    let retail = w.tenant("Contoso Retail").await.0;
     w.connect(&owner, retail).await;
     let t = retail.to_string();
     let ws = ("workspace", "contoso");
@@ -190,7 +138,7 @@ async fn policy_pages_render_and_scope_rules_hold(engine: Engine) {
 
     // Another tenant of the workspace does not own the policy; the customer viewer may not see other
     // tenants (404) and holds no inventory capability on their own (403).
-    let holding = w.tenant("Contoso Holding").await;
+    let holding = w.tenant("Contoso Holding").await.0;
     let other = format!("/admin/workspaces/contoso/environments/{holding}");
     assert_eq!(w.app.get(&format!("{other}/policies/{policy}"), &owner).await.status, StatusCode::NOT_FOUND);
     let customer = w.as_user("customer@contoso.example").await;
@@ -200,7 +148,7 @@ async fn policy_pages_render_and_scope_rules_hold(engine: Engine) {
     assert_eq!(res.status, StatusCode::NOT_FOUND);
     assert_eq!(w.app.get(&format!("{base}/policies"), &customer).await.status, StatusCode::FORBIDDEN);
     // Another workspace's tenant through Contoso: 404.
-    let hq = w.tenant("Fabrikam HQ").await;
+    let hq = w.tenant("Fabrikam HQ").await.0;
     let res = w.app.get(&format!("/admin/workspaces/contoso/environments/{hq}/policies"), &owner).await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
     w.app.cleanup().await;
@@ -209,7 +157,7 @@ async fn policy_pages_render_and_scope_rules_hold(engine: Engine) {
 async fn tenant_page_shows_the_panels_and_never_the_secret(engine: Engine) {
     let Some(w) = world(engine).await else { return };
     let owner = w.as_user("owner@contoso.example").await;
-    let legacy = w.tenant("Contoso Legacy").await;
+    let legacy = w.tenant("Contoso Legacy").await.0;
     let page = format!("/admin/workspaces/contoso/environments/{legacy}");
 
     // Not connected yet: the onboarding hint, no freshness table, verification disabled with the reason.

@@ -16,6 +16,8 @@ use tower::ServiceExt;
 use app::db::Db;
 use server::{config::Config, http::router, startup};
 
+pub mod world;
+
 /// The scope `email` gets entering workspace `slug`, as a signed-in request would.
 pub async fn member_scope(
     db: &Db,

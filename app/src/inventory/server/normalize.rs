@@ -105,14 +105,19 @@ const OMA_XML_TYPE: &str = "#microsoft.graph.omaSettingStringXml";
 /// unordered arrays give the same value. See the module docs for the rules.
 pub fn normalize(contract: &Contract, payload: &Value) -> Value {
     let mut v = payload.clone();
-    if let Value::Object(map) = &mut v {
+    normalize_in_place(contract, &mut v);
+    v
+}
+
+/// [`normalize`] without the copy (the sync owns each fetched payload).
+pub fn normalize_in_place(contract: &Contract, v: &mut Value) {
+    if let Value::Object(map) = v {
         for key in TOP_LEVEL_VOLATILE {
             map.remove(*key);
         }
     }
     let rules = Rules { settings_catalog: contract.children.contains(&"settings") };
-    norm(&mut v, None, rules);
-    v
+    norm(v, None, rules);
 }
 
 /// Normalizes an assignments collection stored apart from the snapshot (ids dropped, sorted by target).

@@ -28,15 +28,21 @@ pub struct Redacted {
 
 /// Replaces every secret in `value` with `"[REDACTED]"` and fingerprints it with HMAC-SHA256 under `key`.
 pub fn redact(value: &Value, key: &[u8]) -> Redacted {
+    let mut value = value.clone();
+    let fingerprints = redact_in_place(&mut value, key);
+    Redacted { value, fingerprints }
+}
+
+/// [`redact`] without the copy: redacts `value` itself and returns the fingerprints.
+pub fn redact_in_place(value: &mut Value, key: &[u8]) -> BTreeMap<String, String> {
     let key = hmac::Key::new(hmac::HMAC_SHA256, key);
     let mut fingerprints = BTreeMap::new();
     visit_secrets(value, |pointer, secret| {
         let tag = hmac::sign(&key, canonical_json(secret).as_bytes());
         fingerprints.insert(pointer.to_string(), hex(tag.as_ref()));
     });
-    let mut value = value.clone();
-    sanitize(&mut value);
-    Redacted { value, fingerprints }
+    sanitize(value);
+    fingerprints
 }
 
 /// A version's content as stored (each part canonical JSON, serialized once) and its hash.

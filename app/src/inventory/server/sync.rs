@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 use tokio::task::JoinSet;
 
 use super::{
-    normalize::normalize,
+    normalize::normalize_in_place,
     redact::{self, VersionContent, REDACTION_VERSION},
     repo::{self, Captured, Known, NewVersion},
 };
@@ -159,28 +159,23 @@ pub struct Prepared {
     content: VersionContent,
 }
 
-/// Normalizes, redacts (fingerprints keyed with `key`) and hashes one payload; `None` without an id.
-pub fn prepare(contract: &Contract, payload: &Value, key: &[u8]) -> Option<Prepared> {
+/// Normalizes, redacts (fingerprints keyed with `key`) and hashes one payload, in place (the payload is
+/// consumed); `None` without an id.
+pub fn prepare(contract: &Contract, mut payload: Value, key: &[u8]) -> Option<Prepared> {
     let external_id = payload.get("id").and_then(Value::as_str)?.to_string();
-    let mut normalized = normalize(contract, payload);
-    let (assignments, scope_tags) = match normalized.as_object_mut() {
+    let odata_type = payload.get("@odata.type").and_then(Value::as_str).map(String::from);
+    let (display_name, platform, marker) = (display_name(&payload), platform_of(&payload), change_marker(&payload));
+    normalize_in_place(contract, &mut payload);
+    let (assignments, scope_tags) = match payload.as_object_mut() {
         Some(o) => (
             o.remove("assignments").unwrap_or_else(|| json!([])),
             o.remove("roleScopeTagIds").unwrap_or_else(|| json!([])),
         ),
         None => (json!([]), json!([])),
     };
-    let redacted = redact::redact(&normalized, key);
-    let content = redact::version_content(&redacted.value, &redacted.fingerprints, &assignments, &scope_tags);
-    Some(Prepared {
-        external_id,
-        odata_type: payload.get("@odata.type").and_then(Value::as_str).map(String::from),
-        display_name: display_name(payload),
-        platform: platform_of(payload),
-        marker: change_marker(payload),
-        fingerprints: redacted.fingerprints,
-        content,
-    })
+    let fingerprints = redact::redact_in_place(&mut payload, key);
+    let content = redact::version_content(&payload, &fingerprints, &assignments, &scope_tags);
+    Some(Prepared { external_id, odata_type, display_name, platform, marker, fingerprints, content })
 }
 
 /// Compares a prepared payload with the stored version: a new version when the hash changed (marked as a
@@ -254,7 +249,7 @@ async fn fetch_type(
             .list_pages(&path, &list_query(contract), |page| {
                 listed += page.len() as i64;
                 for item in page {
-                    if let Some(p) = prepare(contract, &item, &key) {
+                    if let Some(p) = prepare(contract, item, &key) {
                         let _ = tx.send(Fetched::Full(Box::new(p)));
                     }
                 }
@@ -272,7 +267,7 @@ async fn fetch_type(
             continue;
         }
         let (graph, key) = (graph.clone(), key.clone());
-        fetches.spawn(async move { fetch_full(graph, contract, id).await.map(|v| prepare(contract, &v, &key)) });
+        fetches.spawn(async move { fetch_full(graph, contract, id).await.map(|v| prepare(contract, v, &key)) });
         // Hand over finished fetches while starting new ones (memory stays bounded by the budget's pace).
         while let Some(done) = fetches.try_join_next() {
             forward(done, &tx)?;
