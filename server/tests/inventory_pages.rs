@@ -6,15 +6,17 @@
 
 mod common;
 
-use axum::body::Body;
 use common::{
     world::{sim_world, SimWorld},
     Engine, Jar,
 };
-use http::{header, Method, Request, StatusCode};
+use http::StatusCode;
 use server::seed::DEMO_PASSWORD;
 
 type World = SimWorld;
+
+/// The page the plain form posts come from.
+const ENVIRONMENTS: &str = "/admin/workspaces/contoso/environments";
 
 async fn world(engine: Engine) -> Option<World> {
     sim_world(engine, 12).await
@@ -39,26 +41,6 @@ impl SimWorld {
         let res = self.app.post_form("/api/inventory/sync", &form[..2], owner).await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
         self.drain().await;
-    }
-
-    /// A form post as a browser without JavaScript sends it (`Accept: text/html`).
-    async fn plain_post(&self, path: &str, form: &[(&str, &str)], jar: &Jar) -> common::Response {
-        let body = common::serde_urlencoded(form);
-        let req = jar
-            .apply(
-                Request::builder()
-                    .method(Method::POST)
-                    .uri(path)
-                    .header(header::HOST, "127.0.0.1:3000")
-                    .header(header::ORIGIN, "http://127.0.0.1:3000")
-                    .header(header::REFERER, "http://127.0.0.1:3000/admin/workspaces/contoso/environments")
-                    .header(header::ACCEPT, "text/html")
-                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .header(header::CONTENT_LENGTH, body.len()),
-            )
-            .body(Body::from(body))
-            .unwrap();
-        self.app.send(req).await
     }
 }
 
@@ -194,7 +176,7 @@ async fn tenant_page_shows_the_panels_and_never_the_secret(engine: Engine) {
     assert!(res.body.contains("connection_type"));
 
     // Verify as a plain form post: redirected to the tenant page with the notice, which the page shows.
-    let res = w.plain_post("/api/connections/verify", &form[..2], &owner).await;
+    let res = w.app.plain_post("/api/connections/verify", &form[..2], &owner, ENVIRONMENTS).await;
     assert!(res.status.is_redirection(), "{} {}", res.status, res.body);
     let location = res.location().expect("a redirect").to_string();
     assert!(location.starts_with(&format!("{page}?run=")), "{location}");
@@ -205,7 +187,7 @@ async fn tenant_page_shows_the_panels_and_never_the_secret(engine: Engine) {
     assert!(res.body.contains("/admin/workspaces/contoso/operations/"), "the View run link");
     assert!(!res.body.contains(secret));
     // Asking again while it is queued: "already queued".
-    let res = w.plain_post("/api/connections/verify", &form[..2], &owner).await;
+    let res = w.app.plain_post("/api/connections/verify", &form[..2], &owner, ENVIRONMENTS).await;
     assert!(res.location().unwrap().contains("queued=false"));
     // Read-only members see the panel with its actions disabled and the reason, and cannot save.
     let readonly = w.as_user("readonly@contoso.example").await;

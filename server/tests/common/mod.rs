@@ -204,20 +204,31 @@ impl TestApp {
 
     /// A form POST as a script (`Accept: application/json`) from this origin.
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)], jar: &Jar) -> Response {
+        self.post_form_from(path, form, jar, None).await
+    }
+
+    /// A form POST as a browser without JavaScript sends it: `Accept: text/html` and the page it was on
+    /// (`referer`, a path of this origin), so the server function answers with a redirect back there.
+    pub async fn plain_post(&self, path: &str, form: &[(&str, &str)], jar: &Jar, referer: &str) -> Response {
+        self.post_form_from(path, form, jar, Some(referer)).await
+    }
+
+    async fn post_form_from(&self, path: &str, form: &[(&str, &str)], jar: &Jar, referer: Option<&str>) -> Response {
         let body = serde_urlencoded(form);
-        let req = jar
-            .apply(
-                Request::builder()
-                    .method(Method::POST)
-                    .uri(path)
-                    .header(header::HOST, "127.0.0.1:3000")
-                    .header(header::ORIGIN, "http://127.0.0.1:3000")
-                    .header(header::ACCEPT, "application/json")
-                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .header(header::CONTENT_LENGTH, body.len()),
-            )
-            .body(Body::from(body))
-            .unwrap();
+        let mut builder = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::ORIGIN, "http://127.0.0.1:3000")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::CONTENT_LENGTH, body.len());
+        builder = match referer {
+            Some(page) => builder
+                .header(header::ACCEPT, "text/html")
+                .header(header::REFERER, format!("http://127.0.0.1:3000{page}")),
+            None => builder.header(header::ACCEPT, "application/json"),
+        };
+        let req = jar.apply(builder).body(Body::from(body)).unwrap();
         self.send(req).await
     }
 
