@@ -1,5 +1,6 @@
 // What a user does: sign in and out, switch language and theme. Each waits until the outcome has
-// arrived (see `submit`), in both projects.
+// arrived (see `submit`), in both projects. Also `withApi`: the same server functions from a script,
+// signed in with a cookie jar of its own.
 
 import assert from 'node:assert/strict';
 import { request } from 'playwright-core';
@@ -34,18 +35,27 @@ export const switchLocale = (page, locale) => submit(page, SEL.lang(locale));
 
 export const toggleTheme = (page) => submit(page, SEL.themeToggle);
 
-/**
- * Puts the demo owner's stored language back to "automatic" through the HTTP API, so a failed test
- * cannot leave the account in German for the tests after it.
- */
-export async function resetDemoLocale() {
+/** Demo credentials of `email` (every demo account has the demo password). */
+export const as = (email) => ({ email, password: DEMO.password });
+
+/** Signs in through the API (its own cookie jar) and runs `fn(api)`. */
+export async function withApi({ email, password }, fn) {
   const api = await request.newContext({ baseURL: BASE_URL });
   try {
-    const signIn = await api.post('/api/auth/login', { form: { email: DEMO.email, password: DEMO.password } });
-    assert.ok(signIn.ok(), `API sign-in for the locale reset: HTTP ${signIn.status()}`);
-    const reset = await api.post('/api/prefs/locale', { form: { locale: 'auto' } });
-    assert.ok(reset.ok(), `locale reset: HTTP ${reset.status()}`);
+    const signIn = await api.post('/api/auth/login', { form: { email, password } });
+    assert.ok(signIn.ok(), `API sign-in as ${email}: HTTP ${signIn.status()}`);
+    return await fn(api);
   } finally {
     await api.dispose();
   }
 }
+
+/**
+ * Puts the demo owner's stored language back to "automatic" through the HTTP API, so a failed test
+ * cannot leave the account in German for the tests after it.
+ */
+export const resetDemoLocale = () =>
+  withApi(DEMO, async (api) => {
+    const reset = await api.post('/api/prefs/locale', { form: { locale: 'auto' } });
+    assert.ok(reset.ok(), `locale reset: HTTP ${reset.status()}`);
+  });

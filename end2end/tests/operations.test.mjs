@@ -11,10 +11,9 @@
 import assert from 'node:assert/strict';
 import { request } from 'playwright-core';
 
-import { login, logout, resetDemoLocale, SEL, switchLocale } from '../lib/actions.mjs';
+import { as, login, logout, resetDemoLocale, SEL, switchLocale, withApi } from '../lib/actions.mjs';
 import {
   arrived,
-  BASE_URL,
   DEMO,
   eachProject,
   eventually,
@@ -53,18 +52,7 @@ const TID = {
   widget: '[data-testid="active-runs"]',
 };
 
-const as = (email) => ({ email, password: DEMO.password });
 
-async function withApi({ email, password }, fn) {
-  const api = await request.newContext({ baseURL: BASE_URL });
-  try {
-    const signIn = await api.post('/api/auth/login', { form: { email, password } });
-    assert.ok(signIn.ok(), `API sign-in as ${email}: HTTP ${signIn.status()}`);
-    return await fn(api);
-  } finally {
-    await api.dispose();
-  }
-}
 
 async function listRuns(api, filters = {}) {
   const res = await api.post('/api/operations/list', { form: { workspace: 'contoso', ...filters } });

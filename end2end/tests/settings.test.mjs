@@ -7,26 +7,14 @@
 import assert from 'node:assert/strict';
 import { request } from 'playwright-core';
 
-import { login, logout, SEL } from '../lib/actions.mjs';
+import { as, login, logout, SEL, withApi } from '../lib/actions.mjs';
 import {
   BASE_URL, DEMO, eachProject, expectLang, expectPath, expectText, goto, submit, t, text,
 } from '../lib/harness.mjs';
 
 const FABRIKAM_SETTINGS = '/admin/workspaces/fabrikam/settings';
 const SAVE = 'form[action="/api/workspaces/settings_update"] button[type="submit"]';
-const as = (email) => ({ email, password: DEMO.password });
 
-/** Signs in through the API (its own cookie jar) and runs `fn(api)`. */
-async function withApi({ email, password }, fn) {
-  const api = await request.newContext({ baseURL: BASE_URL });
-  try {
-    const signIn = await api.post('/api/auth/login', { form: { email, password } });
-    assert.ok(signIn.ok(), `API sign-in as ${email}: HTTP ${signIn.status()}`);
-    return await fn(api);
-  } finally {
-    await api.dispose();
-  }
-}
 
 /** Puts Fabrikam's settings back as seeded (no default language). */
 const resetFabrikam = () =>

@@ -4,11 +4,10 @@
 // (random invite emails), so the suite can run twice against one server.
 
 import assert from 'node:assert/strict';
-import { request } from 'playwright-core';
 
-import { login, SEL, switchLocale } from '../lib/actions.mjs';
+import { as, login, SEL, switchLocale, withApi } from '../lib/actions.mjs';
 import {
-  arrived, BASE_URL, DEMO, eachProject, eventually, expectPath, expectText, goto, pathname, submit, t, text, withPage,
+  arrived, DEMO, eachProject, eventually, expectPath, expectText, goto, pathname, submit, t, text, withPage,
 } from '../lib/harness.mjs';
 
 const CONTOSO = '/admin/workspaces/contoso';
@@ -29,21 +28,9 @@ const TID = {
   membersDisabledReason: '[data-testid="members-disabled-reason"]',
 };
 
-const as = (email) => ({ email, password: DEMO.password });
 const uniqueEmail = (page) =>
   `e2e-${page.project.name}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}@example.com`;
 
-/** Signs in through the API (its own cookie jar) and runs `fn(api)`. */
-async function withApi({ email, password }, fn) {
-  const api = await request.newContext({ baseURL: BASE_URL });
-  try {
-    const signIn = await api.post('/api/auth/login', { form: { email, password } });
-    assert.ok(signIn.ok(), `API sign-in as ${email}: HTTP ${signIn.status()}`);
-    return await fn(api);
-  } finally {
-    await api.dispose();
-  }
-}
 
 /** Puts `who`'s stored language back to "automatic", so a failed test cannot leave them in German. */
 const resetLocale = (who) =>
