@@ -54,6 +54,27 @@ async fn wait_for(db: &Db, what: &str, sql: &str, within: Duration) {
     }
 }
 
+/// Waits until no backend of the killed server is still executing a statement in the test's database
+/// (PostgreSQL; its backends run what the client had sent before they notice it is gone). SQLite has no
+/// such backends: the killed process's uncommitted writes are simply gone.
+async fn settle(db: &Db) {
+    if let Db::Postgres(p) = db {
+        let busy = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+                    AND pid <> pg_backend_pid() AND state <> 'idle'";
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while sqlx::query_scalar::<_, i64>(busy).fetch_one(p).await.unwrap() > 0 {
+            assert!(Instant::now() < deadline, "the killed server's statements did not finish");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// Every run as (id, status, outcome, failure, claimed by), for failure messages.
+async fn runs(db: &Db) -> Vec<(i64, String, String, Option<String>, Option<String>)> {
+    let sql = "SELECT id, status, outcome, failure, claimed_by FROM operation_runs ORDER BY id";
+    db_run!(db, p => sqlx::query_as(sql).fetch_all(p).await).unwrap()
+}
+
 /// Every policy has exactly `version_count` versions, numbered 1..n, the newest being `latest_version_id`.
 async fn versions_are_whole(db: &Db) {
     let broken = scalar(
@@ -112,7 +133,7 @@ async fn killed_sync_is_reconciled_without_half_written_versions(engine: Engine)
     first.kill().expect("SIGKILL");
     first.wait().unwrap();
     // PostgreSQL finishes a statement (a COMMIT) the dead client had already sent; let it land first.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    settle(&app.db).await;
     let interrupted = scalar(&app.db, "SELECT COUNT(*) FROM operation_runs WHERE status = 'running'").await;
     assert!(interrupted >= 1);
     let queued = scalar(&app.db, "SELECT COUNT(*) FROM operation_runs WHERE status = 'queued'").await;
@@ -135,7 +156,7 @@ async fn killed_sync_is_reconciled_without_half_written_versions(engine: Engine)
         "SELECT COUNT(*) FROM operation_runs WHERE outcome = 'failed' AND failure LIKE '%run.stale_heartbeat%'",
     )
     .await;
-    assert_eq!(stale, interrupted, "every interrupted run is reconciled as stale");
+    assert_eq!(stale, interrupted, "every interrupted run is reconciled as stale: {:#?}", runs(&app.db).await);
     let succeeded = scalar(&app.db, "SELECT COUNT(*) FROM operation_runs WHERE outcome = 'succeeded'").await;
     assert!(succeeded >= queued, "queued runs ran after the restart ({succeeded} of {queued})");
     assert_eq!(
@@ -146,7 +167,8 @@ async fn killed_sync_is_reconciled_without_half_written_versions(engine: Engine)
     assert_eq!(
         completions + interrupted,
         scalar(&app.db, "SELECT COUNT(*) FROM operation_runs").await,
-        "each run completed once"
+        "each run completed once: {:#?}",
+        runs(&app.db).await
     );
     versions_are_whole(&app.db).await;
     assert!(scalar(&app.db, "SELECT COUNT(*) FROM policies").await > 0);

@@ -34,6 +34,49 @@ macro_rules! db_run {
     };
 }
 
+/// A value bound to a numbered placeholder of a statement built at run time.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Int(i64),
+    OptInt(Option<i64>),
+    Text(String),
+    OptText(Option<String>),
+    Time(chrono::DateTime<chrono::Utc>),
+}
+
+/// A statement with its arguments (`$1` … `$n`), built once and run on whichever engine's connection or
+/// transaction it is given: how a change joins another writer's transaction (see
+/// `audit::server::record_system_with`).
+#[derive(Debug, Clone)]
+pub struct Stmt {
+    pub sql: String,
+    pub args: Vec<Arg>,
+}
+
+impl Stmt {
+    pub fn new(sql: impl Into<String>, args: Vec<Arg>) -> Self {
+        Self { sql: sql.into(), args }
+    }
+}
+
+/// Binds every [`Arg`] of `$args` (an iterator of `&Arg`) to the query `$q`, in order.
+#[macro_export]
+macro_rules! bind_all {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                $crate::db::Arg::Int(v) => q.bind(*v),
+                $crate::db::Arg::OptInt(v) => q.bind(*v),
+                $crate::db::Arg::Text(s) => q.bind(s.clone()),
+                $crate::db::Arg::OptText(s) => q.bind(s.clone()),
+                $crate::db::Arg::Time(t) => q.bind(*t),
+            };
+        }
+        q
+    }};
+}
+
 impl Db {
     /// Connects to `url` (`sqlite://path` or `postgres://…`), creating a SQLite file (and its directory) when
     /// missing. Does not migrate.

@@ -1,7 +1,7 @@
 //! In-app notifications (BRIEF §3.11 surface C): exactly one terminal notification per operation run, to
 //! the member who started it (none for scheduled or system runs; never for queued or running runs), with a
 //! "View run" link and whitelisted summary counts. Written by the run's completion paths in
-//! `operations::server` through [`server::repo::notify_run_completed`]; read and marked read by the
+//! `operations::server` through [`server::repo::run_completed`], in the completing transaction; read and marked read by the
 //! signed-in user through `api`. The bell lives in `components`, the list page in `pages`.
 
 pub mod api;

@@ -14,7 +14,8 @@ use super::{ActorType, Outcome};
 use crate::{
     auth::server::{repo::internal, Actor, RequestMeta},
     authz::server::{SystemScope, WorkspaceScope},
-    db::Db,
+    bind_all,
+    db::{Db, Stmt},
     error::AppError,
     secrets::sanitize,
 };
@@ -145,17 +146,21 @@ impl AuditRow {
 
 /// Records `event` done by the member behind `scope`.
 pub async fn record(db: &Db, scope: &WorkspaceScope, event: AuditEvent) -> Result<(), AppError> {
+    record_with(db, scope, event, &[]).await.map(|_| ())
+}
+
+/// Records `event` done by the member behind `scope` together with the change it describes, in one
+/// transaction: `effects` run first, in order; when the first changes no row (the change no longer
+/// applies), nothing is written and the answer is false.
+pub async fn record_with(
+    db: &Db,
+    scope: &WorkspaceScope,
+    event: AuditEvent,
+    effects: &[Stmt],
+) -> Result<bool, AppError> {
     let meta = RequestMeta::current();
-    append(
-        db,
-        Some(scope.workspace_id()),
-        Some(scope.actor_id()),
-        scope.actor_label(),
-        scope.actor_type(),
-        event,
-        Some(&meta),
-    )
-    .await
+    let who = Who { actor_id: Some(scope.actor_id()), label: scope.actor_label(), actor_type: scope.actor_type() };
+    append(db, Some(scope.workspace_id()), who, event, Some(&meta), effects).await
 }
 
 /// Records `event` done by `actor` in `workspace_id` without a member scope: for the actor's own
@@ -168,7 +173,8 @@ pub async fn record_actor(
 ) -> Result<(), AppError> {
     let meta = RequestMeta::current();
     let label = actor.audit_label();
-    append(db, workspace_id, Some(actor.user_id()), &label, actor.actor_type(), event, Some(&meta)).await
+    let who = Who { actor_id: Some(actor.user_id()), label: &label, actor_type: actor.actor_type() };
+    append(db, workspace_id, who, event, Some(&meta), &[]).await.map(|_| ())
 }
 
 /// Records `event` done by the system (no user).
@@ -178,28 +184,47 @@ pub async fn record_system(
     workspace_id: Option<i64>,
     event: AuditEvent,
 ) -> Result<(), AppError> {
+    record_system_with(db, scope, workspace_id, event, &[]).await.map(|_| ())
+}
+
+/// [`record_system`] together with the change the event describes, in one transaction (see
+/// [`record_with`]): a run's completion, its notification and its audit entry land together or not at all.
+pub async fn record_system_with(
+    db: &Db,
+    scope: &SystemScope,
+    workspace_id: Option<i64>,
+    event: AuditEvent,
+    effects: &[Stmt],
+) -> Result<bool, AppError> {
     let label = format!("system ({})", scope.reason());
-    append(db, workspace_id, None, &label, ActorType::System, event, None).await
+    let who = Who { actor_id: None, label: &label, actor_type: ActorType::System };
+    append(db, workspace_id, who, event, None, effects).await
+}
+
+/// Who an entry names.
+struct Who<'a> {
+    actor_id: Option<i64>,
+    label: &'a str,
+    actor_type: ActorType,
 }
 
 async fn append(
     db: &Db,
     workspace_id: Option<i64>,
-    actor_id: Option<i64>,
-    actor_label: &str,
-    actor_type: ActorType,
+    who: Who<'_>,
     event: AuditEvent,
     meta: Option<&RequestMeta>,
-) -> Result<(), AppError> {
+    effects: &[Stmt],
+) -> Result<bool, AppError> {
     let mut metadata = event.metadata;
     sanitize(&mut metadata);
     let row = AuditRow {
         id: 0,
         workspace_id,
         tenant_id: event.tenant_id,
-        actor_id,
-        actor_label: actor_label.to_string(),
-        actor_type: actor_type.id().into(),
+        actor_id: who.actor_id,
+        actor_label: who.label.to_string(),
+        actor_type: who.actor_type.id().into(),
         action: event.action.into(),
         resource_type: event.resource_type.into(),
         resource_id: event.resource_id,
@@ -212,7 +237,7 @@ async fn append(
         prev_hash: String::new(),
         hash: String::new(),
     };
-    append_chained(db, vec![row]).await.map(|_| ())
+    append_chained(db, vec![row], effects).await.map(|n| n.is_some())
 }
 
 /// Rows per multi-row `INSERT` (16 columns each: far below both engines' parameter limits).
@@ -223,11 +248,19 @@ const COLUMNS: &str = "workspace_id, tenant_id, actor_id, actor_label, actor_typ
 /// The one way rows join the chain: under the chain lock (PostgreSQL: transaction-level advisory lock;
 /// SQLite: `BEGIN IMMEDIATE`), each row gets `recorded_at` (now when empty, and never earlier than the
 /// previous row's, so timestamps grow with ids and readers can turn date bounds into id bounds — see
-/// `repo`), its `prev_hash` and its `hash`; then all are inserted in one transaction.
-async fn append_chained(db: &Db, mut rows: Vec<AuditRow>) -> Result<u64, AppError> {
+/// `repo`), its `prev_hash` and its `hash`; then all are inserted in one transaction. `effects` run in that
+/// transaction first; when the first changes no row, everything is rolled back and the answer is `None`.
+async fn append_chained(db: &Db, mut rows: Vec<AuditRow>, effects: &[Stmt]) -> Result<Option<u64>, AppError> {
     let now = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
     macro_rules! run {
         ($tx:expr) => {{
+            for (i, effect) in effects.iter().enumerate() {
+                let changed =
+                    bind_all!(sqlx::query(&effect.sql), &effect.args).execute(&mut *$tx).await?.rows_affected();
+                if i == 0 && changed == 0 {
+                    return Ok(false);
+                }
+            }
             let last: Option<(String, String)> =
                 sqlx::query_as("SELECT hash, recorded_at FROM audit_log ORDER BY id DESC LIMIT 1")
                     .fetch_optional(&mut *$tx)
@@ -270,30 +303,31 @@ async fn append_chained(db: &Db, mut rows: Vec<AuditRow>) -> Result<u64, AppErro
             Ok::<(), sqlx::Error>(())
         }};
     }
-    let res: Result<(), sqlx::Error> = async {
+    // `run!` returns `Ok(false)` from this block when the first effect changed nothing; the transaction is
+    // then dropped uncommitted, which rolls it back.
+    let res: Result<bool, sqlx::Error> = async {
         match db {
             Db::Postgres(pool) => {
                 let mut tx = pool.begin().await?;
                 sqlx::query("SELECT pg_advisory_xact_lock(7270001)").execute(&mut *tx).await?;
                 run!(tx)?;
-                tx.commit().await
+                tx.commit().await.map(|_| true)
             }
             Db::Sqlite(pool) => {
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 run!(tx)?;
-                tx.commit().await
+                tx.commit().await.map(|_| true)
             }
         }
     }
     .await;
-    res.map_err(internal)?;
-    Ok(rows.len() as u64)
+    Ok(res.map_err(internal)?.then_some(rows.len() as u64))
 }
 
 /// Appends generated rows in one transaction (the benchmark fixture, `tenantpilot bench-seed`): 100,000
 /// entries in seconds instead of one transaction each. Chained exactly like [`record`]'s.
 pub async fn append_generated(db: &Db, _scope: &SystemScope, rows: Vec<AuditRow>) -> Result<u64, AppError> {
-    append_chained(db, rows).await
+    Ok(append_chained(db, rows, &[]).await?.unwrap_or_default())
 }
 
 /// Result of [`verify`].

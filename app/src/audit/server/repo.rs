@@ -4,14 +4,14 @@
 
 use super::AuditRow;
 use crate::{
-    audit::AuditFilter, auth::server::repo::internal, authz::server::WorkspaceScope, db::Db, db_run, error::AppError,
+    audit::AuditFilter,
+    auth::server::repo::internal,
+    authz::server::WorkspaceScope,
+    bind_all,
+    db::{Arg, Db},
+    db_run,
+    error::AppError,
 };
-
-/// A bound value of a dynamically built statement.
-enum Arg {
-    Int(i64),
-    Text(String),
-}
 
 /// A `WHERE` clause with its arguments (`$1` … `$n`).
 struct Where {
@@ -89,20 +89,6 @@ fn where_clause(scope: &WorkspaceScope, filter: &AuditFilter) -> Where {
         w.push(" AND id < ?", Arg::Int(before));
     }
     w
-}
-
-/// Binds every argument of `$args` to the query `$q`.
-macro_rules! bind_all {
-    ($q:expr, $args:expr) => {{
-        let mut q = $q;
-        for a in $args {
-            q = match a {
-                Arg::Int(v) => q.bind(*v),
-                Arg::Text(s) => q.bind(s.clone()),
-            };
-        }
-        q
-    }};
 }
 
 /// Matching rows, newest first: `limit` rows after skipping `offset`.

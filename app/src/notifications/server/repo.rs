@@ -6,38 +6,36 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::{
     auth::server::repo::internal,
-    db::Db,
+    db::{Arg, Db, Stmt},
     db_run,
     error::AppError,
     notifications::{MarkRead, NotificationDto, KIND_RUN_COMPLETED},
-    operations::{server::repo::select_run_by_id, whitelisted_counts, InitiatorKind, RunOutcome, RunStatus},
+    operations::{whitelisted_counts, InitiatorKind, RunOutcome, RunStatus, SummaryCounts},
 };
 
-/// Writes the one `run.completed` notification of run `run_id` when it is completed and was started by a
-/// member (scheduled and system runs notify nobody). Every completion path calls it after its state
-/// change; `ON CONFLICT DO NOTHING` on `UNIQUE (run_id, kind)` keeps it at one however often or
-/// concurrently it is called. Returns whether this call wrote it.
-pub async fn notify_run_completed(db: &Db, run_id: i64) -> Result<bool, AppError> {
-    let Some(row) = select_run_by_id(db, run_id).await? else { return Ok(false) };
-    let state = row.state()?;
-    let (Some(user_id), Some(InitiatorKind::Human)) =
-        (row.initiator_user_id, InitiatorKind::parse(&row.initiator_kind))
-    else {
-        return Ok(false);
-    };
-    if state.status != RunStatus::Completed {
-        return Ok(false);
-    }
-    let summary = serde_json::from_str(&row.summary).map(|s| whitelisted_counts(&s)).unwrap_or_default();
-    let summary = serde_json::to_string(&summary).map_err(|_| AppError::Internal)?;
+/// The statement that writes the one `run.completed` notification of run `run_id`, for the member who
+/// started it (scheduled and system runs notify nobody), with the whitelisted counts of `summary`. Every
+/// completion path runs it in the transaction that completes the run (see
+/// `audit::server::record_system_with`); it writes nothing unless the run is completed by then, and
+/// `ON CONFLICT DO NOTHING` on `UNIQUE (run_id, kind)` keeps it at one however often it runs.
+pub fn run_completed(run_id: i64, summary: &SummaryCounts) -> Result<Stmt, AppError> {
+    let summary = serde_json::to_string(&whitelisted_counts(summary)).map_err(|_| AppError::Internal)?;
     let sql =
         "INSERT INTO notifications (user_id, workspace_id, run_id, kind, outcome, run_type, summary, created_at) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING";
-    let n = db_run!(db, p => sqlx::query(sql)
-        .bind(user_id).bind(row.workspace_id).bind(run_id).bind(KIND_RUN_COMPLETED).bind(state.outcome.id())
-        .bind(&row.run_type).bind(&summary).bind(Utc::now()).execute(p).await.map(|r| r.rows_affected()))
-    .map_err(internal)?;
-    Ok(n == 1)
+               SELECT initiator_user_id, workspace_id, id, $2, outcome, run_type, $3, $4 FROM operation_runs \
+               WHERE id = $1 AND status = $5 AND initiator_kind = $6 AND initiator_user_id IS NOT NULL \
+               ON CONFLICT DO NOTHING";
+    Ok(Stmt::new(
+        sql,
+        vec![
+            Arg::Int(run_id),
+            Arg::Text(KIND_RUN_COMPLETED.into()),
+            Arg::Text(summary),
+            Arg::Time(Utc::now()),
+            Arg::Text(RunStatus::Completed.id().into()),
+            Arg::Text(InitiatorKind::Human.id().into()),
+        ],
+    ))
 }
 
 #[derive(sqlx::FromRow)]

@@ -6,7 +6,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::{
     auth::server::repo::internal,
-    db::Db,
+    db::{Arg, Db, Stmt},
     db_run,
     error::AppError,
     operations::{
@@ -230,26 +230,20 @@ pub async fn select_active_started_by(
     Ok((rows, total))
 }
 
-/// Completes a queued run of the workspace as cancelled; false when it is no longer queued.
-pub async fn cancel_queued(db: &Db, workspace_id: i64, id: i64, failure: &FailureSummary) -> Result<bool, AppError> {
+/// The statement that completes a queued run of the workspace as cancelled; it changes nothing when the
+/// run is no longer queued.
+pub fn cancel_queued(workspace_id: i64, id: i64, failure: &FailureSummary) -> Result<Stmt, AppError> {
     let sql = "UPDATE operation_runs SET status = 'completed', outcome = 'cancelled', cancel_requested_at = $1, \
                completed_at = $1, failure = $2 WHERE workspace_id = $3 AND id = $4 AND status = 'queued'";
-    let failure = json(failure)?;
-    let n = db_run!(db, p => sqlx::query(sql).bind(Utc::now()).bind(&failure).bind(workspace_id).bind(id)
-        .execute(p).await.map(|r| r.rows_affected()))
-    .map_err(internal)?;
-    Ok(n == 1)
+    Ok(Stmt::new(sql, vec![Arg::Time(Utc::now()), Arg::Text(json(failure)?), Arg::Int(workspace_id), Arg::Int(id)]))
 }
 
-/// Flags a running run of the workspace for cancellation (kept when already flagged); false when it is no
-/// longer running.
-pub async fn flag_cancel(db: &Db, workspace_id: i64, id: i64) -> Result<bool, AppError> {
+/// The statement that flags a running run of the workspace for cancellation (kept when already flagged);
+/// it changes nothing when the run is no longer running.
+pub fn flag_cancel(workspace_id: i64, id: i64) -> Stmt {
     let sql = "UPDATE operation_runs SET cancel_requested_at = COALESCE(cancel_requested_at, $1) \
                WHERE workspace_id = $2 AND id = $3 AND status = 'running'";
-    let n = db_run!(db, p => sqlx::query(sql).bind(Utc::now()).bind(workspace_id).bind(id)
-        .execute(p).await.map(|r| r.rows_affected()))
-    .map_err(internal)?;
-    Ok(n == 1)
+    Stmt::new(sql, vec![Arg::Time(Utc::now()), Arg::Int(workspace_id), Arg::Int(id)])
 }
 
 /// Takes the oldest queued run for `worker_id` and marks it running. PostgreSQL skips rows another
@@ -287,41 +281,51 @@ pub async fn touch(
     Ok(row.map(|cancel| cancel.is_some()))
 }
 
-/// Moves a run from `from` to the completed state `to` (the caller checked the transition); false when the
-/// run was not in `from` any more (or, when `worker_id` is given, not held by that worker).
-pub async fn complete(
-    db: &Db,
+/// The statement that moves a run from `from` to the completed state `to` (the caller checked the
+/// transition); it changes nothing when the run is not in `from` any more (or, when `worker_id` is given,
+/// not held by that worker).
+pub fn complete(
     id: i64,
     from: RunState,
     to: RunState,
     worker_id: Option<&str>,
     summary: &SummaryCounts,
     failure: Option<&FailureSummary>,
-) -> Result<bool, AppError> {
+) -> Result<Stmt, AppError> {
     let sql = "UPDATE operation_runs SET status = $1, outcome = $2, completed_at = $3, summary = $4, failure = $5 \
                WHERE id = $6 AND status = $7 AND outcome = $8 AND ($9 IS NULL OR claimed_by = $9)";
     let summary = serde_json::to_string(summary).map_err(|_| AppError::Internal)?;
     let failure = failure.map(json).transpose()?;
-    let n = db_run!(db, p => sqlx::query(sql)
-        .bind(to.status.id()).bind(to.outcome.id()).bind(Utc::now()).bind(&summary).bind(&failure).bind(id)
-        .bind(from.status.id()).bind(from.outcome.id()).bind(worker_id).execute(p).await.map(|r| r.rows_affected()))
-    .map_err(internal)?;
-    Ok(n == 1)
+    Ok(Stmt::new(
+        sql,
+        vec![
+            Arg::Text(to.status.id().into()),
+            Arg::Text(to.outcome.id().into()),
+            Arg::Time(Utc::now()),
+            Arg::Text(summary),
+            Arg::OptText(failure),
+            Arg::Int(id),
+            Arg::Text(from.status.id().into()),
+            Arg::Text(from.outcome.id().into()),
+            Arg::OptText(worker_id.map(str::to_string)),
+        ],
+    ))
 }
 
-/// Completes every running run whose heartbeat is older than `cutoff` as failed with `failure`; returns
-/// their ids and workspaces.
-pub async fn fail_stale(
-    db: &Db,
-    cutoff: DateTime<Utc>,
-    failure: &FailureSummary,
-) -> Result<Vec<(i64, i64, Option<i64>)>, AppError> {
+/// Running runs whose heartbeat is older than `cutoff`, as (id, workspace id, tenant id).
+pub async fn select_stale(db: &Db, cutoff: DateTime<Utc>) -> Result<Vec<(i64, i64, Option<i64>)>, AppError> {
+    let sql = "SELECT id, workspace_id, tenant_id FROM operation_runs WHERE status = 'running' AND heartbeat_at < $1 \
+               ORDER BY id";
+    db_run!(db, p => sqlx::query_as::<_, (i64, i64, Option<i64>)>(sql).bind(cutoff).fetch_all(p).await)
+        .map_err(internal)
+}
+
+/// The statement that completes run `id` as failed with `failure` if it is still running without a
+/// heartbeat since `cutoff` (a run whose worker came back meanwhile is left alone).
+pub fn fail_stale(id: i64, cutoff: DateTime<Utc>, failure: &FailureSummary) -> Result<Stmt, AppError> {
     let sql = "UPDATE operation_runs SET status = 'completed', outcome = 'failed', completed_at = $1, failure = $2 \
-               WHERE status = 'running' AND heartbeat_at < $3 RETURNING id, workspace_id, tenant_id";
-    let failure = json(failure)?;
-    db_run!(db, p => sqlx::query_as::<_, (i64, i64, Option<i64>)>(sql)
-        .bind(Utc::now()).bind(&failure).bind(cutoff).fetch_all(p).await)
-    .map_err(internal)
+               WHERE id = $3 AND status = 'running' AND heartbeat_at < $4";
+    Ok(Stmt::new(sql, vec![Arg::Time(Utc::now()), Arg::Text(json(failure)?), Arg::Int(id), Arg::Time(cutoff)]))
 }
 
 /// Sets `context[key] = value` on a run `worker_id` holds (read, change, write guarded by the holder);

@@ -7,13 +7,13 @@ use serde_json::json;
 
 use super::{repo, STALE_AFTER};
 use crate::{
-    audit::server::{record, AuditEvent},
+    audit::server::{record, record_with, AuditEvent},
     authz::{server::WorkspaceScope, Capability},
     db::Db,
     error::AppError,
     operations::{
         ActiveRun, ActiveRunList, FailureSummary, InitiatorKind, OperationRunDto, Reason, RunQuery, RunReason, RunType,
-        RunView, ACTIVE_RUNS_SHOWN,
+        RunView, SummaryCounts, ACTIVE_RUNS_SHOWN,
     },
     paging::Page,
     secrets::sanitize,
@@ -164,20 +164,25 @@ pub async fn request_cancel(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<
     scope.require(Capability::OperationsCancel)?;
     let failure = FailureSummary::new(Reason::Run(RunReason::CancelledByUser), "");
     let ws = scope.workspace_id();
-    let how = if repo::cancel_queued(db, ws, id, &failure).await? {
-        crate::notifications::server::repo::notify_run_completed(db, id).await?;
-        "cancelled"
-    } else if repo::flag_cancel(db, ws, id).await? {
-        "flagged"
-    } else {
-        return Err(AppError::Conflict("run_completed".into()));
+    let event = |how: &str| {
+        let event = AuditEvent::new("operation.cancel", "operation_run", id)
+            .summary(format!("Requested cancellation of {}", run.run_type))
+            .metadata(json!({ "run_type": run.run_type, "result": how }));
+        match run.tenant_id {
+            Some(t) => event.tenant(t),
+            None => event,
+        }
     };
-    let mut event = AuditEvent::new("operation.cancel", "operation_run", id)
-        .summary(format!("Requested cancellation of {}", run.run_type))
-        .metadata(json!({ "run_type": run.run_type, "result": how }));
-    if let Some(t) = run.tenant_id {
-        event = event.tenant(t);
+    // Each change is written with its audit entry (and a cancelled run with its notification) in one
+    // transaction: a queued run is cancelled at once, a running one flagged.
+    let cancel = [
+        repo::cancel_queued(ws, id, &failure)?,
+        crate::notifications::server::repo::run_completed(id, &SummaryCounts::new())?,
+    ];
+    if !record_with(db, scope, event("cancelled"), &cancel).await?
+        && !record_with(db, scope, event("flagged"), &[repo::flag_cancel(ws, id)]).await?
+    {
+        return Err(AppError::Conflict("run_completed".into()));
     }
-    record(db, scope, event).await?;
     fetch(db, scope, id).await
 }

@@ -12,7 +12,7 @@ use tokio::{sync::watch, task::JoinHandle};
 use super::repo::{self, RunRow};
 use crate::{
     audit::{
-        server::{record_system, AuditEvent},
+        server::{record_system, record_system_with, AuditEvent},
         Outcome as AuditOutcome,
     },
     auth::server::{repo::select_user_by_id, Actor},
@@ -266,12 +266,6 @@ async fn finish(
     let to = RunState::completed(outcome)
         .and_then(|to| RunState::RUNNING.transition(to))
         .map_err(|_: TransitionError| AppError::Conflict("illegal_transition".into()))?;
-    let held =
-        repo::complete(db, claimed.run.id, RunState::RUNNING, to, Some(&claimed.worker_id), summary, failure).await?;
-    if !held {
-        return Err(AppError::Conflict("run_not_held".into()));
-    }
-    crate::notifications::server::repo::notify_run_completed(db, claimed.run.id).await?;
     let audit_outcome = match outcome {
         RunOutcome::Succeeded => AuditOutcome::Success,
         RunOutcome::Blocked => AuditOutcome::Blocked,
@@ -290,7 +284,16 @@ async fn finish(
     if let Some(t) = claimed.run.tenant_id {
         event = event.tenant(t);
     }
-    record_system(db, &SystemScope::for_job("operations worker"), Some(claimed.workspace_id), event).await
+    // The state change, the initiator's notification and the audit entry land together or not at all.
+    let effects = [
+        repo::complete(claimed.run.id, RunState::RUNNING, to, Some(&claimed.worker_id), summary, failure)?,
+        crate::notifications::server::repo::run_completed(claimed.run.id, summary)?,
+    ];
+    let system = SystemScope::for_job("operations worker");
+    if !record_system_with(db, &system, Some(claimed.workspace_id), event, &effects).await? {
+        return Err(AppError::Conflict("run_not_held".into()));
+    }
+    Ok(())
 }
 
 /// Runs the handler for a claimed run and completes it from the handler's answer. A missing handler fails
@@ -332,19 +335,26 @@ pub async fn reconcile_stale(
 ) -> Result<Vec<i64>, AppError> {
     let max_age = chrono::Duration::from_std(max_age).map_err(|_| AppError::validation("max_age", "out_of_range"))?;
     let failure = FailureSummary::new(Reason::Run(RunReason::StaleHeartbeat), "");
-    let failed = repo::fail_stale(db, now - max_age, &failure).await?;
-    for (id, workspace_id, tenant_id) in &failed {
-        crate::notifications::server::repo::notify_run_completed(db, *id).await?;
+    let cutoff = now - max_age;
+    let mut failed = Vec::new();
+    for (id, workspace_id, tenant_id) in repo::select_stale(db, cutoff).await? {
         let mut event = AuditEvent::new("operation.reconcile", "operation_run", id)
             .outcome(AuditOutcome::Failure)
             .summary("Failed a run whose worker stopped sending heartbeats")
             .metadata(json!({ "reason": failure.reason.id() }));
         if let Some(t) = tenant_id {
-            event = event.tenant(*t);
+            event = event.tenant(t);
         }
-        record_system(db, system, Some(*workspace_id), event).await?;
+        let effects = [
+            repo::fail_stale(id, cutoff, &failure)?,
+            crate::notifications::server::repo::run_completed(id, &SummaryCounts::new())?,
+        ];
+        // False when the run completed or sent a heartbeat since it was selected.
+        if record_system_with(db, system, Some(workspace_id), event, &effects).await? {
+            failed.push(id);
+        }
     }
-    Ok(failed.into_iter().map(|(id, _, _)| id).collect())
+    Ok(failed)
 }
 
 /// Running claim loops; [`WorkerPool::shutdown`] stops them after their current run.
