@@ -20,9 +20,19 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn serve(app: &TestApp, sim: &SimHandle, data: &std::path::Path, port: u16) -> Child {
+/// A server process, killed when dropped (so that a failing assertion does not leave it running).
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(app: &TestApp, sim: &SimHandle, data: &std::path::Path, port: u16) -> Server {
     let (client_id, secret) = platform_app(sim.sim.config.seed);
-    Command::new(env!("CARGO_BIN_EXE_tenantpilot"))
+    let child = Command::new(env!("CARGO_BIN_EXE_tenantpilot"))
         .arg("serve")
         .env("TENANTPILOT_ADDR", format!("127.0.0.1:{port}"))
         .env("TENANTPILOT_DATA_DIR", data)
@@ -39,7 +49,8 @@ fn serve(app: &TestApp, sim: &SimHandle, data: &std::path::Path, port: u16) -> C
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("start tenantpilot")
+        .expect("start tenantpilot");
+    Server(child)
 }
 
 async fn scalar(db: &Db, sql: &str) -> i64 {
@@ -120,7 +131,7 @@ async fn killed_sync_is_reconciled_without_half_written_versions(engine: Engine)
         .await;
     }
     let data = tempdir();
-    let mut first = serve(&app, &sim, &data, free_port());
+    let first = serve(&app, &sim, &data, free_port());
     // Mid-sync: versions are being written and a sync is running.
     wait_for(&app.db, "versions", "SELECT COUNT(*) FROM policy_versions", Duration::from_secs(60)).await;
     wait_for(
@@ -130,9 +141,8 @@ async fn killed_sync_is_reconciled_without_half_written_versions(engine: Engine)
         Duration::from_secs(60),
     )
     .await;
-    first.kill().expect("SIGKILL");
-    first.wait().unwrap();
-    // PostgreSQL finishes a statement (a COMMIT) the dead client had already sent; let it land first.
+    drop(first); // SIGKILL
+                 // PostgreSQL finishes a statement (a COMMIT) the dead client had already sent; let it land first.
     settle(&app.db).await;
     let interrupted = scalar(&app.db, "SELECT COUNT(*) FROM operation_runs WHERE status = 'running'").await;
     assert!(interrupted >= 1);
@@ -143,7 +153,7 @@ async fn killed_sync_is_reconciled_without_half_written_versions(engine: Engine)
     for t in sim.tenants() {
         control(&sim, reqwest::Method::DELETE, &format!("/tenants/{}/faults", t.tenant_id), json!({})).await;
     }
-    let mut second = serve(&app, &sim, &data, free_port());
+    let second = serve(&app, &sim, &data, free_port());
     wait_for(
         &app.db,
         "every run to complete",
@@ -172,8 +182,7 @@ async fn killed_sync_is_reconciled_without_half_written_versions(engine: Engine)
     );
     versions_are_whole(&app.db).await;
     assert!(scalar(&app.db, "SELECT COUNT(*) FROM policies").await > 0);
-    let _ = Command::new("kill").arg(second.id().to_string()).status();
-    second.wait().unwrap();
+    drop(second);
     let _ = std::fs::remove_dir_all(&data);
     app.cleanup().await;
 }

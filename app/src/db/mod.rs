@@ -15,6 +15,9 @@ use sqlx::{
 pub static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
 pub static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
 
+/// A PostgreSQL connection idle for this long is pinged before it is handed out.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(30);
+
 /// A connection pool on either engine.
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -84,9 +87,21 @@ impl Db {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url)?;
             let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
+            // sqlx pings every connection it hands out by default: a round trip per statement. A connection
+            // in use moments ago is alive; only one idle for a while (the server or a proxy may have
+            // closed it) is pinged first, and replaced when the ping fails.
             let pool = PgPoolOptions::new()
                 .max_connections((cores * 4).max(8))
                 .acquire_timeout(Duration::from_secs(10))
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for >= PING_AFTER_IDLE {
+                            sqlx::Connection::ping(conn).await?;
+                        }
+                        Ok(true)
+                    })
+                })
                 .connect_with(opts)
                 .await?;
             Ok(Self::Postgres(pool))
@@ -106,7 +121,10 @@ impl Db {
                     std::fs::create_dir_all(dir).map_err(sqlx::Error::Io)?;
                 }
             }
-            let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
+            // An in-process SQLite connection cannot be cut off: no ping before handing one out (sqlx's
+            // default, a round trip to the connection's thread per statement).
+            let pool =
+                SqlitePoolOptions::new().max_connections(8).test_before_acquire(false).connect_with(opts).await?;
             Ok(Self::Sqlite(pool))
         } else {
             Err(sqlx::Error::Configuration("DATABASE_URL must start with sqlite: or postgres://".into()))
