@@ -1,12 +1,24 @@
 //! Pagination shared by every list (pages, server functions and the JSON API): a validated
 //! [`PageRequest`] (`page` from 1, `per_page` 1–[`MAX_PER_PAGE`]) and the [`Page`] envelope
-//! `{ items, page, per_page, total }`. Repositories turn a request into `LIMIT`/`OFFSET` with
-//! [`PageRequest::limit`] and [`PageRequest::offset`]; lists always order by a unique key so pages
+//! `{ items, page, per_page, total }`. Repositories cut a statement to a page with [`PageRequest::sql`]
+//! (or [`limit_offset`]), never with bound parameters; lists always order by a unique key so pages
 //! neither overlap nor skip.
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+
+/// ` LIMIT {limit} OFFSET {offset}`: the one way a statement is cut to a page. The two numbers are written
+/// into the statement, never bound: bound, they keep PostgreSQL from reusing a generic plan, so it plans the
+/// statement again on every execution (measured: an audit page 8,800 → 11,600 executions/s, its capped
+/// count 8,700 → 10,800; docs/perf.md). They are integers, so nothing from a client reaches the SQL text.
+pub fn limit_offset(limit: i64, offset: i64) -> String {
+    if offset == 0 {
+        format!(" LIMIT {limit}")
+    } else {
+        format!(" LIMIT {limit} OFFSET {offset}")
+    }
+}
 
 /// Default and largest page sizes.
 pub const DEFAULT_PER_PAGE: u32 = 50;
@@ -84,6 +96,11 @@ impl PageRequest {
         (i64::from(self.page) - 1) * i64::from(self.per_page)
     }
 
+    /// The `LIMIT … OFFSET …` clause of this page (see [`limit_offset`]).
+    pub fn sql(self) -> String {
+        limit_offset(self.limit(), self.offset())
+    }
+
     /// Wraps one page of items fetched with [`limit`](Self::limit)/[`offset`](Self::offset).
     pub fn wrap<T>(self, items: Vec<T>, total: u64) -> Page<T> {
         Page { items, page: self.page, per_page: self.per_page, total, total_capped: false }
@@ -110,6 +127,9 @@ mod tests {
         }
         let r = PageRequest { page: 3, per_page: 10 };
         assert_eq!((r.limit(), r.offset()), (10, 20));
+        assert_eq!(r.sql(), " LIMIT 10 OFFSET 20");
+        assert_eq!(PageRequest::default().sql(), " LIMIT 50");
+        assert_eq!(limit_offset(1001, 0), " LIMIT 1001");
     }
 
     #[test]

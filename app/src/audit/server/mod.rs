@@ -17,6 +17,7 @@ use crate::{
     bind_all,
     db::{Db, Stmt},
     error::AppError,
+    paging::limit_offset,
     secrets::sanitize,
 };
 
@@ -345,9 +346,9 @@ pub async fn verify(db: &Db) -> Result<VerifyReport, AppError> {
     let mut prev = GENESIS.to_string();
     let mut rows = 0u64;
     loop {
-        let sql = "SELECT * FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2";
+        let sql = format!("SELECT * FROM audit_log WHERE id > $1 ORDER BY id{}", limit_offset(PAGE, 0));
         let page: Vec<AuditRow> =
-            crate::db_run!(db, p => sqlx::query_as::<_, AuditRow>(sql).bind(after).bind(PAGE).fetch_all(p).await)
+            crate::db_run!(db, p => sqlx::query_as::<_, AuditRow>(&sql).bind(after).fetch_all(p).await)
                 .map_err(internal)?;
         for row in &page {
             rows += 1;

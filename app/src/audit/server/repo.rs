@@ -11,6 +11,7 @@ use crate::{
     db::{Arg, Db},
     db_run,
     error::AppError,
+    paging::limit_offset,
 };
 
 /// A `WHERE` clause with its arguments (`$1` … `$n`).
@@ -100,9 +101,8 @@ pub async fn select_page(
     offset: i64,
 ) -> Result<Vec<AuditRow>, AppError> {
     let w = where_clause(scope, filter);
-    let sql = format!("SELECT * FROM audit_log{} ORDER BY id DESC LIMIT ${} OFFSET ${}", w.sql, w.next(), w.next() + 1);
-    db_run!(db, p => bind_all!(sqlx::query_as::<_, AuditRow>(&sql), &w.args).bind(limit).bind(offset).fetch_all(p).await)
-        .map_err(internal)
+    let sql = format!("SELECT * FROM audit_log{} ORDER BY id DESC{}", w.sql, limit_offset(limit, offset));
+    db_run!(db, p => bind_all!(sqlx::query_as::<_, AuditRow>(&sql), &w.args).fetch_all(p).await).map_err(internal)
 }
 
 /// Number of matching rows.
@@ -110,9 +110,12 @@ pub async fn select_page(
 /// count of a filtered 100,000-row log costs tens of milliseconds, a capped one about one.
 pub async fn count(db: &Db, scope: &WorkspaceScope, filter: &AuditFilter, cap: i64) -> Result<i64, AppError> {
     let w = where_clause(scope, filter);
-    let sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM audit_log{} LIMIT ${}) AS matching", w.sql, w.next());
-    db_run!(db, p => bind_all!(sqlx::query_scalar::<_, i64>(&sql), &w.args).bind(cap.saturating_add(1)).fetch_one(p).await)
-        .map_err(internal)
+    let sql = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM audit_log{}{}) AS matching",
+        w.sql,
+        limit_offset(cap.saturating_add(1), 0)
+    );
+    db_run!(db, p => bind_all!(sqlx::query_scalar::<_, i64>(&sql), &w.args).fetch_one(p).await).map_err(internal)
 }
 
 /// One row of the scope (narrowing applies); `None` when it is foreign, hidden or absent.

@@ -8,7 +8,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::{
     auth::server::repo::internal,
-    db::Db,
+    bind_all,
+    db::{Arg, Db},
     db_run,
     error::AppError,
     inventory::{CoverageDto, PolicyDto, PolicyQuery, PolicyVersionDto, Visibility},
@@ -90,25 +91,6 @@ impl VersionRow {
     }
 }
 
-/// Numbered placeholders for a dynamic `WHERE`.
-enum Arg {
-    Int(i64),
-    Text(String),
-}
-
-macro_rules! bind_all {
-    ($q:expr, $args:expr) => {{
-        let mut q = $q;
-        for a in $args {
-            q = match a {
-                Arg::Int(v) => q.bind(*v),
-                Arg::Text(s) => q.bind(s.clone()),
-            };
-        }
-        q
-    }};
-}
-
 fn list_where(workspace_id: i64, tenant_id: i64, q: &PolicyQuery) -> (String, Vec<Arg>) {
     let mut sql = String::from(" WHERE workspace_id = $1 AND tenant_id = $2");
     let mut args = vec![Arg::Int(workspace_id), Arg::Int(tenant_id)];
@@ -142,15 +124,9 @@ pub async fn select_policy_page(
     q: &PolicyQuery,
 ) -> Result<Page<PolicyDto>, AppError> {
     let (w, args) = list_where(workspace_id, tenant_id, q);
-    let n = args.len();
-    let sql = format!(
-        "SELECT {POLICY_COLUMNS} FROM policies{w} ORDER BY display_name, id LIMIT ${} OFFSET ${}",
-        n + 1,
-        n + 2
-    );
-    let rows = db_run!(db, p => bind_all!(sqlx::query_as::<_, PolicyRow>(&sql), &args)
-        .bind(q.page.limit()).bind(q.page.offset()).fetch_all(p).await)
-    .map_err(internal)?;
+    let sql = format!("SELECT {POLICY_COLUMNS} FROM policies{w} ORDER BY display_name, id{}", q.page.sql());
+    let rows = db_run!(db, p => bind_all!(sqlx::query_as::<_, PolicyRow>(&sql), &args).fetch_all(p).await)
+        .map_err(internal)?;
     let count_sql = format!("SELECT COUNT(*) FROM policies{w}");
     let total = db_run!(db, p => bind_all!(sqlx::query_scalar::<_, i64>(&count_sql), &args).fetch_one(p).await)
         .map_err(internal)?;

@@ -11,6 +11,7 @@ use crate::{
     error::AppError,
     notifications::{MarkRead, NotificationDto, KIND_RUN_COMPLETED},
     operations::{whitelisted_counts, InitiatorKind, RunOutcome, RunStatus, SummaryCounts},
+    paging::limit_offset,
 };
 
 /// The statement that writes the one `run.completed` notification of run `run_id`, for the member who
@@ -91,10 +92,11 @@ pub async fn select_for_user(
 ) -> Result<Vec<NotificationDto>, AppError> {
     let sql = format!(
         "SELECT n.id, n.kind, w.slug AS workspace_slug, w.name AS workspace_name, n.run_id, n.run_type, n.outcome, \
-         n.summary, n.created_at, n.read_at {VISIBLE} ORDER BY n.id DESC LIMIT $3"
+         n.summary, n.created_at, n.read_at {VISIBLE} ORDER BY n.id DESC{}",
+        limit_offset(i64::from(limit), 0)
     );
     let rows = db_run!(db, p => sqlx::query_as::<_, Row>(&sql)
-        .bind(user_id).bind(workspace_id).bind(i64::from(limit)).fetch_all(p).await)
+        .bind(user_id).bind(workspace_id).fetch_all(p).await)
     .map_err(internal)?;
     rows.into_iter().map(Row::into_dto).collect()
 }

@@ -13,7 +13,7 @@ use crate::{
         FailureSummary, InitiatorKind, OperationRunDto, RunOutcome, RunQuery, RunState, RunStatus, RunType,
         SummaryCounts,
     },
-    paging::Page,
+    paging::{limit_offset, Page},
 };
 
 const COLUMNS: &str = "id, workspace_id, tenant_id, run_type, status, outcome, initiator_user_id, initiator_kind, \
@@ -185,14 +185,13 @@ pub async fn select_page(
          AND ($4 IS NULL OR outcome = $4) AND ($5 IS NULL OR tenant_id = $5){stale}"
     );
     let count_sql = format!("SELECT COUNT(*) FROM operation_runs WHERE {filter}");
-    let page_sql = format!("SELECT {COLUMNS} FROM operation_runs WHERE {filter} ORDER BY id DESC LIMIT $7 OFFSET $8");
+    let page_sql = format!("SELECT {COLUMNS} FROM operation_runs WHERE {filter} ORDER BY id DESC{}", q.page.sql());
     let (t, s, o) = (q.run_type.map(RunType::id), q.status.map(RunStatus::id), q.outcome.map(RunOutcome::id));
     let total = db_run!(db, p => sqlx::query_scalar::<_, i64>(&count_sql)
         .bind(workspace_id).bind(t).bind(s).bind(o).bind(q.tenant_id).bind(stale_before).fetch_one(p).await)
     .map_err(internal)?;
     let items = db_run!(db, p => sqlx::query_as::<_, RunRow>(&page_sql)
-        .bind(workspace_id).bind(t).bind(s).bind(o).bind(q.tenant_id).bind(stale_before)
-        .bind(q.page.limit()).bind(q.page.offset()).fetch_all(p).await)
+        .bind(workspace_id).bind(t).bind(s).bind(o).bind(q.tenant_id).bind(stale_before).fetch_all(p).await)
     .map_err(internal)?;
     Ok(q.page.wrap(items, u64::try_from(total).unwrap_or_default()))
 }
@@ -221,10 +220,11 @@ pub async fn select_active_started_by(
         "SELECT {COLUMNS}, (SELECT t.display_name FROM tenants t WHERE t.id = operation_runs.tenant_id) AS tenant_name, \
          COUNT(*) OVER () AS total FROM operation_runs \
          WHERE workspace_id = $1{narrowed} AND initiator_user_id = $2 AND status IN ('queued', 'running') \
-         ORDER BY id DESC LIMIT $3"
+         ORDER BY id DESC{}",
+        limit_offset(limit, 0)
     );
     let rows = db_run!(db, p => sqlx::query_as::<_, ActiveRow>(&sql)
-        .bind(workspace_id).bind(user_id).bind(limit).fetch_all(p).await)
+        .bind(workspace_id).bind(user_id).fetch_all(p).await)
     .map_err(internal)?;
     let total = rows.first().map_or(0, |r| r.total);
     Ok((rows, total))

@@ -53,12 +53,12 @@ pub async fn select_tenant_page(db: &Db, scope: &WorkspaceScope, q: &TenantQuery
     };
     let filter = format!("workspace_id = $1{status}{narrowed}{search}");
     let count_sql = format!("SELECT COUNT(*) FROM tenants WHERE {filter}");
-    let page_sql = format!("SELECT {COLUMNS} FROM tenants WHERE {filter} ORDER BY display_name, id LIMIT $3 OFFSET $4");
+    let page_sql = format!("SELECT {COLUMNS} FROM tenants WHERE {filter} ORDER BY display_name, id{}", q.page.sql());
     let ws = scope.workspace_id();
     let total = db_run!(db, p => sqlx::query_scalar::<_, i64>(&count_sql).bind(ws).bind(&pattern).fetch_one(p).await)
         .map_err(internal)?;
     let items = db_run!(db, p => sqlx::query_as::<_, TenantDto>(&page_sql)
-        .bind(ws).bind(&pattern).bind(q.page.limit()).bind(q.page.offset()).fetch_all(p).await)
+        .bind(ws).bind(&pattern).fetch_all(p).await)
     .map_err(internal)?;
     Ok(q.page.wrap(items, u64::try_from(total).unwrap_or_default()))
 }
