@@ -588,6 +588,27 @@ async fn bulk_append_keeps_the_chain(engine: Engine) {
     let page: Value = serde_json::from_str(&res.body).unwrap();
     assert!(page.get("total_capped").is_none(), "{page}");
     assert_eq!(page["total"].as_u64(), Some(page["items"].as_array().unwrap().len() as u64));
+    // A count once over the cap is not counted again on this database (the log is append-only): with the
+    // rows removed behind the product's back, this pool still answers "capped"; another database — here a
+    // new pool — counts.
+    app::db_run!(&app.db, p => sqlx::query("DELETE FROM audit_log WHERE id > 3").execute(p).await.map(|_| ())).unwrap();
+    let res = app.get("/api/v1/workspaces/contoso/audit?per_page=10", &owner).await;
+    let page: Value = serde_json::from_str(&res.body).unwrap();
+    assert_eq!((page["total"].as_u64(), page["total_capped"].as_bool()), (Some(1000), Some(true)), "{page}");
+    let other = app::db::Db::connect(&app.url).await.unwrap();
+    assert_ne!(other.identity(), app.db.identity());
+    assert_eq!(app.db.identity(), app.db.clone().identity());
+    let scope = common::member_scope(&other, "owner@contoso.example", "contoso").await.unwrap();
+    let counted = app::audit::server::repo::count(&other, &scope, &app::audit::AuditFilter::default(), 1_000).await;
+    let left = id_of(
+        &app,
+        "SELECT COUNT(*) FROM audit_log a JOIN workspaces w ON w.id = a.workspace_id WHERE w.slug = $1",
+        "contoso",
+    )
+    .await;
+    assert!(left < 1_000);
+    assert_eq!(counted.unwrap(), left);
+    other.close().await;
     app.cleanup().await;
 }
 

@@ -3,7 +3,7 @@
 //! `ON CONFLICT`) and dispatched to the typed pool with [`db_run!`]; engine-specific SQL stays in the few
 //! places that need it. Migrations for both dialects are embedded and run at start-up (fail hard).
 
-use std::{str::FromStr, time::Duration};
+use std::{str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
     migrate::Migrator,
@@ -23,6 +23,48 @@ const PING_AFTER_IDLE: Duration = Duration::from_secs(30);
 pub enum Db {
     Sqlite(SqlitePool),
     Postgres(PgPool),
+}
+
+impl Db {
+    /// Which database this handle talks to, for process-local caches of facts about its contents.
+    pub fn identity(&self) -> DbIdentity {
+        match self {
+            Db::Sqlite(p) => DbIdentity::Sqlite(p.connect_options()),
+            Db::Postgres(p) => DbIdentity::Postgres(p.connect_options()),
+        }
+    }
+}
+
+/// The identity of a pool: equal for clones of one pool, different for any other pool. It holds the
+/// pool's connection options (shared by every clone of the pool and compared by address), so an identity
+/// kept in a cache keeps that address from being reused by a later pool.
+#[derive(Clone, Debug)]
+pub enum DbIdentity {
+    Sqlite(Arc<SqliteConnectOptions>),
+    Postgres(Arc<PgConnectOptions>),
+}
+
+impl DbIdentity {
+    fn address(&self) -> usize {
+        match self {
+            DbIdentity::Sqlite(o) => Arc::as_ptr(o) as usize,
+            DbIdentity::Postgres(o) => Arc::as_ptr(o) as usize,
+        }
+    }
+}
+
+impl PartialEq for DbIdentity {
+    fn eq(&self, other: &Self) -> bool {
+        self.address() == other.address()
+    }
+}
+
+impl Eq for DbIdentity {}
+
+impl std::hash::Hash for DbIdentity {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.address().hash(state);
+    }
 }
 
 /// Runs the same expression against whichever pool `db` holds: `db_run!(db, pool => query.fetch_one(pool))`.

@@ -2,13 +2,15 @@
 //! to tenants, restricts rows to those tenants (`tenant_id IN (…)`: workspace-level rows, whose tenant is
 //! NULL, are then excluded). Filters are appended as numbered placeholders, never as text from the client.
 
+use std::collections::HashSet;
+
 use super::AuditRow;
 use crate::{
     audit::AuditFilter,
     auth::server::repo::internal,
     authz::server::WorkspaceScope,
     bind_all,
-    db::{Arg, Db},
+    db::{Arg, Db, DbIdentity},
     db_run,
     error::AppError,
     paging::limit_offset,
@@ -105,9 +107,19 @@ pub async fn select_page(
     db_run!(db, p => bind_all!(sqlx::query_as::<_, AuditRow>(&sql), &w.args).fetch_all(p).await).map_err(internal)
 }
 
-/// Number of matching rows.
+/// Counts known to exceed their cap, per database: (database, statement, arguments). The audit log is
+/// append-only — no statement updates or deletes a row — and every filter's matching set only grows (date
+/// bounds included: a row recorded later than a window's end never falls inside it), so a count that once
+/// exceeded its cap always will. Paging through a large log then counts once, not on every page. Bounded:
+/// the set starts over when it is full.
+static SATURATED: std::sync::LazyLock<std::sync::Mutex<HashSet<(DbIdentity, String)>>> =
+    std::sync::LazyLock::new(Default::default);
+/// Most saturated counts remembered.
+const SATURATED_MAX: usize = 4_096;
+
 /// How many entries match, counting at most `cap + 1` (so a caller can tell "more than `cap`"): an exact
-/// count of a filtered 100,000-row log costs tens of milliseconds, a capped one about one.
+/// count of a filtered 100,000-row log costs tens of milliseconds, a capped one about one, a count already
+/// known to exceed the cap nothing.
 pub async fn count(db: &Db, scope: &WorkspaceScope, filter: &AuditFilter, cap: i64) -> Result<i64, AppError> {
     let w = where_clause(scope, filter);
     let sql = format!(
@@ -115,7 +127,21 @@ pub async fn count(db: &Db, scope: &WorkspaceScope, filter: &AuditFilter, cap: i
         w.sql,
         limit_offset(cap.saturating_add(1), 0)
     );
-    db_run!(db, p => bind_all!(sqlx::query_scalar::<_, i64>(&sql), &w.args).fetch_one(p).await).map_err(internal)
+    let key = (db.identity(), format!("{sql} {:?}", w.args));
+    if SATURATED.lock().is_ok_and(|known| known.contains(&key)) {
+        return Ok(cap.saturating_add(1));
+    }
+    let n = db_run!(db, p => bind_all!(sqlx::query_scalar::<_, i64>(&sql), &w.args).fetch_one(p).await)
+        .map_err(internal)?;
+    if n > cap {
+        if let Ok(mut known) = SATURATED.lock() {
+            if known.len() >= SATURATED_MAX {
+                known.clear();
+            }
+            known.insert(key);
+        }
+    }
+    Ok(n)
 }
 
 /// One row of the scope (narrowing applies); `None` when it is foreign, hidden or absent.
