@@ -12,6 +12,9 @@ use sqlx::{
     PgPool, SqlitePool,
 };
 
+mod rows;
+pub use rows::{Column, Rows};
+
 pub static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
 pub static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
 
@@ -86,6 +89,7 @@ pub enum Arg {
     OptInt(Option<i64>),
     Text(String),
     OptText(Option<String>),
+    Bool(bool),
     Time(chrono::DateTime<chrono::Utc>),
 }
 
@@ -115,6 +119,7 @@ macro_rules! bind_all {
                 $crate::db::Arg::OptInt(v) => q.bind(*v),
                 $crate::db::Arg::Text(s) => q.bind(s.clone()),
                 $crate::db::Arg::OptText(s) => q.bind(s.clone()),
+                $crate::db::Arg::Bool(b) => q.bind(*b),
                 $crate::db::Arg::Time(t) => q.bind(*t),
             };
         }

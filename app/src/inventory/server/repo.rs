@@ -9,7 +9,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use crate::{
     auth::server::repo::internal,
     bind_all,
-    db::{Arg, Db},
+    db::{Arg, Column, Db, Rows},
     db_run,
     error::AppError,
     inventory::{CoverageDto, PolicyDto, PolicyQuery, PolicyVersionDto, Visibility},
@@ -267,10 +267,188 @@ pub struct NewVersion {
     pub protected_change: bool,
 }
 
-/// Writes one batch in one transaction, with a fixed number of statements whatever its size: the new
-/// policies (one multi-row `INSERT`), the sighting of the known ones (last seen, provider-missing cleared:
-/// one `UPDATE … FROM (VALUES …)`), the new versions (one multi-row `INSERT`) and the policies' pointers
-/// to them (one more `UPDATE`). Returns the number of versions written.
+/// Fresh ids for `n` new policies and `m` new versions (`$1`, `$2`), inside the batch's transaction: from
+/// the identity sequences on PostgreSQL (two arrays); on SQLite the largest ids so far (two numbers: the
+/// batch holds the write lock, so nobody else takes the ids after them).
+const RESERVE_IDS_POSTGRES: &str = "SELECT ARRAY(SELECT nextval('policies_id_seq') FROM generate_series(1, $1)), \
+     ARRAY(SELECT nextval('policy_versions_id_seq') FROM generate_series(1, $2))";
+const RESERVE_IDS_SQLITE: &str =
+    "SELECT (SELECT COALESCE(MAX(id), 0) FROM policies), (SELECT COALESCE(MAX(id), 0) FROM policy_versions)";
+
+/// How a statement of a batch takes its rows: inserted as they are (`INSERT INTO … (columns) {rows}`), or
+/// joined as `v` (`… FROM {rows} AS v …`).
+#[derive(Clone, Copy)]
+enum Takes {
+    Insert(&'static str),
+    From(&'static str, &'static str),
+}
+
+/// The new policies, with their first version's id.
+const INSERT_POLICIES: Takes = Takes::Insert(
+    "INSERT INTO policies (id, workspace_id, tenant_id, policy_type, external_id, odata_type, display_name, \
+     platform, content_hash, source_marker, latest_version_id, version_count, first_seen_at, last_seen_at, \
+     last_seen_run_id) ",
+);
+/// The sighting of known policies (provider-missing cleared, pointer to a new version if there is one).
+const UPDATE_SEEN: Takes = Takes::From(
+    "UPDATE policies SET display_name = v.column2, odata_type = COALESCE(v.column3, policies.odata_type), \
+     platform = COALESCE(v.column4, policies.platform), source_marker = v.column5, content_hash = v.column6, \
+     latest_version_id = COALESCE(v.column7, policies.latest_version_id), version_count = v.column8, \
+     last_seen_at = v.column9, last_seen_run_id = v.column10, missing_from_provider_at = NULL FROM ",
+    " WHERE policies.id = v.column1",
+);
+/// The new versions.
+const INSERT_VERSIONS: Takes = Takes::Insert(
+    "INSERT INTO policy_versions (id, policy_id, tenant_id, version_no, policy_type, captured_at, run_id, \
+     content_hash, snapshot, assignments, scope_tags, secret_fingerprints, redaction_version, protected_change) ",
+);
+
+/// The three statements of a batch, as rows (see [`write_batch`]).
+struct BatchRows {
+    new: Rows,
+    seen: Rows,
+    versions: Rows,
+}
+
+impl BatchRows {
+    /// The statements to run, in order, with their rows (those without rows left out).
+    fn statements(&self) -> impl Iterator<Item = (&Rows, Takes)> {
+        [(&self.new, INSERT_POLICIES), (&self.seen, UPDATE_SEEN), (&self.versions, INSERT_VERSIONS)]
+            .into_iter()
+            .filter(|(rows, _)| !rows.is_empty())
+    }
+}
+
+/// Lays a batch out as rows, given ids for its new policies and versions (in batch order).
+fn batch_rows(
+    workspace_id: i64,
+    tenant_id: i64,
+    run_id: i64,
+    batch: &[Captured],
+    policy_ids: &[i64],
+    version_ids: &[i64],
+) -> Option<BatchRows> {
+    let now = Utc::now();
+    let (mut policy_ids, mut version_ids) = (policy_ids.iter().copied(), version_ids.iter().copied());
+    #[derive(Default)]
+    struct Policy {
+        id: Vec<i64>,
+        ty: Vec<String>,
+        external: Vec<String>,
+        odata: Vec<Option<String>>,
+        name: Vec<String>,
+        platform: Vec<Option<String>>,
+        hash: Vec<String>,
+        marker: Vec<Option<String>>,
+        latest: Vec<Option<i64>>,
+        count: Vec<i64>,
+    }
+    let (mut new, mut seen) = (Policy::default(), Policy::default());
+    #[derive(Default)]
+    struct Version {
+        id: Vec<i64>,
+        policy: Vec<i64>,
+        number: Vec<i64>,
+        ty: Vec<String>,
+        hash: Vec<String>,
+        snapshot: Vec<String>,
+        assignments: Vec<String>,
+        scope_tags: Vec<String>,
+        fingerprints: Vec<String>,
+        redaction: Vec<i64>,
+        protected: Vec<bool>,
+    }
+    let mut versions = Version::default();
+    for c in batch {
+        let version_id = match c.version {
+            Some(_) => Some(version_ids.next()?),
+            None => None,
+        };
+        let (policy_id, before, rows) = match &c.known {
+            Some(k) => (k.id, k.version_count, &mut seen),
+            None => (policy_ids.next()?, 0, &mut new),
+        };
+        rows.id.push(policy_id);
+        rows.ty.push(c.policy_type.to_string());
+        rows.external.push(c.external_id.clone());
+        rows.odata.push(c.odata_type.clone());
+        rows.name.push(c.display_name.clone());
+        rows.platform.push(c.platform.clone());
+        rows.hash.push(c.content_hash.clone());
+        rows.marker.push(c.source_marker.clone());
+        rows.latest.push(version_id);
+        rows.count.push(before + i64::from(version_id.is_some()));
+        if let (Some(v), Some(id)) = (&c.version, version_id) {
+            versions.id.push(id);
+            versions.policy.push(policy_id);
+            versions.number.push(before + 1);
+            versions.ty.push(c.policy_type.to_string());
+            versions.hash.push(c.content_hash.clone());
+            versions.snapshot.push(v.snapshot.clone());
+            versions.assignments.push(v.assignments.clone());
+            versions.scope_tags.push(v.scope_tags.clone());
+            versions.fingerprints.push(v.secret_fingerprints.clone());
+            versions.redaction.push(v.redaction_version);
+            versions.protected.push(v.protected_change);
+        }
+    }
+    let each = |n: usize| (vec![workspace_id; n], vec![tenant_id; n], vec![run_id; n], vec![now; n]);
+    let (ws, tenant, run, at) = each(new.id.len());
+    let new_rows = Rows::new(vec![
+        Column::Int(new.id),
+        Column::Int(ws),
+        Column::Int(tenant),
+        Column::Text(new.ty),
+        Column::Text(new.external),
+        Column::OptText(new.odata),
+        Column::Text(new.name),
+        Column::OptText(new.platform),
+        Column::Text(new.hash),
+        Column::OptText(new.marker),
+        Column::OptInt(new.latest),
+        Column::Int(new.count),
+        Column::Time(at.clone()),
+        Column::Time(at),
+        Column::Int(run),
+    ])?;
+    let (_, _, run, at) = each(seen.id.len());
+    let seen_rows = Rows::new(vec![
+        Column::Int(seen.id),
+        Column::Text(seen.name),
+        Column::OptText(seen.odata),
+        Column::OptText(seen.platform),
+        Column::OptText(seen.marker),
+        Column::Text(seen.hash),
+        Column::OptInt(seen.latest),
+        Column::Int(seen.count),
+        Column::Time(at),
+        Column::Int(run),
+    ])?;
+    let (_, tenant, run, at) = each(versions.id.len());
+    let version_rows = Rows::new(vec![
+        Column::Int(versions.id),
+        Column::Int(versions.policy),
+        Column::Int(tenant),
+        Column::Int(versions.number),
+        Column::Text(versions.ty),
+        Column::Time(at),
+        Column::Int(run),
+        Column::Text(versions.hash),
+        Column::Text(versions.snapshot),
+        Column::Text(versions.assignments),
+        Column::Text(versions.scope_tags),
+        Column::Text(versions.fingerprints),
+        Column::Int(versions.redaction),
+        Column::Bool(versions.protected),
+    ])?;
+    Some(BatchRows { new: new_rows, seen: seen_rows, versions: version_rows })
+}
+
+/// Writes one batch in one transaction, with a fixed number of statements whatever its size: ids for the
+/// new policies and versions are reserved first, so that every row is written once and already final —
+/// the new policies (one `INSERT`), the sighting of the known ones (one `UPDATE`; last seen,
+/// provider-missing cleared, pointer to a new version) and the new versions (one `INSERT`). The rows go
+/// in as [`Rows`]. Returns the number of versions written.
 pub async fn write_batch(
     db: &Db,
     workspace_id: i64,
@@ -278,107 +456,55 @@ pub async fn write_batch(
     run_id: i64,
     batch: &[Captured],
 ) -> Result<i64, AppError> {
+    let fresh = batch.iter().filter(|c| c.known.is_none()).count() as i64;
+    let wanted = batch.iter().filter(|c| c.version.is_some()).count() as i64;
     if batch.is_empty() {
         return Ok(0);
     }
-    let now = Utc::now();
-    let new: Vec<&Captured> = batch.iter().filter(|c| c.known.is_none()).collect();
-    let seen: Vec<(&Captured, &Known)> = batch.iter().filter_map(|c| c.known.as_ref().map(|k| (c, k))).collect();
-    macro_rules! body {
-        ($tx:expr) => {{
-            let mut ids: HashMap<&str, (i64, i64)> = HashMap::new(); // external id → (policy id, versions so far)
-            if !new.is_empty() {
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO policies (workspace_id, tenant_id, policy_type, external_id, odata_type, display_name, \
-                     platform, content_hash, source_marker, first_seen_at, last_seen_at, last_seen_run_id) ",
-                );
-                q.push_values(&new, |mut row, c| {
-                    row.push_bind(workspace_id).push_bind(tenant_id).push_bind(c.policy_type).push_bind(&c.external_id)
-                        .push_bind(&c.odata_type).push_bind(&c.display_name).push_bind(&c.platform)
-                        .push_bind(&c.content_hash).push_bind(&c.source_marker).push_bind(now).push_bind(now)
-                        .push_bind(run_id);
-                });
-                q.push(" RETURNING id, external_id");
-                let rows: Vec<(i64, String)> = q.build_query_as().fetch_all(&mut *$tx).await.map_err(internal)?;
-                for (id, ext) in rows {
-                    if let Some(c) = new.iter().find(|c| c.external_id == ext) {
-                        ids.insert(c.external_id.as_str(), (id, 0));
-                    }
-                }
-            }
-            if !seen.is_empty() {
-                let mut q = sqlx::QueryBuilder::new("UPDATE policies SET display_name = v.column2, \
-                     odata_type = COALESCE(v.column3, policies.odata_type), platform = COALESCE(v.column4, policies.platform), \
-                     source_marker = v.column5, last_seen_at = ");
-                q.push_bind(now).push(", last_seen_run_id = ").push_bind(run_id);
-                q.push(", missing_from_provider_at = NULL FROM (");
-                q.push_values(&seen, |mut row, (c, k)| {
-                    row.push_bind(k.id).push_bind(&c.display_name).push_bind(&c.odata_type).push_bind(&c.platform)
-                        .push_bind(&c.source_marker);
-                });
-                q.push(") AS v WHERE policies.id = v.column1");
-                q.build().execute(&mut *$tx).await.map_err(internal)?;
-                for (c, k) in &seen {
-                    ids.insert(c.external_id.as_str(), (k.id, k.version_count));
-                }
-            }
-            let versions: Vec<(&Captured, &NewVersion, i64, i64)> = batch
-                .iter()
-                .filter_map(|c| {
-                    let v = c.version.as_ref()?;
-                    let (policy_id, count) = ids.get(c.external_id.as_str())?;
-                    Some((c, v, *policy_id, count + 1))
-                })
-                .collect();
-            if !versions.is_empty() {
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO policy_versions (policy_id, tenant_id, version_no, policy_type, captured_at, run_id, \
-                     content_hash, snapshot, assignments, scope_tags, secret_fingerprints, redaction_version, \
-                     protected_change) ",
-                );
-                q.push_values(&versions, |mut row, (c, v, policy_id, number)| {
-                    row.push_bind(*policy_id).push_bind(tenant_id).push_bind(*number).push_bind(c.policy_type)
-                        .push_bind(now).push_bind(run_id).push_bind(&c.content_hash).push_bind(&v.snapshot)
-                        .push_bind(&v.assignments).push_bind(&v.scope_tags).push_bind(&v.secret_fingerprints)
-                        .push_bind(v.redaction_version).push_bind(v.protected_change);
-                });
-                q.push(" RETURNING id, policy_id");
-                let rows: Vec<(i64, i64)> = q.build_query_as().fetch_all(&mut *$tx).await.map_err(internal)?;
-                let by_policy: HashMap<i64, (i64, &str)> =
-                    versions.iter().map(|(c, _, policy_id, number)| (*policy_id, (*number, c.content_hash.as_str()))).collect();
-                let pointers: Vec<(i64, i64, i64, &str)> = rows
-                    .iter()
-                    .filter_map(|(version_id, policy_id)| {
-                        by_policy.get(policy_id).map(|(number, hash)| (*policy_id, *version_id, *number, *hash))
-                    })
-                    .collect();
-                let mut q = sqlx::QueryBuilder::new(
-                    "UPDATE policies SET latest_version_id = v.column2, version_count = v.column3, \
-                     content_hash = v.column4 FROM (",
-                );
-                q.push_values(&pointers, |mut row, (policy_id, version_id, number, hash)| {
-                    row.push_bind(*policy_id).push_bind(*version_id).push_bind(*number).push_bind(*hash);
-                });
-                q.push(") AS v WHERE policies.id = v.column1");
-                q.build().execute(&mut *$tx).await.map_err(internal)?;
-            }
-            Ok::<i64, AppError>(versions.len() as i64)
-        }};
-    }
+    let layout_failed = || {
+        tracing::error!(fresh, wanted, "ids for a batch could not be reserved");
+        AppError::Internal
+    };
     match db {
         Db::Postgres(pool) => {
             let mut tx = pool.begin().await.map_err(internal)?;
-            let n = body!(tx)?;
+            let (policy_ids, version_ids): (Vec<i64>, Vec<i64>) = sqlx::query_as(RESERVE_IDS_POSTGRES)
+                .bind(fresh)
+                .bind(wanted)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(internal)?;
+            let rows = batch_rows(workspace_id, tenant_id, run_id, batch, &policy_ids, &version_ids)
+                .ok_or_else(layout_failed)?;
+            for (rows, takes) in rows.statements() {
+                let sql = match takes {
+                    Takes::Insert(insert) => format!("{insert}{}", rows.postgres_query()),
+                    Takes::From(before, after) => format!("{before}{}{after}", rows.postgres_from("v")),
+                };
+                rows.bind_postgres(sqlx::query(&sql)).execute(&mut *tx).await.map_err(internal)?;
+            }
             tx.commit().await.map_err(internal)?;
-            Ok(n)
         }
         Db::Sqlite(pool) => {
             let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(internal)?;
-            let n = body!(tx)?;
+            let (last_policy, last_version): (i64, i64) =
+                sqlx::query_as(RESERVE_IDS_SQLITE).fetch_one(&mut *tx).await.map_err(internal)?;
+            let policy_ids: Vec<i64> = (1..=fresh).map(|i| last_policy + i).collect();
+            let version_ids: Vec<i64> = (1..=wanted).map(|i| last_version + i).collect();
+            let rows = batch_rows(workspace_id, tenant_id, run_id, batch, &policy_ids, &version_ids)
+                .ok_or_else(layout_failed)?;
+            for (rows, takes) in rows.statements() {
+                let (values, args) = rows.sqlite_values();
+                let sql = match takes {
+                    Takes::Insert(insert) => format!("{insert}{values}"),
+                    Takes::From(before, after) => format!("{before}({values}) AS v{after}"),
+                };
+                bind_all!(sqlx::query(&sql), &args).execute(&mut *tx).await.map_err(internal)?;
+            }
             tx.commit().await.map_err(internal)?;
-            Ok(n)
         }
     }
+    Ok(wanted)
 }
 
 /// Marks every policy of `policy_type` the run `run_id` did not see as missing from the provider (a

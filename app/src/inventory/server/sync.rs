@@ -3,11 +3,15 @@
 //! one, fetch the full payload (`$expand`, child collections such as settings-catalog `settings` or
 //! administrative-template `definitionValues` with their presentation values); normalize, redact secrets
 //! (HMAC fingerprints per JSON pointer), hash; write a new immutable version only when the hash changed
-//! (a change of secrets only is a *protected change*). Writes are batched, one transaction per batch.
+//! (a change of secrets only is a *protected change*). One task fetches every type in turn, never waiting
+//! for the database; the run's task writes what it streams in batches, one transaction per batch.
 //! Coverage per type goes to `inventory_coverage` and `context.inventory.coverage`; only a run in which
 //! every type was fetched completely marks unseen policies as missing from the provider.
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
 
 use serde_json::{json, Map, Value};
 use tokio::task::JoinSet;
@@ -32,8 +36,10 @@ use crate::{
     },
 };
 
-/// Objects written per transaction (and fetched concurrently, bounded by the tenant's request budget).
-pub const BATCH: usize = 50;
+/// Objects written per transaction.
+pub const BATCH: usize = 200;
+/// The writer records a heartbeat (which also notices a cancellation) at most this often.
+const HEARTBEAT_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
 fn store_failed(e: AppError) -> Stop {
     tracing::warn!(error = %e, "inventory sync could not write");
@@ -224,13 +230,19 @@ async fn capture(
     Ok((captured, protected))
 }
 
-/// What the fetcher hands the writer.
+/// What the fetcher hands the writer, type after type in registry order: payloads as received, nothing
+/// processed, so the fetcher goes at the provider's pace.
 enum Fetched {
-    /// A full payload, prepared, to compare and store.
-    Full(Box<Prepared>),
+    /// A full payload, to prepare, compare and store.
+    Full(Value),
     /// A listed object whose change marker is unchanged: only its sighting is recorded.
     Seen(Value),
+    /// Every object of the current type has been handed over: how many the provider listed, or why the
+    /// type could not be fetched completely.
+    TypeDone(Result<i64, GraphError>),
 }
+
+type Sender = tokio::sync::mpsc::UnboundedSender<Fetched>;
 
 /// Fetches one type and streams what it got: listing pages as they arrive (types whose listing is the
 /// full payload), or per object the full payload of changed objects (at most the budget's in-flight limit
@@ -238,9 +250,8 @@ enum Fetched {
 async fn fetch_type(
     graph: TenantGraph,
     contract: &'static Contract,
-    markers: std::collections::HashMap<String, Option<String>>,
-    key: Arc<[u8]>,
-    tx: tokio::sync::mpsc::UnboundedSender<Fetched>,
+    markers: HashMap<String, Option<String>>,
+    tx: &Sender,
 ) -> Result<i64, GraphError> {
     let path = contract.collection_path();
     if listing_is_full(contract) {
@@ -249,9 +260,7 @@ async fn fetch_type(
             .list_pages(&path, &list_query(contract), |page| {
                 listed += page.len() as i64;
                 for item in page {
-                    if let Some(p) = prepare(contract, item, &key) {
-                        let _ = tx.send(Fetched::Full(Box::new(p)));
-                    }
+                    let _ = tx.send(Fetched::Full(item));
                 }
             })
             .await?;
@@ -266,29 +275,24 @@ async fn fetch_type(
             let _ = tx.send(Fetched::Seen(item.clone()));
             continue;
         }
-        let (graph, key) = (graph.clone(), key.clone());
-        fetches.spawn(async move { fetch_full(graph, contract, id).await.map(|v| prepare(contract, v, &key)) });
+        fetches.spawn(fetch_full(graph.clone(), contract, id));
         // Hand over finished fetches while starting new ones (memory stays bounded by the budget's pace).
         while let Some(done) = fetches.try_join_next() {
-            forward(done, &tx)?;
+            forward(done, tx)?;
         }
     }
     while let Some(done) = fetches.join_next().await {
-        forward(done, &tx)?;
+        forward(done, tx)?;
     }
     Ok(listed.len() as i64)
 }
 
-fn forward(
-    done: Result<Result<Option<Prepared>, GraphError>, tokio::task::JoinError>,
-    tx: &tokio::sync::mpsc::UnboundedSender<Fetched>,
-) -> Result<(), GraphError> {
+fn forward(done: Result<Result<Value, GraphError>, tokio::task::JoinError>, tx: &Sender) -> Result<(), GraphError> {
     match done {
-        Ok(Ok(Some(p))) => {
-            let _ = tx.send(Fetched::Full(Box::new(p)));
+        Ok(Ok(payload)) => {
+            let _ = tx.send(Fetched::Full(payload));
             Ok(())
         }
-        Ok(Ok(None)) => Ok(()),
         // Deleted between the listing and the fetch: simply not seen.
         Ok(Err(e)) if e.reason == ReasonCode::NotFound => Ok(()),
         Ok(Err(e)) => Err(e),
@@ -296,44 +300,86 @@ fn forward(
     }
 }
 
-/// Writes a batch (one transaction) and records a heartbeat.
-async fn write(ctx: &RunContext, tenant_id: i64, batch: &mut Vec<Captured>, counts: &mut Counts) -> Result<(), Stop> {
-    if batch.is_empty() {
-        return Ok(());
+/// The fetcher: every type in registry order, exactly as a client doing nothing else would fetch them,
+/// never waiting for the writer. Stops after a type whose credential failed (every other type would fail
+/// the same way) or when the writer is gone.
+async fn fetch_all(graph: TenantGraph, markers: Vec<HashMap<String, Option<String>>>, tx: Sender) {
+    for (contract, markers) in CONTRACTS.iter().zip(markers) {
+        let result = fetch_type(graph.clone(), contract, markers, &tx).await;
+        let auth = matches!(&result, Err(e) if e.reason == ReasonCode::AuthFailed);
+        if tx.send(Fetched::TypeDone(result)).is_err() || auth {
+            return;
+        }
     }
-    counts.items += batch.len() as i64;
-    counts.versions +=
-        repo::write_batch(&ctx.db, ctx.workspace_id(), tenant_id, ctx.run_id(), batch).await.map_err(store_failed)?;
-    batch.clear();
-    worker::heartbeat(&ctx.db, &ctx.claimed).await
 }
 
-/// Syncs one type: a fetcher task streams payloads while this task normalizes, redacts, hashes and writes
-/// them in batches of [`BATCH`] (one transaction each), so fetching and processing overlap. Returns how many
-/// objects the provider listed.
-async fn sync_type(
-    ctx: &RunContext,
-    graph: &TenantGraph,
-    keys: &Keys,
+/// The writer: prepares what the fetcher streams, compares it with the stored policies and writes it in
+/// batches of [`BATCH`] (one transaction each). One batch is written by a separate task while the next
+/// one is prepared, so the database's work overlaps this task's.
+struct Writer<'a> {
+    ctx: &'a RunContext,
     tenant_id: i64,
-    contract: &'static Contract,
-    counts: &mut Counts,
-) -> Result<i64, TypeFailure> {
-    let db = &ctx.db;
-    let mut known = repo::select_known(db, tenant_id, contract.key).await.map_err(store_failed)?;
-    let markers = known.iter().map(|(id, k)| (id.clone(), k.source_marker.clone())).collect();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let key: Arc<[u8]> = Arc::from(keys.fingerprint_key());
-    let fetcher = tokio::spawn(fetch_type(graph.clone(), contract, markers, key, tx));
-    let consumed = async {
-        let mut batch: Vec<Captured> = Vec::with_capacity(BATCH);
-        while let Some(fetched) = rx.recv().await {
+    /// The fingerprint key for secrets.
+    key: Vec<u8>,
+    batch: Vec<Captured>,
+    /// The batch being written (at most one): how many objects it held and how many versions it wrote.
+    writing: JoinSet<Result<(i64, i64), AppError>>,
+    counts: Counts,
+    /// When the writer last recorded a heartbeat.
+    beat: Option<std::time::Instant>,
+}
+
+impl Writer<'_> {
+    /// Waits until the batch being written is stored; then records a heartbeat when [`HEARTBEAT_EVERY`] has
+    /// passed.
+    async fn settle(&mut self) -> Result<(), Stop> {
+        let Some(done) = self.writing.join_next().await else { return Ok(()) };
+        let (items, versions) = done.map_err(|_| store_failed(AppError::Internal))?.map_err(store_failed)?;
+        self.counts.items += items;
+        self.counts.versions += versions;
+        if self.beat.is_some_and(|at| at.elapsed() < HEARTBEAT_EVERY) {
+            return Ok(());
+        }
+        self.beat = Some(std::time::Instant::now());
+        worker::heartbeat(&self.ctx.db, &self.ctx.claimed).await
+    }
+
+    /// Hands the batch to the write task once the previous one is stored.
+    async fn flush(&mut self) -> Result<(), Stop> {
+        self.settle().await?;
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        let (db, ws, tenant, run) = (self.ctx.db.clone(), self.ctx.workspace_id(), self.tenant_id, self.ctx.run_id());
+        self.writing.spawn(async move {
+            let versions = repo::write_batch(&db, ws, tenant, run, &batch).await?;
+            Ok((batch.len() as i64, versions))
+        });
+        Ok(())
+    }
+
+    /// One type: everything the fetcher streams until the type is done, stored before this returns (its
+    /// coverage is recorded next). Returns how many objects the provider listed.
+    async fn consume_type(
+        &mut self,
+        rx: &mut tokio::sync::mpsc::UnboundedReceiver<Fetched>,
+        contract: &'static Contract,
+        mut known: HashMap<String, Known>,
+    ) -> Result<i64, TypeFailure> {
+        loop {
+            let Some(fetched) = rx.recv().await else {
+                return Err(TypeFailure::Stop(Stop::Failed(FailureSummary::new(
+                    Reason::Run(RunReason::HandlerError),
+                    "the fetch task failed",
+                ))));
+            };
             match fetched {
                 Fetched::Seen(payload) => {
                     let Some(id) = payload.get("id").and_then(Value::as_str) else { continue };
                     let Some(k) = known.remove(id) else { continue };
-                    counts.unchanged += 1;
-                    batch.push(Captured {
+                    self.counts.unchanged += 1;
+                    self.batch.push(Captured {
                         policy_type: contract.key,
                         external_id: id.to_string(),
                         odata_type: payload.get("@odata.type").and_then(Value::as_str).map(String::from),
@@ -345,29 +391,28 @@ async fn sync_type(
                         known: Some(k),
                     });
                 }
-                Fetched::Full(p) => {
+                Fetched::Full(payload) => {
+                    let Some(p) = prepare(contract, payload, &self.key) else { continue };
                     let k = known.remove(&p.external_id);
-                    counts.fetched += i64::from(!listing_is_full(contract));
-                    let (c, protected) = capture(db, contract, *p, k).await.map_err(store_failed)?;
-                    counts.unchanged += i64::from(c.version.is_none());
-                    counts.protected += i64::from(protected);
-                    batch.push(c);
+                    self.counts.fetched += i64::from(!listing_is_full(contract));
+                    let (c, protected) = capture(&self.ctx.db, contract, p, k).await.map_err(store_failed)?;
+                    self.counts.unchanged += i64::from(c.version.is_none());
+                    self.counts.protected += i64::from(protected);
+                    self.batch.push(c);
+                }
+                Fetched::TypeDone(result) => {
+                    // What was fetched is stored even when the type is incomplete (nothing is marked missing
+                    // then).
+                    self.flush().await?;
+                    self.settle().await?;
+                    return result.map_err(TypeFailure::Graph);
                 }
             }
-            if batch.len() >= BATCH {
-                write(ctx, tenant_id, &mut batch, counts).await?;
+            if self.batch.len() >= BATCH {
+                self.flush().await?;
             }
         }
-        write(ctx, tenant_id, &mut batch, counts).await
-    };
-    if let Err(stop) = consumed.await {
-        fetcher.abort();
-        return Err(stop.into());
     }
-    fetcher
-        .await
-        .map_err(|_| Stop::Failed(FailureSummary::new(Reason::Run(RunReason::HandlerError), "the fetch task failed")))?
-        .map_err(TypeFailure::Graph)
 }
 
 /// Runs one inventory sync (registered for `inventory.sync`).
@@ -380,12 +425,31 @@ pub async fn run(ctx: RunContext, provider: Arc<Provider>, keys: Arc<Keys>) -> R
     ctx.checkpoint(0, Some(total)).await?;
     let (_, cred) = credential(&db, &keys, &provider, ctx.workspace_id(), tenant_id).await.map_err(Stop::Failed)?;
     let graph = provider.graph.tenant(cred);
-    let mut counts = Counts::default();
+    // What is stored, per type; the fetcher gets the change markers, the writer the rest.
+    let mut known = Vec::with_capacity(CONTRACTS.len());
+    for contract in CONTRACTS {
+        known.push(repo::select_known(&db, tenant_id, contract.key).await.map_err(store_failed)?);
+    }
+    let markers =
+        known.iter().map(|k| k.iter().map(|(id, k)| (id.clone(), k.source_marker.clone())).collect()).collect();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    // Fetching overlaps writing across types too; the set aborts the fetcher whenever this returns.
+    let mut fetcher = JoinSet::new();
+    fetcher.spawn(fetch_all(graph, markers, tx));
+    let mut writer = Writer {
+        ctx: &ctx,
+        tenant_id,
+        key: keys.fingerprint_key().to_vec(),
+        batch: Vec::with_capacity(BATCH),
+        writing: JoinSet::new(),
+        counts: Counts::default(),
+        beat: None,
+    };
     let mut coverage = Map::new();
     let mut failures: Vec<GraphError> = Vec::new();
     let mut complete: Vec<&'static str> = Vec::new();
-    for (i, contract) in CONTRACTS.iter().enumerate() {
-        let result = sync_type(&ctx, &graph, &keys, tenant_id, contract, &mut counts).await;
+    for ((i, contract), known) in CONTRACTS.iter().enumerate().zip(known) {
+        let result = writer.consume_type(&mut rx, contract, known).await;
         let (entry, done, reason) = match result {
             Ok(n) => (json!({ "status": "complete", "item_count": n }), Some(n), None),
             Err(TypeFailure::Stop(s)) => return Err(s),
@@ -418,6 +482,7 @@ pub async fn run(ctx: RunContext, provider: Arc<Provider>, keys: Arc<Keys>) -> R
         }
         ctx.checkpoint(i as i64 + 1, Some(total)).await?;
     }
+    let counts = std::mem::take(&mut writer.counts);
     // Only a run that fetched every type completely may call anything missing.
     let mut missing = 0;
     if failures.is_empty() {
