@@ -245,6 +245,9 @@ async fn lists_are_paged_searched_and_filtered(engine: Engine) {
     assert_eq!(names(&by_domain), ["Bulk 07"]);
     let (_, wildcard) = list_page(&app, &owner, &[ws, ("q", "%")]).await;
     assert_eq!(wildcard["total"], 0);
+    // No match spans the end of the name and the start of the domain ("Bulk 07" + "bulk07.example").
+    let (_, across) = list_page(&app, &owner, &[ws, ("q", "07bulk07"), ("status", "all")]).await;
+    assert_eq!(across["total"], 0, "{across}");
     // Status filter.
     let (_, archived) = list_page(&app, &owner, &[ws, ("status", "archived"), ("q", "bulk")]).await;
     assert_eq!(names(&archived), ["Bulk 00", "Bulk 10", "Bulk 20", "Bulk 30", "Bulk 40", "Bulk 50"]);

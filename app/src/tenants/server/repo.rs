@@ -47,7 +47,8 @@ pub async fn select_tenant_page(db: &Db, scope: &WorkspaceScope, q: &TenantQuery
     };
     let pattern = q.like_pattern();
     let search = if pattern.is_some() {
-        " AND (lower(display_name) LIKE $2 ESCAPE '\\' OR primary_domain LIKE $2 ESCAPE '\\')"
+        // `search_text`: the lower-cased name and the domain (migration 0010).
+        " AND search_text LIKE $2 ESCAPE '\\'"
     } else {
         " AND $2 IS NULL"
     };

@@ -1,6 +1,6 @@
 -- Policy snapshots above ~2 kB are compressed when stored. lz4 compresses them several times faster than
 -- PostgreSQL's default (pglz) at a similar ratio, which the inventory sync's insert rate feels directly.
--- Only PostgreSQL compresses (SQLite has no counterpart, hence no 0010 there). A server built without lz4
+-- Only PostgreSQL compresses (SQLite has no counterpart, hence no 0011 there). A server built without lz4
 -- keeps the default.
 DO $$
 BEGIN
