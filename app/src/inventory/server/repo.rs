@@ -267,8 +267,8 @@ pub struct NewVersion {
     pub protected_change: bool,
 }
 
-/// Fresh ids for `n` new policies and `m` new versions (`$1`, `$2`), inside the batch's transaction: from
-/// the identity sequences on PostgreSQL (two arrays); on SQLite the largest ids so far (two numbers: the
+/// Fresh ids for a batch's new policies and versions, inside its transaction: on PostgreSQL `$1` and `$2`
+/// values from the identity sequences (two arrays); on SQLite the largest ids so far (two numbers: the
 /// batch holds the write lock, so nobody else takes the ids after them).
 const RESERVE_IDS_POSTGRES: &str = "SELECT ARRAY(SELECT nextval('policies_id_seq') FROM generate_series(1, $1)), \
      ARRAY(SELECT nextval('policy_versions_id_seq') FROM generate_series(1, $2))";
@@ -324,7 +324,7 @@ fn batch_rows(
     workspace_id: i64,
     tenant_id: i64,
     run_id: i64,
-    batch: &[Captured],
+    batch: Vec<Captured>,
     policy_ids: &[i64],
     version_ids: &[i64],
 ) -> Option<BatchRows> {
@@ -370,27 +370,27 @@ fn batch_rows(
         };
         rows.id.push(policy_id);
         rows.ty.push(c.policy_type.to_string());
-        rows.external.push(c.external_id.clone());
-        rows.odata.push(c.odata_type.clone());
-        rows.name.push(c.display_name.clone());
-        rows.platform.push(c.platform.clone());
-        rows.hash.push(c.content_hash.clone());
-        rows.marker.push(c.source_marker.clone());
+        rows.external.push(c.external_id);
+        rows.odata.push(c.odata_type);
+        rows.name.push(c.display_name);
+        rows.platform.push(c.platform);
+        rows.marker.push(c.source_marker);
         rows.latest.push(version_id);
         rows.count.push(before + i64::from(version_id.is_some()));
-        if let (Some(v), Some(id)) = (&c.version, version_id) {
+        if let (Some(v), Some(id)) = (c.version, version_id) {
             versions.id.push(id);
             versions.policy.push(policy_id);
             versions.number.push(before + 1);
             versions.ty.push(c.policy_type.to_string());
             versions.hash.push(c.content_hash.clone());
-            versions.snapshot.push(v.snapshot.clone());
-            versions.assignments.push(v.assignments.clone());
-            versions.scope_tags.push(v.scope_tags.clone());
-            versions.fingerprints.push(v.secret_fingerprints.clone());
+            versions.snapshot.push(v.snapshot);
+            versions.assignments.push(v.assignments);
+            versions.scope_tags.push(v.scope_tags);
+            versions.fingerprints.push(v.secret_fingerprints);
             versions.redaction.push(v.redaction_version);
             versions.protected.push(v.protected_change);
         }
+        rows.hash.push(c.content_hash);
     }
     let each = |n: usize| (vec![workspace_id; n], vec![tenant_id; n], vec![run_id; n], vec![now; n]);
     let (ws, tenant, run, at) = each(new.id.len());
@@ -448,13 +448,14 @@ fn batch_rows(
 /// new policies and versions are reserved first, so that every row is written once and already final —
 /// the new policies (one `INSERT`), the sighting of the known ones (one `UPDATE`; last seen,
 /// provider-missing cleared, pointer to a new version) and the new versions (one `INSERT`). The rows go
-/// in as [`Rows`]. Returns the number of versions written.
+/// in as [`Rows`], built by moving the batch's strings (nothing is copied). Returns the number of versions
+/// written.
 pub async fn write_batch(
     db: &Db,
     workspace_id: i64,
     tenant_id: i64,
     run_id: i64,
-    batch: &[Captured],
+    batch: Vec<Captured>,
 ) -> Result<i64, AppError> {
     let fresh = batch.iter().filter(|c| c.known.is_none()).count() as i64;
     let wanted = batch.iter().filter(|c| c.version.is_some()).count() as i64;

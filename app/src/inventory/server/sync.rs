@@ -353,8 +353,8 @@ impl Writer<'_> {
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
         let (db, ws, tenant, run) = (self.ctx.db.clone(), self.ctx.workspace_id(), self.tenant_id, self.ctx.run_id());
         self.writing.spawn(async move {
-            let versions = repo::write_batch(&db, ws, tenant, run, &batch).await?;
-            Ok((batch.len() as i64, versions))
+            let items = batch.len() as i64;
+            Ok((items, repo::write_batch(&db, ws, tenant, run, batch).await?))
         });
         Ok(())
     }
