@@ -1,6 +1,6 @@
 //! The installation's secret key (server build only): sealing provider credentials at rest with AEAD
 //! (ChaCha20-Poly1305, a fresh random nonce per seal, the owning record's id as associated data) and
-//! deriving the HMAC key for secret fingerprints in policy versions. The key comes from configuration
+//! deriving the HMAC keys for secret fingerprints in policy versions and for the audit chain's signed checkpoint. The key comes from configuration
 //! (`TENANTPILOT_SECRET_KEY`, 32 bytes as base64) and is never logged; see docs/connections.md.
 
 use base64::{engine::general_purpose::STANDARD as B64, Engine};
@@ -28,6 +28,7 @@ pub enum KeyError {
 pub struct Keys {
     sealing: LessSafeKey,
     fingerprint: Vec<u8>,
+    checkpoint: hmac::Key,
     key_id: String,
     rng: SystemRandom,
 }
@@ -56,6 +57,7 @@ impl Keys {
         Ok(Self {
             sealing: LessSafeKey::new(sealing),
             fingerprint: derive(master, "tenantpilot.fingerprint.v1"),
+            checkpoint: hmac::Key::new(hmac::HMAC_SHA256, &derive(master, "tenantpilot.audit-checkpoint.v1")),
             key_id,
             rng: SystemRandom::new(),
         })
@@ -83,6 +85,12 @@ impl Keys {
     /// The HMAC key for secret fingerprints in policy versions.
     pub fn fingerprint_key(&self) -> &[u8] {
         &self.fingerprint
+    }
+
+    /// `HMAC-SHA256` (hex) of `message` under the audit-checkpoint subkey: signs the audit chain's head so
+    /// that cutting entries off its end is detected (see `audit::server`).
+    pub fn checkpoint_mac(&self, message: &str) -> String {
+        hex(hmac::sign(&self.checkpoint, message.as_bytes()).as_ref())
     }
 
     /// Seals `plaintext` bound to `context` (e.g. `provider_connection:42`): base64(nonce ‖ ciphertext ‖ tag).

@@ -133,6 +133,7 @@ pub async fn run(db: &Db, opts: BenchSync) -> Result<(), String> {
     let platform = PlatformApp { client_id, secret: ClientSecret::new(secret) };
     let provider = Arc::new(Provider::new(graph_config.clone(), Some(platform)).map_err(|e| e.to_string())?);
     let keys = Arc::new(Keys::from_bytes(&[7u8; 32]).map_err(|e| e.to_string())?);
+    app::audit::server::install_checkpoint_key(keys.clone());
 
     // The workspace, its tenants (the simulator's directories) and their platform connections.
     let system = SystemScope::for_job("bench-sync");
@@ -142,7 +143,9 @@ pub async fn run(db: &Db, opts: BenchSync) -> Result<(), String> {
     for t in handle.tenants() {
         let input = NewTenant::parse(&t.display_name, &t.domain, &t.tenant_id).map_err(fail)?;
         let id = seed_tenant(db, &system, ws, &input, "active").await.map_err(fail)?;
-        connections::upsert(db, ws, id, ConnectionType::Platform, None).await.map_err(fail)?;
+        let mut tx = db.begin().await.map_err(fail)?;
+        connections::upsert(&mut tx, ws, id, ConnectionType::Platform, None).await.map_err(fail)?;
+        tx.commit().await.map_err(fail)?;
         tenant_ids.push(id);
     }
 

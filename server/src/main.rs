@@ -50,17 +50,20 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Audit(AuditCommand::Verify) => {
             let db = startup::open_database(&config.database_url).await?;
+            app::audit::server::install_checkpoint_key(std::sync::Arc::new(startup::load_keys(&config)?));
             let report = app::audit::server::verify(&db).await.map_err(|e| e.to_string())?;
-            match report.first_broken {
-                None => {
-                    println!("audit chain intact: {} rows verified", report.rows);
+            match (report.first_broken, report.head) {
+                (None, None) => {
+                    println!("audit chain intact: {} rows verified against the signed checkpoint", report.rows);
                     Ok(())
                 }
-                Some(id) => Err(format!("audit chain broken at row {id} ({} rows read)", report.rows)),
+                (Some(id), _) => Err(format!("audit chain broken at row {id} ({} rows read)", report.rows)),
+                (None, Some(problem)) => Err(format!("audit chain not intact: {problem} ({} rows read)", report.rows)),
             }
         }
         Command::BenchSeed { tenants, audit } => {
             let db = startup::open_database(&config.database_url).await?;
+            app::audit::server::install_checkpoint_key(std::sync::Arc::new(startup::load_keys(&config)?));
             let started = std::time::Instant::now();
             let (t, a) = server::seed::bench_fixture(&db, tenants, audit).await.map_err(|e| e.to_string())?;
             println!("contoso: {t} tenants, {a} audit rows ({:.1} s)", started.elapsed().as_secs_f64());

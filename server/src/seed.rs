@@ -44,30 +44,33 @@ pub async fn demo(db: &Db) -> Result<bool, AppError> {
         return Ok(false);
     }
     let system = SystemScope::for_job("demo seed");
+    // Everything the demo writes, and its audit entry, in one transaction.
+    let mut tx = db.begin().await?;
     let mut ids = Vec::new();
     for (email, name, platform) in DEMO_ACCOUNTS {
-        ids.push(service::create_user(db, email, Some(name), DEMO_PASSWORD, *platform).await?);
+        ids.push(service::create_user(&mut tx, email, Some(name), DEMO_PASSWORD, *platform).await?);
     }
-    let contoso = create_workspace(db, &system, "Contoso MSP", "contoso").await?;
-    let fabrikam = create_workspace(db, &system, "Fabrikam IT", "fabrikam").await?;
+    let contoso = create_workspace(&mut tx, &system, "Contoso MSP", "contoso").await?;
+    let fabrikam = create_workspace(&mut tx, &system, "Fabrikam IT", "fabrikam").await?;
     let mut contoso_tenants = Vec::new();
     for (name, domain, guid, lifecycle) in CONTOSO_TENANTS {
         contoso_tenants
-            .push(seed_tenant(db, &system, contoso, &NewTenant::parse(name, domain, guid)?, lifecycle).await?);
+            .push(seed_tenant(&mut tx, &system, contoso, &NewTenant::parse(name, domain, guid)?, lifecycle).await?);
     }
     for (name, domain, guid, lifecycle) in FABRIKAM_TENANTS {
-        seed_tenant(db, &system, fabrikam, &NewTenant::parse(name, domain, guid)?, lifecycle).await?;
+        seed_tenant(&mut tx, &system, fabrikam, &NewTenant::parse(name, domain, guid)?, lifecycle).await?;
     }
     let roles = [Role::Owner, Role::Manager, Role::Operator, Role::Readonly];
     for (user, role) in ids.iter().zip(roles) {
-        add_member(db, &system, contoso, *user, role, &[]).await?;
+        add_member(&mut tx, &system, contoso, *user, role, &[]).await?;
     }
-    add_member(db, &system, contoso, ids[4], Role::Customer, &contoso_tenants[1..2]).await?;
-    add_member(db, &system, fabrikam, ids[5], Role::Owner, &[]).await?;
+    add_member(&mut tx, &system, contoso, ids[4], Role::Customer, &contoso_tenants[1..2]).await?;
+    add_member(&mut tx, &system, fabrikam, ids[5], Role::Owner, &[]).await?;
     let event = AuditEvent::new("demo.seed", "installation", "demo")
         .summary("Seeded demo workspaces, managed tenants and accounts")
         .metadata(serde_json::json!({ "workspaces": ["contoso", "fabrikam"], "accounts": DEMO_ACCOUNTS.len() }));
-    record_system(db, &system, None, event).await?;
+    record_system(&mut tx, &system, None, event).await?;
+    tx.commit().await?;
     tracing::info!(accounts = DEMO_ACCOUNTS.len(), "seeded demo data");
     Ok(true)
 }
@@ -100,15 +103,17 @@ pub async fn connect_demo(db: &Db) -> Result<usize, AppError> {
         "SELECT t.workspace_id, t.id, t.lifecycle FROM tenants t JOIN workspaces w ON w.id = t.workspace_id \
          WHERE w.slug IN ('contoso', 'fabrikam') AND t.lifecycle IN ('active', 'onboarding') ORDER BY t.id")
         .fetch_all(p).await)
-    .map_err(repo::internal)?;
+    .map_err(app::db::internal)?;
     let mut queued = 0;
     for (workspace_id, tenant_id, lifecycle) in rows {
-        let id = connections::upsert(db, workspace_id, tenant_id, ConnectionType::Platform, None).await?;
+        let mut tx = db.begin().await?;
+        let id = connections::upsert(&mut tx, workspace_id, tenant_id, ConnectionType::Platform, None).await?;
         let event = AuditEvent::new("provider_connection.save", "provider_connection", id)
             .tenant(tenant_id)
             .summary("Connected the demo tenant to the platform app")
             .metadata(serde_json::json!({ "connection_type": "platform", "client_id": null, "secret_changed": false }));
-        record_system(db, &system, Some(workspace_id), event).await?;
+        record_system(&mut tx, &system, Some(workspace_id), event).await?;
+        tx.commit().await?;
         let kind = InitiatorKind::System;
         let verify = RunType::ProviderConnectionVerify;
         queued += usize::from(enqueue(db, &system, workspace_id, Some(tenant_id), verify, kind).await?.1);
@@ -129,7 +134,7 @@ pub async fn bench_fixture(db: &Db, tenants: usize, audit_rows: usize) -> Result
     use app::{audit::server::AuditRow, db_run};
     demo(db).await?;
     let system = SystemScope::for_job("benchmark fixture");
-    let internal = repo::internal;
+    let internal = app::db::internal;
     let contoso: i64 =
         db_run!(db, p => sqlx::query_scalar("SELECT id FROM workspaces WHERE slug = 'contoso'").fetch_one(p).await)
             .map_err(internal)?;

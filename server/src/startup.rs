@@ -87,6 +87,8 @@ pub async fn build(config: &Config, db: Db) -> Result<(AppState, DbSessionStore)
         keys: Arc::new(load_keys(config)?),
         leptos_options,
     };
+    app::audit::server::install_checkpoint_key(state.keys.clone());
+    app::audit::server::seal_unsigned_head(&state.db).await.map_err(|_| "cannot sign the audit log's head")?;
     Ok((state, sessions))
 }
 

@@ -176,9 +176,11 @@ struct InventoryIds {
 async fn seed_inventory(app: &TestApp, tenant: i64) -> InventoryIds {
     let now = chrono::Utc::now();
     let ws = app.scalar(&format!("SELECT workspace_id FROM tenants WHERE id = {tenant}")).await;
-    app::connections::server::repo::upsert(&app.db, ws, tenant, app::connections::ConnectionType::Platform, None)
+    let mut tx = app.db.begin().await.unwrap();
+    app::connections::server::repo::upsert(&mut tx, ws, tenant, app::connections::ConnectionType::Platform, None)
         .await
         .unwrap();
+    tx.commit().await.unwrap();
     let policy: i64 = app::db_run!(&app.db, p => sqlx::query_scalar(
         "INSERT INTO policies (workspace_id, tenant_id, policy_type, external_id, display_name, content_hash, \
          first_seen_at, last_seen_at) VALUES ($1, $2, 'device_configuration', 'ext-1', 'Probe policy', 'h1', $3, $3) \

@@ -150,7 +150,7 @@ async fn audit_chain_detects_edits_and_deletions(engine: Engine) {
             .unwrap();
 
     // Editing one row's content breaks that row.
-    app::db_run!(&app.db, p => sqlx::query("UPDATE audit_log SET summary = 'nothing to see' WHERE id = $1").bind(ids[2]).execute(p).await.map(|_| ())).unwrap();
+    common::tamper(&app.db, &format!("UPDATE audit_log SET summary = 'nothing to see' WHERE id = {}", ids[2])).await;
     assert_eq!(app::audit::server::verify(&app.db).await.unwrap().first_broken, Some(ids[2]));
     app.cleanup().await;
 
@@ -170,7 +170,7 @@ async fn audit_chain_detects_edits_and_deletions(engine: Engine) {
         app::db_run!(&app.db, p => sqlx::query_scalar("SELECT id FROM audit_log ORDER BY id").fetch_all(p).await)
             .unwrap();
     // Deleting a row breaks the link of the row after it.
-    app::db_run!(&app.db, p => sqlx::query("DELETE FROM audit_log WHERE id = $1").bind(ids[1]).execute(p).await.map(|_| ())).unwrap();
+    common::tamper(&app.db, &format!("DELETE FROM audit_log WHERE id = {}", ids[1])).await;
     assert_eq!(app::audit::server::verify(&app.db).await.unwrap().first_broken, Some(ids[2]));
     // Secrets never reach metadata.
     let meta: Vec<String> =

@@ -1,7 +1,10 @@
 //! The database handle: one binary, two engines. `DATABASE_URL` picks SQLite (embedded default) or
 //! PostgreSQL (scale-out). Statements are written once in portable SQL (`$1` placeholders, `RETURNING`,
-//! `ON CONFLICT`) and dispatched to the typed pool with [`db_run!`]; engine-specific SQL stays in the few
-//! places that need it. Migrations for both dialects are embedded and run at start-up (fail hard).
+//! `ON CONFLICT`) and run with [`crate::db_run!`] on a pool or inside a [`Tx`] (`tx.rs`: transactions, locks,
+//! the executor type); dynamic `WHERE` clauses are built by [`Filter`] (`filter.rs`), multi-row statements
+//! by [`Rows`] (`rows.rs`); engine-specific SQL stays in the few places that need it. Database errors
+//! become [`AppError`] here ([`internal`], [`on_constraint`]). Migrations for both dialects are embedded
+//! and run at start-up (fail hard).
 
 use std::{str::FromStr, sync::Arc, time::Duration};
 
@@ -12,8 +15,14 @@ use sqlx::{
     PgPool, SqlitePool,
 };
 
+use crate::error::AppError;
+
+mod filter;
 mod rows;
+mod tx;
+pub use filter::{like_escape, Binds, Filter, RawValue};
 pub use rows::{Column, Rows};
+pub use tx::{Ex, Lock, Tx};
 
 pub static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("../migrations/sqlite");
 pub static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -68,63 +77,6 @@ impl std::hash::Hash for DbIdentity {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.address().hash(state);
     }
-}
-
-/// Runs the same expression against whichever pool `db` holds: `db_run!(db, pool => query.fetch_one(pool))`.
-/// The expression is type-checked once per engine, so a statement that does not suit both fails to compile.
-#[macro_export]
-macro_rules! db_run {
-    ($db:expr, $pool:ident => $body:expr) => {
-        match $db {
-            $crate::db::Db::Sqlite($pool) => $body,
-            $crate::db::Db::Postgres($pool) => $body,
-        }
-    };
-}
-
-/// A value bound to a numbered placeholder of a statement built at run time.
-#[derive(Debug, Clone)]
-pub enum Arg {
-    Int(i64),
-    OptInt(Option<i64>),
-    Text(String),
-    OptText(Option<String>),
-    Bool(bool),
-    Time(chrono::DateTime<chrono::Utc>),
-}
-
-/// A statement with its arguments (`$1` … `$n`), built once and run on whichever engine's connection or
-/// transaction it is given: how a change joins another writer's transaction (see
-/// `audit::server::record_system_with`).
-#[derive(Debug, Clone)]
-pub struct Stmt {
-    pub sql: String,
-    pub args: Vec<Arg>,
-}
-
-impl Stmt {
-    pub fn new(sql: impl Into<String>, args: Vec<Arg>) -> Self {
-        Self { sql: sql.into(), args }
-    }
-}
-
-/// Binds every [`Arg`] of `$args` (an iterator of `&Arg`) to the query `$q`, in order.
-#[macro_export]
-macro_rules! bind_all {
-    ($q:expr, $args:expr) => {{
-        let mut q = $q;
-        for a in $args {
-            q = match a {
-                $crate::db::Arg::Int(v) => q.bind(*v),
-                $crate::db::Arg::OptInt(v) => q.bind(*v),
-                $crate::db::Arg::Text(s) => q.bind(s.clone()),
-                $crate::db::Arg::OptText(s) => q.bind(s.clone()),
-                $crate::db::Arg::Bool(b) => q.bind(*b),
-                $crate::db::Arg::Time(t) => q.bind(*t),
-            };
-        }
-        q
-    }};
 }
 
 impl Db {
@@ -196,10 +148,57 @@ impl Db {
 
     /// A trivial round trip, for health checks.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        db_run!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))
+        crate::db_run!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))
     }
 
     pub async fn close(&self) {
-        db_run!(self, p => p.close().await)
+        match self {
+            Self::Sqlite(p) => p.close().await,
+            Self::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// Logs a database error and hides it behind `AppError::Internal`.
+pub fn internal(e: sqlx::Error) -> AppError {
+    tracing::error!(error = %e, "database error");
+    AppError::Internal
+}
+
+/// Unique constraints a change may run into, by name, with the column list SQLite names instead (SQLite
+/// reports `UNIQUE constraint failed: table.column, …`, never the constraint's name; a unique index is
+/// reported by name).
+const UNIQUES: &[(&str, &str)] = &[
+    ("users_email_key", "users.email"),
+    ("workspaces_slug_key", "workspaces.slug"),
+    ("tenants_entra_tenant_id_key", "tenants.entra_tenant_id"),
+    ("workspace_invites_token_hash_key", "workspace_invites.token_hash"),
+    ("api_tokens_token_hash_key", "api_tokens.token_hash"),
+    ("provider_connections_tenant_key", "provider_connections.tenant_id, provider_connections.provider"),
+    ("notifications_run_kind_key", "notifications.run_id, notifications.kind"),
+];
+
+/// Whether `e` is a violation of the unique constraint `constraint` (matched by name on both engines).
+pub fn is_unique_violation(e: &sqlx::Error, constraint: &str) -> bool {
+    let sqlx::Error::Database(d) = e else { return false };
+    if !d.is_unique_violation() {
+        return false;
+    }
+    if let Some(name) = d.constraint() {
+        return name == constraint;
+    }
+    let message = d.message();
+    let columns = UNIQUES.iter().find(|(name, _)| *name == constraint).map(|(_, cols)| *cols);
+    columns.is_some_and(|cols| message.strip_prefix("UNIQUE constraint failed: ") == Some(cols))
+        || message.ends_with(&format!("index '{constraint}'"))
+}
+
+/// Maps a violation of the unique constraint named `constraint` to `Conflict(code)`; any other error
+/// (another constraint included) to Internal.
+pub fn on_constraint(e: sqlx::Error, constraint: &str, code: &str) -> AppError {
+    if is_unique_violation(&e, constraint) {
+        AppError::Conflict(code.into())
+    } else {
+        internal(e)
     }
 }

@@ -75,19 +75,10 @@ impl PolicyQuery {
         Ok(Self { search, policy_type, platform, visibility, page })
     }
 
-    /// `%text%` for a case-insensitive `LIKE` on the display name, wildcards escaped.
-    pub fn like_pattern(&self) -> Option<String> {
-        self.search.as_ref().map(|s| {
-            let mut out = String::from("%");
-            for c in s.to_lowercase().chars() {
-                if matches!(c, '_' | '%' | '\\') {
-                    out.push('\\');
-                }
-                out.push(c);
-            }
-            out.push('%');
-            out
-        })
+    /// The search, lower-cased, for a case-insensitive substring match (the repository escapes `LIKE`
+    /// wildcards with the one escaper, `db::like_escape`).
+    pub fn search_text(&self) -> Option<String> {
+        self.search.as_ref().map(|s| s.to_lowercase())
     }
 }
 
@@ -223,7 +214,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(q.visibility, Visibility::Active);
-        assert_eq!(q.like_pattern().as_deref(), Some("%edge\\_\\%%"));
+        assert_eq!(q.search_text().as_deref(), Some("edge_%"));
         let e = PolicyQuery::parse(
             Some(&"x".repeat(101)),
             Some("deviceManagement/foo"),

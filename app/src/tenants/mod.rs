@@ -145,19 +145,10 @@ impl TenantQuery {
         Ok(Self { search: search.map(str::to_string), status, page })
     }
 
-    /// The `LIKE` pattern for the search (lower-cased, with `%`, `_` and `\` escaped by `\`).
-    pub fn like_pattern(&self) -> Option<String> {
-        self.search.as_ref().map(|s| {
-            let escaped: String = s
-                .to_lowercase()
-                .chars()
-                .flat_map(|c| match c {
-                    '%' | '_' | '\\' => vec!['\\', c],
-                    c => vec![c],
-                })
-                .collect();
-            format!("%{escaped}%")
-        })
+    /// The search, lower-cased, for a case-insensitive substring match (the repository escapes `LIKE`
+    /// wildcards with the one escaper, `db::like_escape`).
+    pub fn search_text(&self) -> Option<String> {
+        self.search.as_ref().map(|s| s.to_lowercase())
     }
 }
 
@@ -190,7 +181,7 @@ mod tests {
     fn list_queries_are_validated() {
         let q = TenantQuery::parse(Some("  50%_off "), Some("all"), PageRequest::default()).unwrap();
         assert_eq!(q.status, StatusFilter::All);
-        assert_eq!(q.like_pattern().as_deref(), Some("%50\\%\\_off%"));
+        assert_eq!(q.search_text().as_deref(), Some("50%_off"));
         assert_eq!(TenantQuery::parse(Some(" "), None, PageRequest::default()).unwrap(), TenantQuery::default());
         let err = TenantQuery::parse(None, Some("deleted"), PageRequest::default()).unwrap_err();
         assert_eq!(err.field_code("status"), Some("invalid"));

@@ -304,3 +304,53 @@ impl Jar {
         b.header(header::COOKIE, v)
     }
 }
+
+/// Runs `sql` behind the product's back on a database whose audit log and policy versions the schema
+/// protects (migration 0012): drops the triggers refusing UPDATE, DELETE (and on PostgreSQL TRUNCATE) of
+/// `audit_log`, `policy_versions` and `audit_head` first, then runs the statement; returns the rows it
+/// affected. For tests proving that tampering is detected; the triggers stay dropped (the database is the
+/// test's own).
+pub async fn tamper(db: &Db, sql: &str) -> u64 {
+    const TRIGGERS: [(&str, &str); 8] = [
+        ("audit_log_no_update", "audit_log"),
+        ("audit_log_no_delete", "audit_log"),
+        ("audit_log_no_truncate", "audit_log"),
+        ("policy_versions_immutable", "policy_versions"),
+        ("policy_versions_no_delete", "policy_versions"),
+        ("policy_versions_no_truncate", "policy_versions"),
+        ("audit_head_no_delete", "audit_head"),
+        ("audit_head_no_truncate", "audit_head"),
+    ];
+    for (trigger, table) in TRIGGERS {
+        let drop = match db {
+            Db::Sqlite(_) => format!("DROP TRIGGER IF EXISTS {trigger}"),
+            Db::Postgres(_) => format!("DROP TRIGGER IF EXISTS {trigger} ON {table}"),
+        };
+        app::db_run!(db, p => sqlx::query(&drop).execute(p).await.map(|_| ())).expect(&drop);
+    }
+    app::db_run!(db, p => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected())).expect(sql)
+}
+
+/// A fresh app with the demo seeded (`None` when PostgreSQL is unavailable outside CI).
+pub async fn seeded(engine: Engine) -> Option<TestApp> {
+    let app = TestApp::new(engine).await?;
+    assert!(server::seed::demo(&app.db).await.unwrap());
+    Some(app)
+}
+
+/// Signs in as a demo account.
+pub async fn as_user(app: &TestApp, who: &str) -> Jar {
+    app.login(who, server::seed::DEMO_PASSWORD).await
+}
+
+/// A server function called as a script: (status, JSON body or `Null`).
+pub async fn call(app: &TestApp, path: &str, form: &[(&str, &str)], jar: &Jar) -> (StatusCode, serde_json::Value) {
+    let res = app.post_form(path, form, jar).await;
+    (res.status, serde_json::from_str(&res.body).unwrap_or(serde_json::Value::Null))
+}
+
+/// The id of the account with `email`.
+pub async fn user_id(app: &TestApp, email: &str) -> i64 {
+    app::db_run!(&app.db, p => sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(p).await)
+        .unwrap()
+}

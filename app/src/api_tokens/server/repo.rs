@@ -5,9 +5,10 @@ use chrono::{DateTime, Utc};
 
 use crate::{
     api_tokens::{ApiTokenDto, TokenStatus},
-    auth::server::{repo::internal, Actor},
+    auth::server::Actor,
     authz::server::WorkspaceScope,
-    db::Db,
+    db::internal,
+    db::{Db, Ex, Tx},
     db_run,
     error::AppError,
 };
@@ -69,9 +70,9 @@ pub async fn select_tokens(db: &Db, actor: &Actor) -> Result<Vec<TokenRow>, AppE
 }
 
 /// One of the actor's tokens (`None` when it does not exist or belongs to someone else).
-pub async fn select_token(db: &Db, actor: &Actor, id: i64) -> Result<Option<TokenRow>, AppError> {
+pub async fn select_token(ex: impl Into<Ex<'_>>, actor: &Actor, id: i64) -> Result<Option<TokenRow>, AppError> {
     let sql = format!("{LIST} AND t.id = $2");
-    db_run!(db, p => sqlx::query_as::<_, TokenRow>(&sql).bind(actor.user_id()).bind(id).fetch_optional(p).await)
+    db_run!(ex, p => sqlx::query_as::<_, TokenRow>(&sql).bind(actor.user_id()).bind(id).fetch_optional(p).await)
         .map_err(internal)
 }
 
@@ -85,7 +86,7 @@ pub async fn count_active(db: &Db, actor: &Actor, now: DateTime<Utc>) -> Result<
 
 /// Stores a token of the scope's member for the scope's workspace.
 pub async fn insert_token(
-    db: &Db,
+    tx: &mut Tx,
     scope: &WorkspaceScope,
     name: &str,
     prefix: &str,
@@ -95,16 +96,16 @@ pub async fn insert_token(
 ) -> Result<i64, AppError> {
     let sql = "INSERT INTO api_tokens (user_id, workspace_id, name, prefix, token_hash, created_at, expires_at) \
                VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
-    db_run!(db, p => sqlx::query_scalar::<_, i64>(sql)
+    db_run!(tx, p => sqlx::query_scalar::<_, i64>(sql)
         .bind(scope.actor_id()).bind(scope.workspace_id()).bind(name).bind(prefix).bind(hash).bind(created_at).bind(expires_at)
         .fetch_one(p).await)
     .map_err(internal)
 }
 
 /// Marks the actor's token revoked; `false` when it was not theirs or already revoked.
-pub async fn revoke(db: &Db, actor: &Actor, id: i64, at: DateTime<Utc>) -> Result<bool, AppError> {
+pub async fn revoke(tx: &mut Tx, actor: &Actor, id: i64, at: DateTime<Utc>) -> Result<bool, AppError> {
     let sql = "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL";
-    db_run!(db, p => sqlx::query(sql).bind(at).bind(id).bind(actor.user_id()).execute(p).await.map(|r| r.rows_affected()))
+    db_run!(tx, p => sqlx::query(sql).bind(at).bind(id).bind(actor.user_id()).execute(p).await.map(|r| r.rows_affected()))
         .map(|n| n == 1)
         .map_err(internal)
 }
@@ -125,10 +126,15 @@ pub async fn touch(db: &Db, id: i64, at: DateTime<Utc>) -> Result<(), AppError> 
 
 /// Claims the right to audit a use of token `id` now: `true` for exactly one caller per `every` (one
 /// atomic statement, so concurrent requests and several server processes never both win).
-pub async fn claim_use_audit(db: &Db, id: i64, at: DateTime<Utc>, every: chrono::Duration) -> Result<bool, AppError> {
+pub async fn claim_use_audit(
+    tx: &mut Tx,
+    id: i64,
+    at: DateTime<Utc>,
+    every: chrono::Duration,
+) -> Result<bool, AppError> {
     let sql = "UPDATE api_tokens SET last_use_audited_at = $1 \
                WHERE id = $2 AND (last_use_audited_at IS NULL OR last_use_audited_at <= $3)";
-    db_run!(db, p => sqlx::query(sql).bind(at).bind(id).bind(at - every).execute(p).await.map(|r| r.rows_affected()))
+    db_run!(tx, p => sqlx::query(sql).bind(at).bind(id).bind(at - every).execute(p).await.map(|r| r.rows_affected()))
         .map(|n| n == 1)
         .map_err(internal)
 }

@@ -49,12 +49,15 @@ pub async fn create(db: &Db, actor: &Actor, input: NewApiToken) -> Result<Create
     }
     let expires_at = input.expires_in_days.map(|d| now + Duration::days(i64::from(d)));
     let generated = generate_secret();
-    let id = repo::insert_token(db, &scope, &input.name, &generated.prefix, &generated.hash, now, expires_at).await?;
+    let mut tx = db.begin().await?;
+    let id =
+        repo::insert_token(&mut tx, &scope, &input.name, &generated.prefix, &generated.hash, now, expires_at).await?;
     let event = AuditEvent::new("api_token.create", "api_token", id)
         .summary(format!("Created API token {} ({})", input.name, generated.prefix))
         .metadata(json!({ "name": input.name, "prefix": generated.prefix, "expires_at": expires_at }));
-    record(db, &scope, event).await?;
-    let row = repo::select_token(db, actor, id).await?.ok_or(AppError::Internal)?;
+    record(&mut tx, &scope, event).await?;
+    let row = repo::select_token(&mut tx, actor, id).await?.ok_or(AppError::Internal)?;
+    tx.commit().await?;
     tracing::info!(token_id = id, prefix = %generated.prefix, "API token created");
     Ok(CreatedApiToken { token: row.to_dto(now), secret: generated.secret })
 }
@@ -64,13 +67,15 @@ pub async fn create(db: &Db, actor: &Actor, input: NewApiToken) -> Result<Create
 pub async fn revoke(db: &Db, actor: &Actor, id: i64) -> Result<(), AppError> {
     require_interactive(actor)?;
     let row = repo::select_token(db, actor, id).await?.ok_or(AppError::NotFound)?;
-    if row.revoked_at.is_some() || !repo::revoke(db, actor, id, Utc::now()).await? {
+    let mut tx = db.begin().await?;
+    if row.revoked_at.is_some() || !repo::revoke(&mut tx, actor, id, Utc::now()).await? {
         return Err(AppError::Conflict("already_revoked".into()));
     }
     let event = AuditEvent::new("api_token.revoke", "api_token", id)
         .summary(format!("Revoked API token {} ({})", row.name, row.prefix))
         .metadata(json!({ "name": row.name, "prefix": row.prefix }));
-    record_actor(db, actor, Some(row.workspace_id), event).await
+    record_actor(&mut tx, actor, Some(row.workspace_id), event).await?;
+    tx.commit().await
 }
 
 /// Authenticates a presented bearer secret. Malformed, unknown, expired or revoked → `Unauthenticated`
@@ -100,14 +105,16 @@ pub async fn authenticate(db: &Db, presented: &str, request: &str) -> Result<Act
     if status == TokenStatus::Active {
         repo::touch(db, row.id, now).await?;
     }
-    if repo::claim_use_audit(db, row.id, now, Duration::seconds(USE_AUDIT_INTERVAL_SECS)).await? {
+    let mut tx = db.begin().await?;
+    if repo::claim_use_audit(&mut tx, row.id, now, Duration::seconds(USE_AUDIT_INTERVAL_SECS)).await? {
         let (outcome, verb) =
             if status == TokenStatus::Active { (Outcome::Success, "Used") } else { (Outcome::Failure, "Refused") };
         let event = AuditEvent::new("api_token.use", "api_token", row.id)
             .outcome(outcome)
             .summary(format!("{verb} API token {} ({})", row.name, row.prefix))
             .metadata(json!({ "name": row.name, "prefix": row.prefix, "request": request, "status": status.id() }));
-        record_actor(db, &actor, Some(row.workspace_id), event).await?;
+        record_actor(&mut tx, &actor, Some(row.workspace_id), event).await?;
+        tx.commit().await?;
     }
     if status == TokenStatus::Active {
         Ok(actor)

@@ -1,7 +1,11 @@
-//! Writing and verifying the audit chain. All rows form one chain per installation; appends are
-//! serialized (PostgreSQL: transaction-level advisory lock; SQLite: `BEGIN IMMEDIATE`) in one function,
-//! [`append_chained`], so concurrent writers and several server processes never fork it. Engine-specific
-//! SQL lives here and nowhere else.
+//! Writing and verifying the audit chain. All rows form one chain per installation. An entry is recorded
+//! only inside the [`Tx`] of the change it describes (the functions take `&mut Tx`, so recording outside a
+//! transaction does not compile): the change and its entry commit together or not at all. Appends are
+//! serialized by the chain lock ([`Lock::AuditChain`]) in one function, [`append_chained`], so concurrent
+//! writers and several server processes never fork the chain; each append also moves the signed
+//! checkpoint of the head (`audit_head`, an HMAC with the installation key), so [`verify`] detects entries
+//! cut off the end as well as altered ones. The database refuses `UPDATE` and `DELETE` on `audit_log`
+//! (triggers, migration 0012).
 //! Reading the log (filters, pages, export) is in [`service`] and [`repo`].
 
 pub mod repo;
@@ -10,13 +14,16 @@ pub mod service;
 use chrono::{SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
 
+use std::sync::{Arc, OnceLock};
+
 use super::{ActorType, Outcome};
 use crate::{
-    auth::server::{repo::internal, Actor, RequestMeta},
+    auth::server::{Actor, RequestMeta},
     authz::server::{SystemScope, WorkspaceScope},
-    bind_all,
-    db::{Db, Stmt},
+    db::{internal, Db, Lock, Tx},
+    db_run,
     error::AppError,
+    keys::Keys,
     paging::limit_offset,
     secrets::sanitize,
 };
@@ -145,29 +152,41 @@ impl AuditRow {
     }
 }
 
-/// Records `event` done by the member behind `scope`.
-pub async fn record(db: &Db, scope: &WorkspaceScope, event: AuditEvent) -> Result<(), AppError> {
-    record_with(db, scope, event, &[]).await.map(|_| ())
+/// The key that signs the chain's head ([`Keys::checkpoint_mac`]), installed once per process by whatever
+/// opens the database for writing (server start-up, CLI, test harness). Appending without it fails: an
+/// entry whose checkpoint cannot be signed is not written.
+static CHECKPOINT_KEY: OnceLock<Arc<Keys>> = OnceLock::new();
+
+/// Installs the installation's key for signing the chain's head (the first call wins).
+pub fn install_checkpoint_key(keys: Arc<Keys>) {
+    let _ = CHECKPOINT_KEY.set(keys);
 }
 
-/// Records `event` done by the member behind `scope` together with the change it describes, in one
-/// transaction: `effects` run first, in order; when the first changes no row (the change no longer
-/// applies), nothing is written and the answer is false.
-pub async fn record_with(
-    db: &Db,
-    scope: &WorkspaceScope,
-    event: AuditEvent,
-    effects: &[Stmt],
-) -> Result<bool, AppError> {
+fn checkpoint_key() -> Result<&'static Keys, AppError> {
+    CHECKPOINT_KEY.get().map(Arc::as_ref).ok_or_else(|| {
+        tracing::error!("audit checkpoint key not installed");
+        AppError::Internal
+    })
+}
+
+/// What the signed checkpoint covers: the id and hash of the chain's last entry.
+fn checkpoint_message(last_id: i64, last_hash: &str) -> String {
+    format!("tenantpilot.audit-head.v1\n{last_id}\n{last_hash}")
+}
+
+/// Records `event` done by the member behind `scope`, in `tx` (the transaction of the change it describes:
+/// both commit together or neither does).
+pub async fn record(tx: &mut Tx, scope: &WorkspaceScope, event: AuditEvent) -> Result<(), AppError> {
     let meta = RequestMeta::current();
     let who = Who { actor_id: Some(scope.actor_id()), label: scope.actor_label(), actor_type: scope.actor_type() };
-    append(db, Some(scope.workspace_id()), who, event, Some(&meta), effects).await
+    append(tx, Some(scope.workspace_id()), who, event, Some(&meta)).await
 }
 
 /// Records `event` done by `actor` in `workspace_id` without a member scope: for the actor's own
-/// resources that outlive a membership (personal API tokens: use, revocation after losing access).
+/// resources that outlive a membership (personal API tokens: use, revocation after losing access), and
+/// for actions outside any workspace (sign-in, password change, platform operations).
 pub async fn record_actor(
-    db: &Db,
+    tx: &mut Tx,
     actor: &Actor,
     workspace_id: Option<i64>,
     event: AuditEvent,
@@ -175,31 +194,19 @@ pub async fn record_actor(
     let meta = RequestMeta::current();
     let label = actor.audit_label();
     let who = Who { actor_id: Some(actor.user_id()), label: &label, actor_type: actor.actor_type() };
-    append(db, workspace_id, who, event, Some(&meta), &[]).await.map(|_| ())
+    append(tx, workspace_id, who, event, Some(&meta)).await
 }
 
-/// Records `event` done by the system (no user).
+/// Records `event` done by the system (no user), in `tx`.
 pub async fn record_system(
-    db: &Db,
+    tx: &mut Tx,
     scope: &SystemScope,
     workspace_id: Option<i64>,
     event: AuditEvent,
 ) -> Result<(), AppError> {
-    record_system_with(db, scope, workspace_id, event, &[]).await.map(|_| ())
-}
-
-/// [`record_system`] together with the change the event describes, in one transaction (see
-/// [`record_with`]): a run's completion, its notification and its audit entry land together or not at all.
-pub async fn record_system_with(
-    db: &Db,
-    scope: &SystemScope,
-    workspace_id: Option<i64>,
-    event: AuditEvent,
-    effects: &[Stmt],
-) -> Result<bool, AppError> {
     let label = format!("system ({})", scope.reason());
     let who = Who { actor_id: None, label: &label, actor_type: ActorType::System };
-    append(db, workspace_id, who, event, None, effects).await
+    append(tx, workspace_id, who, event, None).await
 }
 
 /// Who an entry names.
@@ -210,13 +217,12 @@ struct Who<'a> {
 }
 
 async fn append(
-    db: &Db,
+    tx: &mut Tx,
     workspace_id: Option<i64>,
     who: Who<'_>,
     event: AuditEvent,
     meta: Option<&RequestMeta>,
-    effects: &[Stmt],
-) -> Result<bool, AppError> {
+) -> Result<(), AppError> {
     let mut metadata = event.metadata;
     sanitize(&mut metadata);
     let row = AuditRow {
@@ -238,7 +244,7 @@ async fn append(
         prev_hash: String::new(),
         hash: String::new(),
     };
-    append_chained(db, vec![row], effects).await.map(|n| n.is_some())
+    append_chained(tx, vec![row]).await.map(|_| ())
 }
 
 /// Rows per multi-row `INSERT` (16 columns each: far below both engines' parameter limits).
@@ -246,89 +252,120 @@ const BATCH: usize = 500;
 const COLUMNS: &str = "workspace_id, tenant_id, actor_id, actor_label, actor_type, action, resource_type, \
     resource_id, outcome, summary, metadata, ip, user_agent, recorded_at, prev_hash, hash";
 
-/// The one way rows join the chain: under the chain lock (PostgreSQL: transaction-level advisory lock;
-/// SQLite: `BEGIN IMMEDIATE`), each row gets `recorded_at` (now when empty, and never earlier than the
+/// The one way rows join the chain, inside the caller's transaction: under the chain lock (taken last in
+/// any transaction, see [`Lock`]), each row gets `recorded_at` (now when empty, and never earlier than the
 /// previous row's, so timestamps grow with ids and readers can turn date bounds into id bounds — see
-/// `repo`), its `prev_hash` and its `hash`; then all are inserted in one transaction. `effects` run in that
-/// transaction first; when the first changes no row, everything is rolled back and the answer is `None`.
-async fn append_chained(db: &Db, mut rows: Vec<AuditRow>, effects: &[Stmt]) -> Result<Option<u64>, AppError> {
+/// `repo`), its `prev_hash` and its `hash`; then all are inserted and the signed checkpoint of the head
+/// (`audit_head`) is moved to the last of them. Returns how many rows were appended.
+async fn append_chained(tx: &mut Tx, mut rows: Vec<AuditRow>) -> Result<u64, AppError> {
+    let keys = checkpoint_key()?;
+    tx.lock(Lock::AuditChain).await?;
     let now = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
-    macro_rules! run {
-        ($tx:expr) => {{
-            for (i, effect) in effects.iter().enumerate() {
-                let changed =
-                    bind_all!(sqlx::query(&effect.sql), &effect.args).execute(&mut *$tx).await?.rows_affected();
-                if i == 0 && changed == 0 {
-                    return Ok(false);
-                }
-            }
-            let last: Option<(String, String)> =
-                sqlx::query_as("SELECT hash, recorded_at FROM audit_log ORDER BY id DESC LIMIT 1")
-                    .fetch_optional(&mut *$tx)
-                    .await?;
-            let (mut prev, mut prev_at) = last.unwrap_or_else(|| (GENESIS.to_string(), String::new()));
-            for row in rows.iter_mut() {
-                if row.recorded_at.is_empty() {
-                    row.recorded_at = now.clone();
-                }
-                if row.recorded_at < prev_at {
-                    row.recorded_at = prev_at.clone();
-                }
-                prev_at = row.recorded_at.clone();
-                row.prev_hash = std::mem::take(&mut prev);
-                row.hash = row.compute_hash(&row.prev_hash);
-                prev = row.hash.clone();
-            }
-            for chunk in rows.chunks(BATCH) {
-                let mut qb = sqlx::QueryBuilder::new(format!("INSERT INTO audit_log ({COLUMNS}) "));
-                qb.push_values(chunk, |mut b, r| {
-                    b.push_bind(r.workspace_id)
-                        .push_bind(r.tenant_id)
-                        .push_bind(r.actor_id)
-                        .push_bind(&r.actor_label)
-                        .push_bind(&r.actor_type)
-                        .push_bind(&r.action)
-                        .push_bind(&r.resource_type)
-                        .push_bind(&r.resource_id)
-                        .push_bind(&r.outcome)
-                        .push_bind(&r.summary)
-                        .push_bind(&r.metadata)
-                        .push_bind(&r.ip)
-                        .push_bind(&r.user_agent)
-                        .push_bind(&r.recorded_at)
-                        .push_bind(&r.prev_hash)
-                        .push_bind(&r.hash);
-                });
-                qb.build().execute(&mut *$tx).await?;
-            }
-            Ok::<(), sqlx::Error>(())
-        }};
-    }
-    // `run!` returns `Ok(false)` from this block when the first effect changed nothing; the transaction is
-    // then dropped uncommitted, which rolls it back.
-    let res: Result<bool, sqlx::Error> = async {
-        match db {
-            Db::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                sqlx::query("SELECT pg_advisory_xact_lock(7270001)").execute(&mut *tx).await?;
-                run!(tx)?;
-                tx.commit().await.map(|_| true)
-            }
-            Db::Sqlite(pool) => {
-                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                run!(tx)?;
-                tx.commit().await.map(|_| true)
-            }
+    let last: Option<(String, String)> = db_run!(&mut *tx, c => sqlx::query_as(
+        "SELECT hash, recorded_at FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(c).await)
+    .map_err(internal)?;
+    let (mut prev, mut prev_at) = last.unwrap_or_else(|| (GENESIS.to_string(), String::new()));
+    for row in rows.iter_mut() {
+        if row.recorded_at.is_empty() {
+            row.recorded_at = now.clone();
         }
+        if row.recorded_at < prev_at {
+            row.recorded_at = prev_at.clone();
+        }
+        prev_at = row.recorded_at.clone();
+        row.prev_hash = std::mem::take(&mut prev);
+        row.hash = row.compute_hash(&row.prev_hash);
+        prev = row.hash.clone();
     }
-    .await;
-    Ok(res.map_err(internal)?.then_some(rows.len() as u64))
+    let mut last_id = None;
+    for chunk in rows.chunks(BATCH) {
+        let sql = format!(
+            "INSERT INTO audit_log ({COLUMNS}) VALUES {} RETURNING id",
+            values_list(chunk.len(), 16, tx.engine() == "postgres")
+        );
+        let ids: Vec<i64> = db_run!(&mut *tx, c => {
+            let mut q = sqlx::query_scalar::<_, i64>(&sql);
+            for r in chunk {
+                q = q
+                    .bind(r.workspace_id)
+                    .bind(r.tenant_id)
+                    .bind(r.actor_id)
+                    .bind(&r.actor_label)
+                    .bind(&r.actor_type)
+                    .bind(&r.action)
+                    .bind(&r.resource_type)
+                    .bind(&r.resource_id)
+                    .bind(&r.outcome)
+                    .bind(&r.summary)
+                    .bind(&r.metadata)
+                    .bind(&r.ip)
+                    .bind(&r.user_agent)
+                    .bind(&r.recorded_at)
+                    .bind(&r.prev_hash)
+                    .bind(&r.hash);
+            }
+            q.fetch_all(c).await
+        })
+        .map_err(internal)?;
+        last_id = ids.into_iter().max().or(last_id);
+    }
+    if let Some(last_id) = last_id {
+        let mac = keys.checkpoint_mac(&checkpoint_message(last_id, &prev));
+        let sql = "INSERT INTO audit_head (id, last_id, last_hash, mac, updated_at) VALUES (1, $1, $2, $3, $4) \
+                   ON CONFLICT (id) DO UPDATE SET last_id = excluded.last_id, last_hash = excluded.last_hash, \
+                   mac = excluded.mac, updated_at = excluded.updated_at";
+        db_run!(&mut *tx, c => sqlx::query(sql).bind(last_id).bind(&prev).bind(&mac).bind(&now).execute(c).await.map(|_| ()))
+            .map_err(internal)?;
+    }
+    Ok(rows.len() as u64)
+}
+
+/// `($1, …, $k), ($k+1, …)`: `rows` tuples of `columns` placeholders, numbered for PostgreSQL and
+/// positional (`?`) for SQLite (which looks each `$n` up by name: quadratic in a batch's thousands).
+fn values_list(rows: usize, columns: usize, numbered: bool) -> String {
+    (0..rows)
+        .map(|r| {
+            let cols: Vec<String> = (1..=columns)
+                .map(|c| if numbered { format!("${}", r * columns + c) } else { "?".to_string() })
+                .collect();
+            format!("({})", cols.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Appends generated rows in one transaction (the benchmark fixture, `tenantpilot bench-seed`): 100,000
 /// entries in seconds instead of one transaction each. Chained exactly like [`record`]'s.
 pub async fn append_generated(db: &Db, _scope: &SystemScope, rows: Vec<AuditRow>) -> Result<u64, AppError> {
-    Ok(append_chained(db, rows, &[]).await?.unwrap_or_default())
+    let mut tx = db.begin().await?;
+    let n = append_chained(&mut tx, rows).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Signs the current head when no checkpoint exists yet (a log written before checkpoints were kept):
+/// called at start-up, so that from then on a cut-off tail is detected. Does nothing on an empty log or
+/// when a checkpoint exists.
+pub async fn seal_unsigned_head(db: &Db) -> Result<(), AppError> {
+    let keys = checkpoint_key()?;
+    let mut tx = db.begin().await?;
+    tx.lock(Lock::AuditChain).await?;
+    let head: Option<i64> = db_run!(&mut tx, c => sqlx::query_scalar("SELECT last_id FROM audit_head WHERE id = 1")
+        .fetch_optional(c).await)
+    .map_err(internal)?;
+    let last: Option<(i64, String)> = db_run!(&mut tx, c => sqlx::query_as(
+        "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(c).await)
+    .map_err(internal)?;
+    if let (None, Some((id, hash))) = (head, last) {
+        let mac = keys.checkpoint_mac(&checkpoint_message(id, &hash));
+        let now = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
+        db_run!(&mut tx, c => sqlx::query(
+            "INSERT INTO audit_head (id, last_id, last_hash, mac, updated_at) VALUES (1, $1, $2, $3, $4)")
+            .bind(id).bind(&hash).bind(&mac).bind(&now).execute(c).await.map(|_| ()))
+        .map_err(internal)?;
+        tracing::warn!(last_id = id, "audit log had no signed checkpoint: signed its current head");
+    }
+    tx.commit().await
 }
 
 /// Result of [`verify`].
@@ -337,29 +374,89 @@ pub struct VerifyReport {
     pub rows: u64,
     /// Id of the first row whose hash or link does not match.
     pub first_broken: Option<i64>,
+    /// What is wrong with the end of the chain against its signed checkpoint, if anything.
+    pub head: Option<HeadProblem>,
 }
 
-/// Walks the whole chain in id order and reports the first row that does not verify.
+impl VerifyReport {
+    pub fn is_intact(&self) -> bool {
+        self.first_broken.is_none() && self.head.is_none()
+    }
+}
+
+/// How the end of the chain disagrees with its signed checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeadProblem {
+    /// Entries exist but no checkpoint does (it was removed).
+    Missing,
+    /// The checkpoint's signature does not verify with this installation's key (forged or altered).
+    BadSignature,
+    /// The log ends before the entry the checkpoint names: entries were cut off its end.
+    Truncated { last_id: Option<i64>, checkpoint_id: i64 },
+    /// Entries follow the checkpointed one without having moved it (written around the product).
+    Unsigned { last_id: i64, checkpoint_id: i64 },
+}
+
+impl std::fmt::Display for HeadProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HeadProblem::Missing => write!(f, "the signed checkpoint of the chain's head is missing"),
+            HeadProblem::BadSignature => write!(f, "the signed checkpoint's signature does not verify"),
+            HeadProblem::Truncated { last_id, checkpoint_id } => match last_id {
+                Some(id) => write!(f, "truncated: the log ends at id {id}, the signed checkpoint names id {checkpoint_id}"),
+                None => write!(f, "truncated: the log is empty, the signed checkpoint names id {checkpoint_id}"),
+            },
+            HeadProblem::Unsigned { last_id, checkpoint_id } => write!(
+                f,
+                "entries after the signed checkpoint (id {checkpoint_id}) up to id {last_id} were not written by TenantPilot"
+            ),
+        }
+    }
+}
+
+/// Walks the whole chain in id order and reports the first row that does not verify; then checks the end
+/// of the chain against the signed checkpoint (so entries cut off the end are detected too).
 pub async fn verify(db: &Db) -> Result<VerifyReport, AppError> {
     const PAGE: i64 = 5000;
     let mut after = 0i64;
     let mut prev = GENESIS.to_string();
+    let mut last_id = None;
     let mut rows = 0u64;
     loop {
         let sql = format!("SELECT * FROM audit_log WHERE id > $1 ORDER BY id{}", limit_offset(PAGE, 0));
         let page: Vec<AuditRow> =
-            crate::db_run!(db, p => sqlx::query_as::<_, AuditRow>(&sql).bind(after).fetch_all(p).await)
-                .map_err(internal)?;
+            db_run!(db, p => sqlx::query_as::<_, AuditRow>(&sql).bind(after).fetch_all(p).await).map_err(internal)?;
         for row in &page {
             rows += 1;
             if row.prev_hash != prev || row.compute_hash(&prev) != row.hash {
-                return Ok(VerifyReport { rows, first_broken: Some(row.id) });
+                return Ok(VerifyReport { rows, first_broken: Some(row.id), head: None });
             }
             prev = row.hash.clone();
+            last_id = Some(row.id);
         }
         match page.last() {
             Some(last) if page.len() as i64 == PAGE => after = last.id,
-            _ => return Ok(VerifyReport { rows, first_broken: None }),
+            _ => break,
         }
     }
+    let head: Option<(i64, String, String)> =
+        db_run!(db, p => sqlx::query_as("SELECT last_id, last_hash, mac FROM audit_head WHERE id = 1")
+            .fetch_optional(p).await)
+        .map_err(internal)?;
+    let problem = match (head, last_id) {
+        (None, None) => None,
+        (None, Some(_)) => Some(HeadProblem::Missing),
+        (Some((id, hash, mac)), last) => {
+            if checkpoint_key()?.checkpoint_mac(&checkpoint_message(id, &hash)) != mac {
+                Some(HeadProblem::BadSignature)
+            } else if last.is_none_or(|l| l < id) || (last == Some(id) && hash != prev) {
+                Some(HeadProblem::Truncated { last_id: last, checkpoint_id: id })
+            } else if last.is_some_and(|l| l > id) {
+                Some(HeadProblem::Unsigned { last_id: last.unwrap_or(id), checkpoint_id: id })
+            } else {
+                None
+            }
+        }
+    };
+    Ok(VerifyReport { rows, first_broken: None, head: problem })
 }

@@ -123,6 +123,8 @@ pub async fn export(
         .metadata(
             json!({ "format": format, "filters": filter.to_json(), "rows": entries.len(), "truncated": truncated }),
         );
-    record(db, scope, event).await?;
+    let mut tx = db.begin().await?;
+    record(&mut tx, scope, event).await?;
+    tx.commit().await?;
     Ok(Export { entries, truncated })
 }

@@ -2,7 +2,12 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{auth::CurrentUser, db::Db, db_run, error::AppError};
+use crate::{
+    auth::CurrentUser,
+    db::{internal, on_constraint, Db, Ex, Tx},
+    db_run,
+    error::AppError,
+};
 
 /// A `users` row. `Debug` omits the password hash.
 #[derive(Clone, sqlx::FromRow)]
@@ -36,36 +41,14 @@ impl UserRow {
 
 const USER_COLUMNS: &str = "id, email, display_name, password_hash, locale, is_platform_admin, created_at";
 
-/// Logs a database error and hides it behind `AppError::Internal`.
-pub fn internal(e: sqlx::Error) -> AppError {
-    tracing::error!(error = %e, "database error");
-    AppError::Internal
-}
-
-/// Maps a unique-constraint violation named `constraint` to `Conflict(code)`, anything else to Internal.
-pub fn on_constraint(e: sqlx::Error, constraint: &str, code: &str) -> AppError {
-    match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => {
-            let named = d.constraint().map(|c| c == constraint).unwrap_or(false)
-                || d.message().contains(constraint)
-                || d.message().contains("UNIQUE");
-            if named {
-                return AppError::Conflict(code.into());
-            }
-            internal(e)
-        }
-        _ => internal(e),
-    }
-}
-
 pub async fn select_user_by_email(db: &Db, email: &str) -> Result<Option<UserRow>, AppError> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
     db_run!(db, p => sqlx::query_as::<_, UserRow>(&sql).bind(email).fetch_optional(p).await).map_err(internal)
 }
 
-pub async fn select_user_by_id(db: &Db, id: i64) -> Result<Option<UserRow>, AppError> {
+pub async fn select_user_by_id(ex: impl Into<Ex<'_>>, id: i64) -> Result<Option<UserRow>, AppError> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
-    db_run!(db, p => sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(p).await).map_err(internal)
+    db_run!(ex, p => sqlx::query_as::<_, UserRow>(&sql).bind(id).fetch_optional(p).await).map_err(internal)
 }
 
 pub async fn count_users(db: &Db) -> Result<i64, AppError> {
@@ -73,7 +56,7 @@ pub async fn count_users(db: &Db) -> Result<i64, AppError> {
 }
 
 pub async fn insert_user(
-    db: &Db,
+    ex: impl Into<Ex<'_>>,
     email: &str,
     display_name: &str,
     password_hash: &str,
@@ -82,7 +65,7 @@ pub async fn insert_user(
     let now = Utc::now();
     let sql = "INSERT INTO users (email, display_name, password_hash, is_platform_admin, created_at, updated_at) \
                VALUES ($1, $2, $3, $4, $5, $5) RETURNING id";
-    db_run!(db, p => sqlx::query_scalar::<_, i64>(sql)
+    db_run!(ex, p => sqlx::query_scalar::<_, i64>(sql)
         .bind(email)
         .bind(display_name)
         .bind(password_hash)
@@ -101,9 +84,9 @@ pub async fn update_user_locale(db: &Db, user_id: i64, locale: Option<&str>) -> 
 }
 
 /// Stores a new password hash (the session stamp derived from it changes with it).
-pub async fn update_user_password(db: &Db, user_id: i64, password_hash: &str) -> Result<(), AppError> {
+pub async fn update_user_password(tx: &mut Tx, user_id: i64, password_hash: &str) -> Result<(), AppError> {
     let sql = "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3";
-    db_run!(db, p => sqlx::query(sql).bind(password_hash).bind(Utc::now()).bind(user_id).execute(p).await.map(|r| r.rows_affected()))
+    db_run!(tx, p => sqlx::query(sql).bind(password_hash).bind(Utc::now()).bind(user_id).execute(p).await.map(|r| r.rows_affected()))
         .map(|_| ())
         .map_err(internal)
 }

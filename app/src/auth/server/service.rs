@@ -10,7 +10,7 @@ use super::{password, repo, Actor, RequestMeta, UserRow};
 use crate::{
     audit::server::{record_actor, AuditEvent},
     auth::{check_password, normalize_email, Credentials, PasswordChange},
-    db::Db,
+    db::{Db, Ex},
     error::AppError,
 };
 
@@ -80,19 +80,22 @@ pub async fn change_password(
         return Err(AppError::validation("current_password", "wrong_password"));
     }
     let hash = password::hash(input.new).await?;
-    repo::update_user_password(db, user.id, &hash).await?;
-    repo::delete_login_failures(db, &user.email, Utc::now() - Duration::seconds(FAILURE_WINDOW_SECS)).await?;
-    tracing::info!(user_id = user.id, "password changed; other sessions ended");
+    let mut tx = db.begin().await?;
+    repo::update_user_password(&mut tx, user.id, &hash).await?;
     let event = AuditEvent::new("account.password_change", "user", user.id)
         .summary(format!("{} changed their password; other sessions were ended", user.email))
         .metadata(serde_json::json!({ "other_sessions_ended": true }));
-    record_actor(db, actor, None, event).await?;
-    repo::select_user_by_id(db, user.id).await?.ok_or(AppError::Internal)
+    record_actor(&mut tx, actor, None, event).await?;
+    let updated = repo::select_user_by_id(&mut tx, user.id).await?.ok_or(AppError::Internal)?;
+    tx.commit().await?;
+    repo::delete_login_failures(db, &user.email, Utc::now() - Duration::seconds(FAILURE_WINDOW_SECS)).await?;
+    tracing::info!(user_id = user.id, "password changed; other sessions ended");
+    Ok(updated)
 }
 
 /// Creates an account (CLI and demo seed). Validates like sign-in does.
 pub async fn create_user(
-    db: &Db,
+    ex: impl Into<Ex<'_>>,
     email: &str,
     display_name: Option<&str>,
     password: &str,
@@ -112,5 +115,5 @@ pub async fn create_user(
         return Err(AppError::validation("display_name", "too_long"));
     }
     let hash = password::hash(password.to_string()).await?;
-    repo::insert_user(db, &email, &name, &hash, is_platform_admin).await
+    repo::insert_user(ex, &email, &name, &hash, is_platform_admin).await
 }

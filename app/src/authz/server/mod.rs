@@ -8,8 +8,9 @@
 
 use crate::{
     audit::ActorType,
-    auth::server::{repo::internal, Actor},
+    auth::server::Actor,
     authz::{allows, Capability, PlatformCapability, Role},
+    db::internal,
     db::Db,
     db_run,
     error::AppError,

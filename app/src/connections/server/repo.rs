@@ -4,9 +4,9 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::{
-    auth::server::repo::internal,
     connections::{ConnectionDto, ConnectionType, ConsentStatus, VerificationStatus},
-    db::Db,
+    db::internal,
+    db::{Db, Ex, Tx},
     db_run,
     error::AppError,
 };
@@ -79,19 +79,23 @@ impl ConnectionRow {
 }
 
 /// The tenant's connection (the caller entered the tenant through its scope).
-pub async fn select_for_tenant(db: &Db, workspace_id: i64, tenant_id: i64) -> Result<Option<ConnectionRow>, AppError> {
+pub async fn select_for_tenant(
+    ex: impl Into<Ex<'_>>,
+    workspace_id: i64,
+    tenant_id: i64,
+) -> Result<Option<ConnectionRow>, AppError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM provider_connections c WHERE c.workspace_id = $1 AND c.tenant_id = $2 \
          AND c.provider = 'microsoft'"
     );
-    db_run!(db, p => sqlx::query_as::<_, ConnectionRow>(&sql).bind(workspace_id).bind(tenant_id).fetch_optional(p).await)
+    db_run!(ex, p => sqlx::query_as::<_, ConnectionRow>(&sql).bind(workspace_id).bind(tenant_id).fetch_optional(p).await)
         .map_err(internal)
 }
 
 /// Creates or replaces the tenant's connection settings; status goes back to `unknown` (a changed
 /// credential has not been verified). Returns the connection id.
 pub async fn upsert(
-    db: &Db,
+    tx: &mut Tx,
     workspace_id: i64,
     tenant_id: i64,
     connection_type: ConnectionType,
@@ -102,23 +106,23 @@ pub async fn upsert(
                ON CONFLICT (tenant_id, provider) DO UPDATE SET connection_type = excluded.connection_type, \
                client_id = excluded.client_id, consent_status = 'unknown', verification_status = 'unknown', \
                updated_at = excluded.updated_at RETURNING id";
-    db_run!(db, p => sqlx::query_scalar::<_, i64>(sql)
+    db_run!(tx, p => sqlx::query_scalar::<_, i64>(sql)
         .bind(workspace_id).bind(tenant_id).bind(connection_type.id()).bind(client_id).bind(Utc::now())
         .fetch_one(p).await)
     .map_err(internal)
 }
 
 /// Stores (or replaces) the sealed secret of a connection.
-pub async fn put_credential(db: &Db, connection_id: i64, key_id: &str, sealed: &str) -> Result<(), AppError> {
+pub async fn put_credential(tx: &mut Tx, connection_id: i64, key_id: &str, sealed: &str) -> Result<(), AppError> {
     let sql = "INSERT INTO provider_credentials (connection_id, key_id, sealed, updated_at) VALUES ($1, $2, $3, $4) \
                ON CONFLICT (connection_id) DO UPDATE SET key_id = excluded.key_id, sealed = excluded.sealed, \
                updated_at = excluded.updated_at";
-    db_run!(db, p => sqlx::query(sql).bind(connection_id).bind(key_id).bind(sealed).bind(Utc::now()).execute(p).await.map(|_| ()))
+    db_run!(tx, p => sqlx::query(sql).bind(connection_id).bind(key_id).bind(sealed).bind(Utc::now()).execute(p).await.map(|_| ()))
         .map_err(internal)
 }
 
-pub async fn delete_credential(db: &Db, connection_id: i64) -> Result<(), AppError> {
-    db_run!(db, p => sqlx::query("DELETE FROM provider_credentials WHERE connection_id = $1")
+pub async fn delete_credential(tx: &mut Tx, connection_id: i64) -> Result<(), AppError> {
+    db_run!(tx, p => sqlx::query("DELETE FROM provider_credentials WHERE connection_id = $1")
         .bind(connection_id).execute(p).await.map(|_| ()))
     .map_err(internal)
 }
@@ -171,13 +175,13 @@ pub async fn select_tenant_identity(
 }
 
 /// Moves a tenant from `from` to `to` (onboarding steps); false when it was elsewhere.
-pub async fn advance_lifecycle(db: &Db, tenant_id: i64, from: &[&str], to: &str) -> Result<bool, AppError> {
+pub async fn advance_lifecycle(tx: &mut Tx, tenant_id: i64, from: &[&str], to: &str) -> Result<bool, AppError> {
     let list: Vec<String> = from.iter().map(|s| format!("'{s}'")).collect();
     let sql = format!(
         "UPDATE tenants SET lifecycle = $1, updated_at = $2 WHERE id = $3 AND lifecycle IN ({})",
         list.join(", ")
     );
-    db_run!(db, p => sqlx::query(&sql).bind(to).bind(Utc::now()).bind(tenant_id).execute(p).await
+    db_run!(tx, p => sqlx::query(&sql).bind(to).bind(Utc::now()).bind(tenant_id).execute(p).await
         .map(|r| r.rows_affected() == 1))
     .map_err(internal)
 }

@@ -35,30 +35,36 @@ pub async fn save(
     input: ConnectionInput,
 ) -> Result<ConnectionDto, AppError> {
     scope.workspace().require(Capability::ProvidersManage)?;
-    let existing = repo::select_for_tenant(db, scope.workspace_id(), scope.tenant_id()).await?;
+    let mut tx = db.begin().await?;
+    let existing = repo::select_for_tenant(&mut tx, scope.workspace_id(), scope.tenant_id()).await?;
     let had_secret = existing.as_ref().is_some_and(|c| c.has_secret);
     if input.connection_type == ConnectionType::Dedicated && input.client_secret.is_none() && !had_secret {
         return Err(AppError::validation("client_secret", "required"));
     }
-    let id =
-        repo::upsert(db, scope.workspace_id(), scope.tenant_id(), input.connection_type, input.client_id.as_deref())
-            .await?;
+    let id = repo::upsert(
+        &mut tx,
+        scope.workspace_id(),
+        scope.tenant_id(),
+        input.connection_type,
+        input.client_id.as_deref(),
+    )
+    .await?;
     let secret_changed = match (input.connection_type, &input.client_secret) {
         (ConnectionType::Dedicated, Some(secret)) => {
             let sealed = keys.seal(secret, &seal_context(id)).map_err(|e| {
                 tracing::error!(error = %e, "sealing a provider secret failed");
                 AppError::Internal
             })?;
-            repo::put_credential(db, id, keys.key_id(), &sealed).await?;
+            repo::put_credential(&mut tx, id, keys.key_id(), &sealed).await?;
             true
         }
         (ConnectionType::Platform, _) if had_secret => {
-            repo::delete_credential(db, id).await?;
+            repo::delete_credential(&mut tx, id).await?;
             true
         }
         _ => false,
     };
-    repo::advance_lifecycle(db, scope.tenant_id(), &["draft"], "onboarding").await?;
+    repo::advance_lifecycle(&mut tx, scope.tenant_id(), &["draft"], "onboarding").await?;
     let event = AuditEvent::new("provider_connection.save", "provider_connection", id)
         .tenant(scope.tenant_id())
         .summary(format!("Saved the {} provider connection", input.connection_type.id()))
@@ -67,8 +73,10 @@ pub async fn save(
             "client_id": input.client_id,
             "secret_changed": secret_changed,
         }));
-    record(db, scope.workspace(), event).await?;
-    repo::select_for_tenant(db, scope.workspace_id(), scope.tenant_id()).await?.ok_or(AppError::NotFound)?.into_dto()
+    record(&mut tx, scope.workspace(), event).await?;
+    let saved = repo::select_for_tenant(&mut tx, scope.workspace_id(), scope.tenant_id()).await?;
+    tx.commit().await?;
+    saved.ok_or(AppError::NotFound)?.into_dto()
 }
 
 /// Starts (or returns the active) `provider.connection.verify` run; the connection shows `pending` until

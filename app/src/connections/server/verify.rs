@@ -159,12 +159,14 @@ pub async fn run(ctx: RunContext, provider: Arc<Provider>, keys: Arc<Keys>) -> R
     ctx.checkpoint(3, Some(3)).await?;
 
     // Onboarding: the first good verification activates the tenant and queues its first sync.
-    if repo::advance_lifecycle(&db, tenant_id, &["draft", "onboarding"], "active").await.map_err(store_failed)? {
+    let mut tx = db.begin().await.map_err(store_failed)?;
+    if repo::advance_lifecycle(&mut tx, tenant_id, &["draft", "onboarding"], "active").await.map_err(store_failed)? {
         let system = SystemScope::for_job("onboarding");
         let event = AuditEvent::new("tenant.activate", "tenant", tenant_id)
             .tenant(tenant_id)
             .summary("Activated the managed tenant after a successful connection verification");
-        record_system(&db, &system, Some(workspace_id), event).await.map_err(store_failed)?;
+        record_system(&mut tx, &system, Some(workspace_id), event).await.map_err(store_failed)?;
+        tx.commit().await.map_err(store_failed)?;
         worker::enqueue(&db, &system, workspace_id, Some(tenant_id), RunType::InventorySync, InitiatorKind::System)
             .await
             .map_err(store_failed)?;

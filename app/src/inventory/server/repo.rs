@@ -7,9 +7,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::{
-    auth::server::repo::internal,
-    bind_all,
-    db::{Arg, Column, Db, Rows},
+    db::internal,
+    db::{Column, Db, Filter, Rows, Tx},
     db_run,
     error::AppError,
     inventory::{CoverageDto, PolicyDto, PolicyQuery, PolicyVersionDto, Visibility},
@@ -91,29 +90,23 @@ impl VersionRow {
     }
 }
 
-fn list_where(workspace_id: i64, tenant_id: i64, q: &PolicyQuery) -> (String, Vec<Arg>) {
-    let mut sql = String::from(" WHERE workspace_id = $1 AND tenant_id = $2");
-    let mut args = vec![Arg::Int(workspace_id), Arg::Int(tenant_id)];
-    let mut push = |clause: &str, arg: Arg, sql: &mut String| {
-        args.push(arg);
-        sql.push_str(&clause.replace('?', &format!("${}", args.len())));
-    };
+fn list_where(workspace_id: i64, tenant_id: i64, q: &PolicyQuery) -> Filter {
+    let mut f = Filter::new().eq("workspace_id", workspace_id).eq("tenant_id", tenant_id);
     if let Some(t) = &q.policy_type {
-        push(" AND policy_type = ?", Arg::Text(t.clone()), &mut sql);
+        f = f.eq_text("policy_type", t.clone());
     }
     if let Some(p) = &q.platform {
-        push(" AND platform = ?", Arg::Text(p.clone()), &mut sql);
+        f = f.eq_text("platform", p.clone());
     }
-    if let Some(like) = q.like_pattern() {
-        push(" AND LOWER(display_name) LIKE ? ESCAPE '\\'", Arg::Text(like), &mut sql);
+    if let Some(search) = q.search_text() {
+        f = f.contains("LOWER(display_name)", &search);
     }
-    sql.push_str(match q.visibility {
-        Visibility::Active => " AND ignored_at IS NULL AND missing_from_provider_at IS NULL",
-        Visibility::Ignored => " AND ignored_at IS NOT NULL",
-        Visibility::ProviderMissing => " AND missing_from_provider_at IS NOT NULL",
-        Visibility::All => "",
-    });
-    (sql, args)
+    match q.visibility {
+        Visibility::Active => f.raw("ignored_at IS NULL AND missing_from_provider_at IS NULL", vec![]),
+        Visibility::Ignored => f.raw("ignored_at IS NOT NULL", vec![]),
+        Visibility::ProviderMissing => f.raw("missing_from_provider_at IS NOT NULL", vec![]),
+        Visibility::All => f,
+    }
 }
 
 /// One page of a tenant's policies, by name.
@@ -123,13 +116,13 @@ pub async fn select_policy_page(
     tenant_id: i64,
     q: &PolicyQuery,
 ) -> Result<Page<PolicyDto>, AppError> {
-    let (w, args) = list_where(workspace_id, tenant_id, q);
-    let sql = format!("SELECT {POLICY_COLUMNS} FROM policies{w} ORDER BY display_name, id{}", q.page.sql());
-    let rows = db_run!(db, p => bind_all!(sqlx::query_as::<_, PolicyRow>(&sql), &args).fetch_all(p).await)
-        .map_err(internal)?;
-    let count_sql = format!("SELECT COUNT(*) FROM policies{w}");
-    let total = db_run!(db, p => bind_all!(sqlx::query_scalar::<_, i64>(&count_sql), &args).fetch_one(p).await)
-        .map_err(internal)?;
+    let f = list_where(workspace_id, tenant_id, q);
+    let sql =
+        f.page(&format!("SELECT {POLICY_COLUMNS} FROM policies"), "display_name, id", q.page.limit(), q.page.offset());
+    let rows = db_run!(db, p => f.bind(sqlx::query_as::<_, PolicyRow>(&sql)).fetch_all(p).await).map_err(internal)?;
+    let count_sql = format!("SELECT COUNT(*) FROM policies{}", f.sql());
+    let total =
+        db_run!(db, p => f.bind(sqlx::query_scalar::<_, i64>(&count_sql)).fetch_one(p).await).map_err(internal)?;
     Ok(q.page.wrap(rows.into_iter().map(PolicyDto::from).collect(), total.max(0) as u64))
 }
 
@@ -153,9 +146,15 @@ pub async fn select_version(db: &Db, policy_id: i64, version_id: i64) -> Result<
 }
 
 /// Sets or clears the local ignore mark; false when the policy is not the tenant's.
-pub async fn set_ignored(db: &Db, workspace_id: i64, tenant_id: i64, id: i64, ignored: bool) -> Result<bool, AppError> {
+pub async fn set_ignored(
+    tx: &mut Tx,
+    workspace_id: i64,
+    tenant_id: i64,
+    id: i64,
+    ignored: bool,
+) -> Result<bool, AppError> {
     let at = ignored.then(Utc::now);
-    db_run!(db, p => sqlx::query(
+    db_run!(tx, p => sqlx::query(
         "UPDATE policies SET ignored_at = $1 WHERE workspace_id = $2 AND tenant_id = $3 AND id = $4")
         .bind(at).bind(workspace_id).bind(tenant_id).bind(id).execute(p).await.map(|r| r.rows_affected() == 1))
     .map_err(internal)
@@ -495,12 +494,12 @@ pub async fn write_batch(
             let rows = batch_rows(workspace_id, tenant_id, run_id, batch, &policy_ids, &version_ids)
                 .ok_or_else(layout_failed)?;
             for (rows, takes) in rows.statements() {
-                let (values, args) = rows.sqlite_values();
+                let values = rows.sqlite_values();
                 let sql = match takes {
                     Takes::Insert(insert) => format!("{insert}{values}"),
                     Takes::From(before, after) => format!("{before}({values}) AS v{after}"),
                 };
-                bind_all!(sqlx::query(&sql), &args).execute(&mut *tx).await.map_err(internal)?;
+                rows.bind_sqlite(sqlx::query(&sql)).execute(&mut *tx).await.map_err(internal)?;
             }
             tx.commit().await.map_err(internal)?;
         }

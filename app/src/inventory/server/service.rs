@@ -113,13 +113,15 @@ pub async fn compare(
 pub async fn set_ignored(db: &Db, scope: &TenantScope, id: i64, ignored: bool) -> Result<(), AppError> {
     scope.workspace().require(Capability::PoliciesIgnore)?;
     let p = policy(db, scope, id).await?;
-    repo::set_ignored(db, scope.workspace_id(), scope.tenant_id(), id, ignored).await?;
+    let mut tx = db.begin().await?;
+    repo::set_ignored(&mut tx, scope.workspace_id(), scope.tenant_id(), id, ignored).await?;
     let (action, verb) = if ignored { ("policy.ignore", "Ignored") } else { ("policy.unignore", "Stopped ignoring") };
     let event = AuditEvent::new(action, "policy", id)
         .tenant(scope.tenant_id())
         .summary(format!("{verb} policy {}", p.display_name))
         .metadata(json!({ "policy_type": p.policy_type }));
-    record(db, scope.workspace(), event).await
+    record(&mut tx, scope.workspace(), event).await?;
+    tx.commit().await
 }
 
 /// Counts and data freshness per supported type (types never synced show `never`).

@@ -1,51 +1,19 @@
 //! SQL for members and invitations. Reads bind the scope's workspace id themselves. Changes that must
-//! keep the last-owner guard or consume an invite run in one transaction under the workspace's membership
-//! lock ([`locked!`]): PostgreSQL takes a transaction-level advisory lock per workspace, SQLite starts the
-//! transaction with `BEGIN IMMEDIATE` (one writer at a time). So two owners demoting each other at the
+//! keep the last-owner guard or consume an invite run in the caller's transaction ([`Tx`], with the audit
+//! entry of the change) and take the workspace's membership lock first ([`Lock::Memberships`]: a
+//! transaction-level advisory lock on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already admits one writer). So two owners demoting each other at the
 //! same moment cannot leave a workspace without an owner, and an invite is accepted at most once.
 
 use chrono::{DateTime, Utc};
 
 use crate::{
-    auth::server::repo::internal,
     authz::{server::WorkspaceScope, Role},
-    db::Db,
+    db::internal,
+    db::{Db, Lock, Tx},
     db_run,
     error::AppError,
     members::conflict,
 };
-
-/// Runs `$body` (which uses `$conn` as its executor and evaluates to `Result<T, AppError>`) in a
-/// transaction holding workspace `$ws`'s membership lock; commits on `Ok`, rolls back otherwise.
-macro_rules! locked {
-    ($db:expr, $ws:expr, |$conn:ident| $body:expr) => {
-        match $db {
-            Db::Postgres(pool) => {
-                let mut tx = pool.begin().await.map_err(internal)?;
-                sqlx::query("SELECT pg_advisory_xact_lock(7270002, ($1 % 2147483647)::int)")
-                    .bind($ws)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(internal)?;
-                let $conn = &mut *tx;
-                let out = $body;
-                if out.is_ok() {
-                    tx.commit().await.map_err(internal)?;
-                }
-                out
-            }
-            Db::Sqlite(pool) => {
-                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.map_err(internal)?;
-                let $conn = &mut *tx;
-                let out = $body;
-                if out.is_ok() {
-                    tx.commit().await.map_err(internal)?;
-                }
-                out
-            }
-        }
-    };
-}
 
 /// A membership with the member's account.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -147,11 +115,11 @@ pub struct InviteInsert<'a> {
     pub expires_at: DateTime<Utc>,
 }
 
-pub async fn insert_invite(db: &Db, scope: &WorkspaceScope, i: &InviteInsert<'_>) -> Result<i64, AppError> {
+pub async fn insert_invite(tx: &mut Tx, scope: &WorkspaceScope, i: &InviteInsert<'_>) -> Result<i64, AppError> {
     let sql = "INSERT INTO workspace_invites (workspace_id, email, role, tenant_ids, token_hash, invited_by, expires_at, created_at) \
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
     let tenants = serde_json::to_string(i.tenant_ids).map_err(|_| AppError::Internal)?;
-    db_run!(db, p => sqlx::query_scalar::<_, i64>(sql)
+    db_run!(tx, p => sqlx::query_scalar::<_, i64>(sql)
         .bind(scope.workspace_id()).bind(i.email).bind(i.role.id()).bind(&tenants).bind(i.token_hash)
         .bind(scope.actor_id()).bind(i.expires_at).bind(Utc::now())
         .fetch_one(p).await)
@@ -182,10 +150,10 @@ pub async fn select_invite_by_hash(db: &Db, token_hash: &str) -> Result<Option<I
 }
 
 /// Revokes an open invite; `false` when it was already accepted or revoked.
-pub async fn revoke_invite(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<bool, AppError> {
+pub async fn revoke_invite(tx: &mut Tx, scope: &WorkspaceScope, id: i64) -> Result<bool, AppError> {
     let sql = "UPDATE workspace_invites SET revoked_at = $1 WHERE workspace_id = $2 AND id = $3 \
                AND accepted_at IS NULL AND revoked_at IS NULL";
-    db_run!(db, p => sqlx::query(sql).bind(Utc::now()).bind(scope.workspace_id()).bind(id).execute(p).await.map(|r| r.rows_affected()))
+    db_run!(tx, p => sqlx::query(sql).bind(Utc::now()).bind(scope.workspace_id()).bind(id).execute(p).await.map(|r| r.rows_affected()))
         .map(|n| n == 1)
         .map_err(internal)
 }
@@ -204,131 +172,134 @@ fn parse_role(raw: &str) -> Result<Role, AppError> {
 
 /// Sets a member's role; returns the previous one. Refuses to demote the last owner; a customer viewer
 /// must already be narrowed; a new owner loses any narrowing.
-pub async fn update_role(db: &Db, scope: &WorkspaceScope, user_id: i64, role: Role) -> Result<Role, AppError> {
+pub async fn update_role(tx: &mut Tx, scope: &WorkspaceScope, user_id: i64, role: Role) -> Result<Role, AppError> {
     let ws = scope.workspace_id();
-    locked!(db, ws, |conn| async {
-        let from: Option<String> = sqlx::query_scalar(MEMBER_ROLE)
-            .bind(ws)
-            .bind(user_id)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(internal)?;
-        let from = parse_role(&from.ok_or(AppError::NotFound)?)?;
-        if from == role {
-            return Ok(from);
-        }
-        if from == Role::Owner {
-            let owners: i64 = sqlx::query_scalar(OWNER_COUNT).bind(ws).fetch_one(&mut *conn).await.map_err(internal)?;
-            if owners <= 1 {
-                return Err(AppError::Conflict(conflict::LAST_OWNER.into()));
-            }
-        }
-        if role.requires_narrowing() {
-            let narrowed: Vec<i64> = sqlx::query_scalar(NARROWING_OF)
-                .bind(ws)
-                .bind(user_id)
-                .fetch_all(&mut *conn)
-                .await
-                .map_err(internal)?;
-            if narrowed.is_empty() {
-                return Err(AppError::validation("role", "customer_needs_tenant"));
-            }
-        }
-        sqlx::query("UPDATE workspace_memberships SET role = $1 WHERE workspace_id = $2 AND user_id = $3")
-            .bind(role.id())
-            .bind(ws)
-            .bind(user_id)
-            .execute(&mut *conn)
-            .await
-            .map_err(internal)?;
-        if role == Role::Owner {
-            sqlx::query("DELETE FROM membership_tenants WHERE workspace_id = $1 AND user_id = $2")
-                .bind(ws)
-                .bind(user_id)
-                .execute(&mut *conn)
-                .await
-                .map_err(internal)?;
-        }
-        Ok(from)
+    tx.lock(Lock::Memberships(ws)).await?;
+    let from: Option<String> = db_run!(&mut *tx, conn => sqlx::query_scalar(MEMBER_ROLE)
+        .bind(ws)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await)
+    .map_err(internal)?;
+    let from = parse_role(&from.ok_or(AppError::NotFound)?)?;
+    if from == role {
+        return Ok(from);
     }
-    .await)
+    if from == Role::Owner {
+        let owners: i64 = db_run!(&mut *tx, conn => sqlx::query_scalar(OWNER_COUNT).bind(ws).fetch_one(conn).await)
+            .map_err(internal)?;
+        if owners <= 1 {
+            return Err(AppError::Conflict(conflict::LAST_OWNER.into()));
+        }
+    }
+    if role.requires_narrowing() {
+        let narrowed: Vec<i64> = db_run!(&mut *tx, conn => sqlx::query_scalar(NARROWING_OF)
+            .bind(ws)
+            .bind(user_id)
+            .fetch_all(conn)
+            .await)
+        .map_err(internal)?;
+        if narrowed.is_empty() {
+            return Err(AppError::validation("role", "customer_needs_tenant"));
+        }
+    }
+    db_run!(&mut *tx, conn => sqlx::query("UPDATE workspace_memberships SET role = $1 WHERE workspace_id = $2 AND user_id = $3")
+        .bind(role.id())
+        .bind(ws)
+        .bind(user_id)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected()))
+        .map_err(internal)?;
+    if role == Role::Owner {
+        db_run!(&mut *tx, conn => sqlx::query("DELETE FROM membership_tenants WHERE workspace_id = $1 AND user_id = $2")
+            .bind(ws)
+            .bind(user_id)
+            .execute(conn)
+            .await
+            .map(|r| r.rows_affected()))
+            .map_err(internal)?;
+    }
+    Ok(from)
 }
 
 /// Replaces a member's narrowing with `tenant_ids` (already checked to belong to the workspace); returns
 /// the previous narrowing and the member's role.
 pub async fn replace_narrowing(
-    db: &Db,
+    tx: &mut Tx,
     scope: &WorkspaceScope,
     user_id: i64,
     tenant_ids: &[i64],
 ) -> Result<(Role, Vec<i64>), AppError> {
     let ws = scope.workspace_id();
-    locked!(db, ws, |conn| async {
-        let role: Option<String> = sqlx::query_scalar(MEMBER_ROLE)
-            .bind(ws)
-            .bind(user_id)
-            .fetch_optional(&mut *conn)
-            .await
+    tx.lock(Lock::Memberships(ws)).await?;
+    let role: Option<String> = db_run!(&mut *tx, conn => sqlx::query_scalar(MEMBER_ROLE)
+        .bind(ws)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await)
+    .map_err(internal)?;
+    let role = parse_role(&role.ok_or(AppError::NotFound)?)?;
+    crate::members::check_narrowing(role, tenant_ids).map_err(|c| AppError::validation("tenant_ids", c))?;
+    let before: Vec<i64> =
+        db_run!(&mut *tx, conn => sqlx::query_scalar(NARROWING_OF).bind(ws).bind(user_id).fetch_all(conn).await)
             .map_err(internal)?;
-        let role = parse_role(&role.ok_or(AppError::NotFound)?)?;
-        crate::members::check_narrowing(role, tenant_ids).map_err(|c| AppError::validation("tenant_ids", c))?;
-        let before: Vec<i64> =
-            sqlx::query_scalar(NARROWING_OF).bind(ws).bind(user_id).fetch_all(&mut *conn).await.map_err(internal)?;
-        if before == tenant_ids {
-            return Ok((role, before));
-        }
-        sqlx::query("DELETE FROM membership_tenants WHERE workspace_id = $1 AND user_id = $2")
-            .bind(ws)
-            .bind(user_id)
-            .execute(&mut *conn)
-            .await
-            .map_err(internal)?;
-        for t in tenant_ids {
-            sqlx::query("INSERT INTO membership_tenants (workspace_id, user_id, tenant_id) VALUES ($1, $2, $3)")
-                .bind(ws)
-                .bind(user_id)
-                .bind(t)
-                .execute(&mut *conn)
-                .await
-                .map_err(internal)?;
-        }
-        Ok((role, before))
+    if before == tenant_ids {
+        return Ok((role, before));
     }
-    .await)
+    db_run!(&mut *tx, conn => sqlx::query("DELETE FROM membership_tenants WHERE workspace_id = $1 AND user_id = $2")
+        .bind(ws)
+        .bind(user_id)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected()))
+    .map_err(internal)?;
+    for t in tenant_ids {
+        db_run!(&mut *tx, conn => sqlx::query("INSERT INTO membership_tenants (workspace_id, user_id, tenant_id) VALUES ($1, $2, $3)")
+            .bind(ws)
+            .bind(user_id)
+            .bind(t)
+            .execute(conn)
+            .await
+            .map(|r| r.rows_affected()))
+            .map_err(internal)?;
+    }
+    Ok((role, before))
 }
 
 /// Removes a member (their narrowing goes with them); returns their role. Refuses to remove the last owner.
-pub async fn delete_member(db: &Db, scope: &WorkspaceScope, user_id: i64) -> Result<Role, AppError> {
+pub async fn delete_member(tx: &mut Tx, scope: &WorkspaceScope, user_id: i64) -> Result<Role, AppError> {
     let ws = scope.workspace_id();
-    locked!(db, ws, |conn| async {
-        let role: Option<String> = sqlx::query_scalar(MEMBER_ROLE)
-            .bind(ws)
-            .bind(user_id)
-            .fetch_optional(&mut *conn)
-            .await
+    tx.lock(Lock::Memberships(ws)).await?;
+    let role: Option<String> = db_run!(&mut *tx, conn => sqlx::query_scalar(MEMBER_ROLE)
+        .bind(ws)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await)
+    .map_err(internal)?;
+    let role = parse_role(&role.ok_or(AppError::NotFound)?)?;
+    if role == Role::Owner {
+        let owners: i64 = db_run!(&mut *tx, conn => sqlx::query_scalar(OWNER_COUNT).bind(ws).fetch_one(conn).await)
             .map_err(internal)?;
-        let role = parse_role(&role.ok_or(AppError::NotFound)?)?;
-        if role == Role::Owner {
-            let owners: i64 = sqlx::query_scalar(OWNER_COUNT).bind(ws).fetch_one(&mut *conn).await.map_err(internal)?;
-            if owners <= 1 {
-                return Err(AppError::Conflict(conflict::LAST_OWNER.into()));
-            }
+        if owners <= 1 {
+            return Err(AppError::Conflict(conflict::LAST_OWNER.into()));
         }
-        sqlx::query("DELETE FROM membership_tenants WHERE workspace_id = $1 AND user_id = $2")
-            .bind(ws)
-            .bind(user_id)
-            .execute(&mut *conn)
-            .await
-            .map_err(internal)?;
-        sqlx::query("DELETE FROM workspace_memberships WHERE workspace_id = $1 AND user_id = $2")
-            .bind(ws)
-            .bind(user_id)
-            .execute(&mut *conn)
-            .await
-            .map_err(internal)?;
-        Ok(role)
     }
-    .await)
+    db_run!(&mut *tx, conn => sqlx::query("DELETE FROM membership_tenants WHERE workspace_id = $1 AND user_id = $2")
+        .bind(ws)
+        .bind(user_id)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected()))
+    .map_err(internal)?;
+    db_run!(&mut *tx, conn => sqlx::query("DELETE FROM workspace_memberships WHERE workspace_id = $1 AND user_id = $2")
+        .bind(ws)
+        .bind(user_id)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected()))
+    .map_err(internal)?;
+    Ok(role)
 }
 
 /// Who accepts an invite: an existing account, or a new one created in the same transaction.
@@ -341,75 +312,76 @@ pub enum Joiner<'a> {
 /// the invite's role and narrowing (tenants deleted since are skipped). Returns the member's user id.
 /// Refuses an invitee who already is a member (the invite stays usable) and, for a new account, an email
 /// that has an account already.
-pub async fn accept_invite(db: &Db, invite: &InviteRow, joiner: Joiner<'_>) -> Result<i64, AppError> {
+pub async fn accept_invite(tx: &mut Tx, invite: &InviteRow, joiner: Joiner<'_>) -> Result<i64, AppError> {
     let ws = invite.workspace_id;
     let role = invite.role()?;
     let tenants = invite.tenant_ids();
     let now = Utc::now();
-    locked!(db, ws, |conn| async {
-        let consumed = sqlx::query(
-            "UPDATE workspace_invites SET accepted_at = $1 WHERE id = $2 \
-             AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1",
-        )
-        .bind(now)
-        .bind(invite.id)
-        .execute(&mut *conn)
-        .await
-        .map_err(internal)?
-        .rows_affected();
-        if consumed != 1 {
-            return Err(AppError::Conflict(conflict::INVITE_USED.into()));
-        }
-        let user_id = match &joiner {
-            Joiner::Existing(id) => {
-                let member: Option<String> = sqlx::query_scalar(MEMBER_ROLE)
-                    .bind(ws)
-                    .bind(*id)
-                    .fetch_optional(&mut *conn)
-                    .await
-                    .map_err(internal)?;
-                if member.is_some() {
-                    return Err(AppError::Conflict(conflict::ALREADY_MEMBER.into()));
-                }
-                *id
-            }
-            Joiner::New { email, display_name, password_hash } => sqlx::query_scalar::<_, i64>(
-                "INSERT INTO users (email, display_name, password_hash, is_platform_admin, created_at, updated_at) \
-                 VALUES ($1, $2, $3, FALSE, $4, $4) RETURNING id",
-            )
-            .bind(*email)
-            .bind(*display_name)
-            .bind(*password_hash)
-            .bind(now)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(|e| crate::auth::server::repo::on_constraint(e, "users_email_key", conflict::ACCOUNT_EXISTS))?,
-        };
-        sqlx::query(
-            "INSERT INTO workspace_memberships (workspace_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(ws)
-        .bind(user_id)
-        .bind(role.id())
-        .bind(now)
-        .execute(&mut *conn)
-        .await
-        .map_err(internal)?;
-        let existing: Vec<i64> = sqlx::query_scalar("SELECT id FROM tenants WHERE workspace_id = $1")
-            .bind(ws)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(internal)?;
-        for t in tenants.iter().filter(|t| existing.contains(t)) {
-            sqlx::query("INSERT INTO membership_tenants (workspace_id, user_id, tenant_id) VALUES ($1, $2, $3)")
-                .bind(ws)
-                .bind(user_id)
-                .bind(t)
-                .execute(&mut *conn)
-                .await
-                .map_err(internal)?;
-        }
-        Ok(user_id)
+    tx.lock(Lock::Memberships(ws)).await?;
+    let consumed = db_run!(&mut *tx, conn => sqlx::query(
+        "UPDATE workspace_invites SET accepted_at = $1 WHERE id = $2 \
+         AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(invite.id)
+    .execute(conn)
+    .await
+    .map(|r| r.rows_affected()))
+    .map_err(internal)?;
+    if consumed != 1 {
+        return Err(AppError::Conflict(conflict::INVITE_USED.into()));
     }
-    .await)
+    let user_id = match &joiner {
+        Joiner::Existing(id) => {
+            let member: Option<String> = db_run!(&mut *tx, conn => sqlx::query_scalar(MEMBER_ROLE)
+                .bind(ws)
+                .bind(*id)
+                .fetch_optional(conn)
+                .await)
+            .map_err(internal)?;
+            if member.is_some() {
+                return Err(AppError::Conflict(conflict::ALREADY_MEMBER.into()));
+            }
+            *id
+        }
+        Joiner::New { email, display_name, password_hash } => db_run!(&mut *tx, conn => sqlx::query_scalar::<_, i64>(
+            "INSERT INTO users (email, display_name, password_hash, is_platform_admin, created_at, updated_at) \
+             VALUES ($1, $2, $3, FALSE, $4, $4) RETURNING id",
+        )
+        .bind(*email)
+        .bind(*display_name)
+        .bind(*password_hash)
+        .bind(now)
+        .fetch_one(conn)
+        .await)
+        .map_err(|e| crate::db::on_constraint(e, "users_email_key", conflict::ACCOUNT_EXISTS))?,
+    };
+    db_run!(&mut *tx, conn => sqlx::query(
+        "INSERT INTO workspace_memberships (workspace_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(ws)
+    .bind(user_id)
+    .bind(role.id())
+    .bind(now)
+    .execute(conn)
+    .await
+    .map(|r| r.rows_affected()))
+    .map_err(internal)?;
+    let existing: Vec<i64> =
+        db_run!(&mut *tx, conn => sqlx::query_scalar("SELECT id FROM tenants WHERE workspace_id = $1")
+        .bind(ws)
+        .fetch_all(conn)
+        .await)
+        .map_err(internal)?;
+    for t in tenants.iter().filter(|t| existing.contains(t)) {
+        db_run!(&mut *tx, conn => sqlx::query("INSERT INTO membership_tenants (workspace_id, user_id, tenant_id) VALUES ($1, $2, $3)")
+            .bind(ws)
+            .bind(user_id)
+            .bind(t)
+            .execute(conn)
+            .await
+            .map(|r| r.rows_affected()))
+            .map_err(internal)?;
+    }
+    Ok(user_id)
 }

@@ -8,10 +8,10 @@ use serde_json::json;
 
 use super::{repo, token};
 use crate::{
-    audit::server::{record, AuditEvent},
+    audit::server::{record, record_actor, AuditEvent},
     auth::server::{password, repo as users, Actor, UserRow},
     authz::{server::WorkspaceScope, Capability, Role},
-    db::Db,
+    db::{Db, Tx},
     error::AppError,
     members::{
         conflict, invite_path, is_token_shaped, InviteCreated, InviteDetails, InviteDto, InvitePreview, InviteStatus,
@@ -122,7 +122,8 @@ pub async fn invite(
         token_hash: &token_hash,
         expires_at,
     };
-    let id = repo::insert_invite(db, scope, &row).await?;
+    let mut tx = db.begin().await?;
+    let id = repo::insert_invite(&mut tx, scope, &row).await?;
     let event = AuditEvent::new("member.invite", "invite", id)
         .summary(format!("Invited {} as {}", input.email, input.role.id()))
         .metadata(json!({
@@ -131,7 +132,8 @@ pub async fn invite(
             "tenant_ids": input.tenant_ids,
             "expires_at": expires_at.to_rfc3339(),
         }));
-    record(db, scope, event).await?;
+    record(&mut tx, scope, event).await?;
+    tx.commit().await?;
     let link = format!("{}{}", public_url.trim_end_matches('/'), invite_path(&token));
     Ok((InviteCreated { id, email: input.email, link, expires_at }, token))
 }
@@ -159,34 +161,39 @@ pub async fn created_invite(
 pub async fn revoke(db: &Db, scope: &WorkspaceScope, invite_id: i64) -> Result<(), AppError> {
     scope.require(Capability::MembersManage)?;
     let invite = repo::select_invite(db, scope, invite_id).await?;
-    if !repo::revoke_invite(db, scope, invite_id).await? {
+    let mut tx = db.begin().await?;
+    if !repo::revoke_invite(&mut tx, scope, invite_id).await? {
         let code = if invite.revoked_at.is_some() { conflict::INVITE_REVOKED } else { conflict::INVITE_USED };
         return Err(AppError::Conflict(code.into()));
     }
     let event = AuditEvent::new("member.invite_revoke", "invite", invite_id)
         .summary(format!("Revoked the invite for {}", invite.email))
         .metadata(json!({ "email": invite.email, "role": invite.role }));
-    record(db, scope, event).await
+    record(&mut tx, scope, event).await?;
+    tx.commit().await
 }
 
 pub async fn change_role(db: &Db, scope: &WorkspaceScope, user_id: i64, role: Role) -> Result<(), AppError> {
     scope.require(Capability::MembersManage)?;
     let member = repo::select_member(db, scope, user_id).await?;
-    let from = repo::update_role(db, scope, user_id, role).await?;
+    let mut tx = db.begin().await?;
+    let from = repo::update_role(&mut tx, scope, user_id, role).await?;
     if from == role {
         return Ok(());
     }
     let event = AuditEvent::new("member.role_change", "member", user_id)
         .summary(format!("Changed the role of {} from {} to {}", member.email, from.id(), role.id()))
         .metadata(json!({ "email": member.email, "from": from.id(), "to": role.id() }));
-    record(db, scope, event).await
+    record(&mut tx, scope, event).await?;
+    tx.commit().await
 }
 
 pub async fn narrow(db: &Db, scope: &WorkspaceScope, user_id: i64, tenant_ids: Vec<i64>) -> Result<(), AppError> {
     scope.require(Capability::MembersManage)?;
     let member = repo::select_member(db, scope, user_id).await?;
     check_tenants_belong(db, scope, &tenant_ids).await?;
-    let (_, before) = repo::replace_narrowing(db, scope, user_id, &tenant_ids).await?;
+    let mut tx = db.begin().await?;
+    let (_, before) = repo::replace_narrowing(&mut tx, scope, user_id, &tenant_ids).await?;
     if before == tenant_ids {
         return Ok(());
     }
@@ -198,7 +205,8 @@ pub async fn narrow(db: &Db, scope: &WorkspaceScope, user_id: i64, tenant_ids: V
     let event = AuditEvent::new("member.narrow", "member", user_id)
         .summary(summary)
         .metadata(json!({ "email": member.email, "from": before, "to": tenant_ids }));
-    record(db, scope, event).await
+    record(&mut tx, scope, event).await?;
+    tx.commit().await
 }
 
 /// Changes a member's role and/or narrowing in one request (the JSON API's `PATCH`). Both are validated
@@ -238,11 +246,13 @@ pub async fn update(
 pub async fn remove(db: &Db, scope: &WorkspaceScope, user_id: i64) -> Result<(), AppError> {
     scope.require(Capability::MembersManage)?;
     let member = repo::select_member(db, scope, user_id).await?;
-    let role = repo::delete_member(db, scope, user_id).await?;
+    let mut tx = db.begin().await?;
+    let role = repo::delete_member(&mut tx, scope, user_id).await?;
     let event = AuditEvent::new("member.remove", "member", user_id)
         .summary(format!("Removed {} from the workspace", member.email))
         .metadata(json!({ "email": member.email, "role": role.id() }));
-    record(db, scope, event).await
+    record(&mut tx, scope, event).await?;
+    tx.commit().await
 }
 
 fn status(row: &repo::InviteRow) -> InviteStatus {
@@ -307,9 +317,9 @@ pub async fn preview(db: &Db, token: &str, actor: Option<&Actor>) -> Result<Invi
     })
 }
 
-/// Records the acceptance as done by the new member, in the workspace they joined.
-async fn audit_accept(db: &Db, actor: &Actor, row: &repo::InviteRow, new_account: bool) -> Result<(), AppError> {
-    let scope = actor.workspace(db, &row.workspace_slug, Capability::WorkspaceView).await?;
+/// Records the acceptance as done by the new member, in the workspace they joined, in the transaction
+/// that made them a member.
+async fn audit_accept(tx: &mut Tx, actor: &Actor, row: &repo::InviteRow, new_account: bool) -> Result<(), AppError> {
     let event = AuditEvent::new("member.invite_accept", "member", actor.user_id())
         .summary(format!("{} accepted the invite as {}", row.email, row.role))
         .metadata(json!({
@@ -319,7 +329,7 @@ async fn audit_accept(db: &Db, actor: &Actor, row: &repo::InviteRow, new_account
             "tenant_ids": row.tenant_ids(),
             "new_account": new_account,
         }));
-    record(db, &scope, event).await
+    record_actor(tx, actor, Some(row.workspace_id), event).await
 }
 
 /// The signed-in invitee joins; returns the workspace slug.
@@ -329,9 +339,11 @@ pub async fn accept(db: &Db, token: &str, actor: &Actor) -> Result<String, AppEr
     if actor.email() != row.email {
         return Err(AppError::Conflict(conflict::WRONG_ACCOUNT.into()));
     }
-    repo::accept_invite(db, &row, repo::Joiner::Existing(actor.user_id())).await?;
+    let mut tx = db.begin().await?;
+    repo::accept_invite(&mut tx, &row, repo::Joiner::Existing(actor.user_id())).await?;
+    audit_accept(&mut tx, actor, &row, false).await?;
+    tx.commit().await?;
     tracing::info!(user_id = actor.user_id(), invite = row.id, "invite accepted");
-    audit_accept(db, actor, &row, false).await?;
     Ok(row.workspace_slug)
 }
 
@@ -344,9 +356,11 @@ pub async fn register(db: &Db, token: &str, input: Registration) -> Result<(User
     }
     let hash = password::hash(input.password).await?;
     let joiner = repo::Joiner::New { email: &row.email, display_name: &input.display_name, password_hash: &hash };
-    let user_id = repo::accept_invite(db, &row, joiner).await?;
-    let user = users::select_user_by_id(db, user_id).await?.ok_or(AppError::Internal)?;
+    let mut tx = db.begin().await?;
+    let user_id = repo::accept_invite(&mut tx, &row, joiner).await?;
+    let user = users::select_user_by_id(&mut tx, user_id).await?.ok_or(AppError::Internal)?;
+    audit_accept(&mut tx, &Actor::signed_in_now(user.clone()), &row, true).await?;
+    tx.commit().await?;
     tracing::info!(user_id, invite = row.id, "account created from invite");
-    audit_accept(db, &Actor::signed_in_now(user.clone()), &row, true).await?;
     Ok((user, row.workspace_slug))
 }

@@ -5,8 +5,8 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::{
-    auth::server::repo::internal,
-    db::{Arg, Db, Stmt},
+    db::internal,
+    db::{Db, Tx},
     db_run,
     error::AppError,
     notifications::{MarkRead, NotificationDto, KIND_RUN_COMPLETED},
@@ -14,29 +14,29 @@ use crate::{
     paging::limit_offset,
 };
 
-/// The statement that writes the one `run.completed` notification of run `run_id`, for the member who
-/// started it (scheduled and system runs notify nobody), with the whitelisted counts of `summary`. Every
-/// completion path runs it in the transaction that completes the run (see
-/// `audit::server::record_system_with`); it writes nothing unless the run is completed by then, and
-/// `ON CONFLICT DO NOTHING` on `UNIQUE (run_id, kind)` keeps it at one however often it runs.
-pub fn run_completed(run_id: i64, summary: &SummaryCounts) -> Result<Stmt, AppError> {
+/// Writes the one `run.completed` notification of run `run_id`, for the member who started it (scheduled
+/// and system runs notify nobody), with the whitelisted counts of `summary`. Every completion path calls it
+/// in the transaction that completes the run, with the run's audit entry; it writes nothing unless the
+/// run is completed by then, and `ON CONFLICT DO NOTHING` on `UNIQUE (run_id, kind)` keeps it at one
+/// however often it runs.
+pub async fn run_completed(tx: &mut Tx, run_id: i64, summary: &SummaryCounts) -> Result<(), AppError> {
     let summary = serde_json::to_string(&whitelisted_counts(summary)).map_err(|_| AppError::Internal)?;
     let sql =
         "INSERT INTO notifications (user_id, workspace_id, run_id, kind, outcome, run_type, summary, created_at) \
                SELECT initiator_user_id, workspace_id, id, $2, outcome, run_type, $3, $4 FROM operation_runs \
                WHERE id = $1 AND status = $5 AND initiator_kind = $6 AND initiator_user_id IS NOT NULL \
                ON CONFLICT DO NOTHING";
-    Ok(Stmt::new(
-        sql,
-        vec![
-            Arg::Int(run_id),
-            Arg::Text(KIND_RUN_COMPLETED.into()),
-            Arg::Text(summary),
-            Arg::Time(Utc::now()),
-            Arg::Text(RunStatus::Completed.id().into()),
-            Arg::Text(InitiatorKind::Human.id().into()),
-        ],
-    ))
+    db_run!(tx, c => sqlx::query(sql)
+        .bind(run_id)
+        .bind(KIND_RUN_COMPLETED)
+        .bind(&summary)
+        .bind(Utc::now())
+        .bind(RunStatus::Completed.id())
+        .bind(InitiatorKind::Human.id())
+        .execute(c)
+        .await
+        .map(|_| ()))
+    .map_err(internal)
 }
 
 #[derive(sqlx::FromRow)]

@@ -5,8 +5,8 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::{
-    auth::server::repo::internal,
-    db::{Arg, Db, Stmt},
+    db::internal,
+    db::{Db, Tx},
     db_run,
     error::AppError,
     operations::{
@@ -112,12 +112,12 @@ pub struct NewRun<'a> {
 
 /// Inserts a queued run; `None` when an active run with the same identity exists (the partial unique
 /// index decides, so two racing starts cannot both insert).
-pub async fn insert_run(db: &Db, run: &NewRun<'_>) -> Result<Option<i64>, AppError> {
+pub async fn insert_run(tx: &mut Tx, run: &NewRun<'_>) -> Result<Option<i64>, AppError> {
     let sql = "INSERT INTO operation_runs (workspace_id, tenant_id, run_type, status, outcome, initiator_user_id, \
                initiator_kind, idempotency_key, context, created_at) \
                VALUES ($1, $2, $3, 'queued', 'pending', $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING id";
     let context = run.context.to_string();
-    db_run!(db, p => sqlx::query_scalar::<_, i64>(sql)
+    db_run!(tx, p => sqlx::query_scalar::<_, i64>(sql)
         .bind(run.workspace_id).bind(run.tenant_id).bind(run.run_type.id()).bind(run.initiator_user_id)
         .bind(run.initiator_kind.id()).bind(run.idempotency_key).bind(&context).bind(Utc::now())
         .fetch_optional(p).await)
@@ -230,20 +230,28 @@ pub async fn select_active_started_by(
     Ok((rows, total))
 }
 
-/// The statement that completes a queued run of the workspace as cancelled; it changes nothing when the
-/// run is no longer queued.
-pub fn cancel_queued(workspace_id: i64, id: i64, failure: &FailureSummary) -> Result<Stmt, AppError> {
+/// Completes a queued run of the workspace as cancelled; false (nothing changed) when the run is no
+/// longer queued.
+pub async fn cancel_queued(
+    tx: &mut Tx,
+    workspace_id: i64,
+    id: i64,
+    failure: &FailureSummary,
+) -> Result<bool, AppError> {
     let sql = "UPDATE operation_runs SET status = 'completed', outcome = 'cancelled', cancel_requested_at = $1, \
                completed_at = $1, failure = $2 WHERE workspace_id = $3 AND id = $4 AND status = 'queued'";
-    Ok(Stmt::new(sql, vec![Arg::Time(Utc::now()), Arg::Text(json(failure)?), Arg::Int(workspace_id), Arg::Int(id)]))
+    let failure = json(failure)?;
+    db_run!(tx, c => sqlx::query(sql).bind(Utc::now()).bind(&failure).bind(workspace_id).bind(id).execute(c).await.map(|r| r.rows_affected() == 1))
+        .map_err(internal)
 }
 
-/// The statement that flags a running run of the workspace for cancellation (kept when already flagged);
-/// it changes nothing when the run is no longer running.
-pub fn flag_cancel(workspace_id: i64, id: i64) -> Stmt {
+/// Flags a running run of the workspace for cancellation (kept when already flagged); false (nothing
+/// changed) when the run is no longer running.
+pub async fn flag_cancel(tx: &mut Tx, workspace_id: i64, id: i64) -> Result<bool, AppError> {
     let sql = "UPDATE operation_runs SET cancel_requested_at = COALESCE(cancel_requested_at, $1) \
                WHERE workspace_id = $2 AND id = $3 AND status = 'running'";
-    Stmt::new(sql, vec![Arg::Time(Utc::now()), Arg::Int(workspace_id), Arg::Int(id)])
+    db_run!(tx, c => sqlx::query(sql).bind(Utc::now()).bind(workspace_id).bind(id).execute(c).await.map(|r| r.rows_affected() == 1))
+        .map_err(internal)
 }
 
 /// Takes the oldest queued run for `worker_id` and marks it running. PostgreSQL skips rows another
@@ -281,35 +289,36 @@ pub async fn touch(
     Ok(row.map(|cancel| cancel.is_some()))
 }
 
-/// The statement that moves a run from `from` to the completed state `to` (the caller checked the
-/// transition); it changes nothing when the run is not in `from` any more (or, when `worker_id` is given,
-/// not held by that worker).
-pub fn complete(
+/// Moves a run from `from` to the completed state `to` (the caller checked the transition); false
+/// (nothing changed) when the run is not in `from` any more (or, when `worker_id` is given, not held by
+/// that worker).
+pub async fn complete(
+    tx: &mut Tx,
     id: i64,
     from: RunState,
     to: RunState,
     worker_id: Option<&str>,
     summary: &SummaryCounts,
     failure: Option<&FailureSummary>,
-) -> Result<Stmt, AppError> {
+) -> Result<bool, AppError> {
     let sql = "UPDATE operation_runs SET status = $1, outcome = $2, completed_at = $3, summary = $4, failure = $5 \
                WHERE id = $6 AND status = $7 AND outcome = $8 AND ($9 IS NULL OR claimed_by = $9)";
     let summary = serde_json::to_string(summary).map_err(|_| AppError::Internal)?;
     let failure = failure.map(json).transpose()?;
-    Ok(Stmt::new(
-        sql,
-        vec![
-            Arg::Text(to.status.id().into()),
-            Arg::Text(to.outcome.id().into()),
-            Arg::Time(Utc::now()),
-            Arg::Text(summary),
-            Arg::OptText(failure),
-            Arg::Int(id),
-            Arg::Text(from.status.id().into()),
-            Arg::Text(from.outcome.id().into()),
-            Arg::OptText(worker_id.map(str::to_string)),
-        ],
-    ))
+    db_run!(tx, c => sqlx::query(sql)
+        .bind(to.status.id())
+        .bind(to.outcome.id())
+        .bind(Utc::now())
+        .bind(&summary)
+        .bind(&failure)
+        .bind(id)
+        .bind(from.status.id())
+        .bind(from.outcome.id())
+        .bind(worker_id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected() == 1))
+    .map_err(internal)
 }
 
 /// Running runs whose heartbeat is older than `cutoff`, as (id, workspace id, tenant id).
@@ -320,12 +329,19 @@ pub async fn select_stale(db: &Db, cutoff: DateTime<Utc>) -> Result<Vec<(i64, i6
         .map_err(internal)
 }
 
-/// The statement that completes run `id` as failed with `failure` if it is still running without a
-/// heartbeat since `cutoff` (a run whose worker came back meanwhile is left alone).
-pub fn fail_stale(id: i64, cutoff: DateTime<Utc>, failure: &FailureSummary) -> Result<Stmt, AppError> {
+/// Completes run `id` as failed with `failure` if it is still running without a heartbeat since `cutoff`
+/// (a run whose worker came back meanwhile is left alone: false).
+pub async fn fail_stale(
+    tx: &mut Tx,
+    id: i64,
+    cutoff: DateTime<Utc>,
+    failure: &FailureSummary,
+) -> Result<bool, AppError> {
     let sql = "UPDATE operation_runs SET status = 'completed', outcome = 'failed', completed_at = $1, failure = $2 \
                WHERE id = $3 AND status = 'running' AND heartbeat_at < $4";
-    Ok(Stmt::new(sql, vec![Arg::Time(Utc::now()), Arg::Text(json(failure)?), Arg::Int(id), Arg::Time(cutoff)]))
+    let failure = json(failure)?;
+    db_run!(tx, c => sqlx::query(sql).bind(Utc::now()).bind(&failure).bind(id).bind(cutoff).execute(c).await.map(|r| r.rows_affected() == 1))
+        .map_err(internal)
 }
 
 /// Sets `context[key] = value` on a run `worker_id` holds (read, change, write guarded by the holder);

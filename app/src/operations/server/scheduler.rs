@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 
 use super::worker;
 use crate::{
-    auth::server::repo::internal,
     authz::server::SystemScope,
+    db::internal,
     db::Db,
     db_run,
     error::AppError,

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::{repo, STALE_AFTER};
 use crate::{
-    audit::server::{record, record_with, AuditEvent},
+    audit::server::{record, AuditEvent},
     authz::{server::WorkspaceScope, Capability},
     db::Db,
     error::AppError,
@@ -78,17 +78,20 @@ pub async fn start(db: &Db, scope: &WorkspaceScope, req: StartRun) -> Result<Sta
     // The unique index decides; the loser reads the winner. A run that completes between the two
     // statements frees the identity, so try again (bounded: each retry means a run just finished).
     for _ in 0..3 {
-        if let Some(id) = repo::insert_run(db, &new).await? {
-            let run = fetch(db, scope, id).await?;
+        let mut tx = db.begin().await?;
+        if let Some(id) = repo::insert_run(&mut tx, &new).await? {
             let mut event = AuditEvent::new("operation.start", "operation_run", id)
                 .summary(format!("Started {}", req.run_type.id()))
                 .metadata(json!({ "run_type": req.run_type.id(), "idempotency_key": req.idempotency_key }));
             if let Some(t) = tenant_id {
                 event = event.tenant(t);
             }
-            record(db, scope, event).await?;
+            record(&mut tx, scope, event).await?;
+            tx.commit().await?;
+            let run = fetch(db, scope, id).await?;
             return Ok(Started { run, created: true });
         }
+        drop(tx);
         if let Some(row) = repo::select_active(db, &new).await? {
             return Ok(Started { run: row.into_dto()?, created: false });
         }
@@ -175,14 +178,15 @@ pub async fn request_cancel(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<
     };
     // Each change is written with its audit entry (and a cancelled run with its notification) in one
     // transaction: a queued run is cancelled at once, a running one flagged.
-    let cancel = [
-        repo::cancel_queued(ws, id, &failure)?,
-        crate::notifications::server::repo::run_completed(id, &SummaryCounts::new())?,
-    ];
-    if !record_with(db, scope, event("cancelled"), &cancel).await?
-        && !record_with(db, scope, event("flagged"), &[repo::flag_cancel(ws, id)]).await?
-    {
+    let mut tx = db.begin().await?;
+    if repo::cancel_queued(&mut tx, ws, id, &failure).await? {
+        crate::notifications::server::repo::run_completed(&mut tx, id, &SummaryCounts::new()).await?;
+        record(&mut tx, scope, event("cancelled")).await?;
+    } else if repo::flag_cancel(&mut tx, ws, id).await? {
+        record(&mut tx, scope, event("flagged")).await?;
+    } else {
         return Err(AppError::Conflict("run_completed".into()));
     }
+    tx.commit().await?;
     fetch(db, scope, id).await
 }

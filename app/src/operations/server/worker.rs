@@ -12,7 +12,7 @@ use tokio::{sync::watch, task::JoinHandle};
 use super::repo::{self, RunRow};
 use crate::{
     audit::{
-        server::{record_system, record_system_with, AuditEvent},
+        server::{record_system, AuditEvent},
         Outcome as AuditOutcome,
     },
     auth::server::{repo::select_user_by_id, Actor},
@@ -215,16 +215,19 @@ pub async fn enqueue(
         context: &context,
     };
     for _ in 0..3 {
-        if let Some(id) = repo::insert_run(db, &new).await? {
+        let mut tx = db.begin().await?;
+        if let Some(id) = repo::insert_run(&mut tx, &new).await? {
             let mut event = AuditEvent::new("operation.start", "operation_run", id)
                 .summary(format!("Queued {}", run_type.id()))
                 .metadata(json!({ "run_type": run_type.id(), "initiator_kind": initiator_kind.id() }));
             if let Some(t) = tenant_id {
                 event = event.tenant(t);
             }
-            record_system(db, system, Some(workspace_id), event).await?;
+            record_system(&mut tx, system, Some(workspace_id), event).await?;
+            tx.commit().await?;
             return Ok((id, true));
         }
+        drop(tx);
         if let Some(row) = repo::select_active(db, &new).await? {
             return Ok((row.id, false));
         }
@@ -285,15 +288,16 @@ async fn finish(
         event = event.tenant(t);
     }
     // The state change, the initiator's notification and the audit entry land together or not at all.
-    let effects = [
-        repo::complete(claimed.run.id, RunState::RUNNING, to, Some(&claimed.worker_id), summary, failure)?,
-        crate::notifications::server::repo::run_completed(claimed.run.id, summary)?,
-    ];
-    let system = SystemScope::for_job("operations worker");
-    if !record_system_with(db, &system, Some(claimed.workspace_id), event, &effects).await? {
+    let mut tx = db.begin().await?;
+    if !repo::complete(&mut tx, claimed.run.id, RunState::RUNNING, to, Some(&claimed.worker_id), summary, failure)
+        .await?
+    {
         return Err(AppError::Conflict("run_not_held".into()));
     }
-    Ok(())
+    crate::notifications::server::repo::run_completed(&mut tx, claimed.run.id, summary).await?;
+    let system = SystemScope::for_job("operations worker");
+    record_system(&mut tx, &system, Some(claimed.workspace_id), event).await?;
+    tx.commit().await
 }
 
 /// Runs the handler for a claimed run and completes it from the handler's answer. A missing handler fails
@@ -345,12 +349,13 @@ pub async fn reconcile_stale(
         if let Some(t) = tenant_id {
             event = event.tenant(t);
         }
-        let effects = [
-            repo::fail_stale(id, cutoff, &failure)?,
-            crate::notifications::server::repo::run_completed(id, &SummaryCounts::new())?,
-        ];
-        // False when the run completed or sent a heartbeat since it was selected.
-        if record_system_with(db, system, Some(workspace_id), event, &effects).await? {
+        // Each run in its own transaction: its failure, its notification and its audit entry. Nothing is
+        // written when the run completed or sent a heartbeat since it was selected.
+        let mut tx = db.begin().await?;
+        if repo::fail_stale(&mut tx, id, cutoff, &failure).await? {
+            crate::notifications::server::repo::run_completed(&mut tx, id, &SummaryCounts::new()).await?;
+            record_system(&mut tx, system, Some(workspace_id), event).await?;
+            tx.commit().await?;
             failed.push(id);
         }
     }

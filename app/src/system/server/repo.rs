@@ -1,8 +1,8 @@
 //! SQL of the workspace directory. Cross-workspace by design: every function takes a [`PlatformScope`].
 
 use crate::{
-    auth::server::repo::internal,
     authz::server::PlatformScope,
+    db::internal,
     db::Db,
     db_run,
     error::AppError,

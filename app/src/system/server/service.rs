@@ -18,7 +18,9 @@ pub async fn workspaces(db: &Db, scope: &PlatformScope) -> Result<Vec<DirectoryW
     let event = AuditEvent::new("system.directory_view", "workspace_directory", "all")
         .summary(format!("Viewed the workspace directory ({} workspaces)", all.len()))
         .metadata(json!({ "view": "workspaces", "count": all.len() }));
-    record_actor(db, scope.actor(), None, event).await?;
+    let mut tx = db.begin().await?;
+    record_actor(&mut tx, scope.actor(), None, event).await?;
+    tx.commit().await?;
     Ok(all)
 }
 
@@ -29,6 +31,8 @@ pub async fn workspace(db: &Db, scope: &PlatformScope, slug: &str) -> Result<Dir
     let event = AuditEvent::new("system.directory_view", "workspace", id)
         .summary(format!("Viewed the tenants of workspace {}", workspace.slug))
         .metadata(json!({ "view": "workspace", "slug": workspace.slug, "count": tenants.len() }));
-    record_actor(db, scope.actor(), Some(id), event).await?;
+    let mut tx = db.begin().await?;
+    record_actor(&mut tx, scope.actor(), Some(id), event).await?;
+    tx.commit().await?;
     Ok(DirectoryWorkspaceDetail { workspace, tenants })
 }

@@ -23,34 +23,40 @@ pub async fn get(db: &Db, scope: &TenantScope) -> Result<TenantDto, AppError> {
 
 pub async fn create(db: &Db, scope: &WorkspaceScope, input: NewTenant) -> Result<i64, AppError> {
     scope.require(Capability::TenantsManage)?;
-    let id = repo::insert_tenant(db, scope, &input).await?;
+    let mut tx = db.begin().await?;
+    let id = repo::insert_tenant(&mut tx, scope, &input).await?;
     let event = AuditEvent::new("tenant.create", "tenant", id)
         .tenant(id)
         .summary(format!("Created managed tenant {}", input.display_name))
         .metadata(json!({ "display_name": input.display_name, "primary_domain": input.primary_domain, "entra_tenant_id": input.entra_tenant_id }));
-    record(db, scope, event).await?;
+    record(&mut tx, scope, event).await?;
+    tx.commit().await?;
     Ok(id)
 }
 
 pub async fn rename(db: &Db, scope: &TenantScope, name: &str) -> Result<(), AppError> {
     scope.workspace().require(Capability::TenantsManage)?;
     let name = parse_display_name(name).map_err(|c| AppError::validation("display_name", c))?;
-    let before = repo::select_tenant(db, scope).await?;
-    repo::update_display_name(db, scope, &name).await?;
+    let mut tx = db.begin().await?;
+    let before = repo::select_tenant(&mut tx, scope).await?;
+    repo::update_display_name(&mut tx, scope, &name).await?;
     let event = AuditEvent::new("tenant.rename", "tenant", scope.tenant_id())
         .tenant(scope.tenant_id())
         .summary(format!("Renamed managed tenant {} to {name}", before.display_name))
         .metadata(json!({ "from": before.display_name, "to": name }));
-    record(db, scope.workspace(), event).await
+    record(&mut tx, scope.workspace(), event).await?;
+    tx.commit().await
 }
 
 pub async fn set_archived(db: &Db, scope: &TenantScope, archive: bool) -> Result<(), AppError> {
     scope.workspace().require(Capability::TenantsManage)?;
-    let t = repo::select_tenant(db, scope).await?;
-    repo::update_lifecycle(db, scope, archive).await?;
+    let mut tx = db.begin().await?;
+    let t = repo::select_tenant(&mut tx, scope).await?;
+    repo::update_lifecycle(&mut tx, scope, archive).await?;
     let (action, verb) = if archive { ("tenant.archive", "Archived") } else { ("tenant.restore", "Restored") };
     let event = AuditEvent::new(action, "tenant", scope.tenant_id())
         .tenant(scope.tenant_id())
         .summary(format!("{verb} managed tenant {}", t.display_name));
-    record(db, scope.workspace(), event).await
+    record(&mut tx, scope.workspace(), event).await?;
+    tx.commit().await
 }

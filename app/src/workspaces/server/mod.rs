@@ -4,9 +4,10 @@
 pub mod settings;
 
 use crate::{
-    auth::server::{repo::internal, Actor},
+    auth::server::Actor,
     authz::{server::WorkspaceScope, Capability},
     db::Db,
+    db::{internal, Ex},
     db_run,
     error::AppError,
     workspaces::{MyWorkspaces, WorkspaceOverview, WorkspaceSummary},
@@ -50,20 +51,20 @@ pub async fn overview(db: &Db, scope: &WorkspaceScope) -> Result<WorkspaceOvervi
 
 /// Creates a workspace (platform provisioning and the demo seed; no member scope exists yet).
 pub async fn create_workspace(
-    db: &Db,
+    ex: impl Into<Ex<'_>>,
     _scope: &crate::authz::server::SystemScope,
     name: &str,
     slug: &str,
 ) -> Result<i64, AppError> {
     let now = chrono::Utc::now();
     let sql = "INSERT INTO workspaces (name, slug, status, created_at, updated_at) VALUES ($1, $2, 'active', $3, $3) RETURNING id";
-    db_run!(db, p => sqlx::query_scalar::<_, i64>(sql).bind(name).bind(slug).bind(now).fetch_one(p).await)
-        .map_err(|e| crate::auth::server::repo::on_constraint(e, "workspaces_slug_key", "slug_taken"))
+    db_run!(ex, p => sqlx::query_scalar::<_, i64>(sql).bind(name).bind(slug).bind(now).fetch_one(p).await)
+        .map_err(|e| crate::db::on_constraint(e, "workspaces_slug_key", "slug_taken"))
 }
 
 /// Adds `user_id` to a workspace with `role`, optionally narrowed to `tenants`.
 pub async fn add_member(
-    db: &Db,
+    ex: impl Into<Ex<'_>>,
     _scope: &crate::authz::server::SystemScope,
     workspace_id: i64,
     user_id: i64,
@@ -71,11 +72,12 @@ pub async fn add_member(
     tenants: &[i64],
 ) -> Result<(), AppError> {
     let now = chrono::Utc::now();
-    db_run!(db, p => sqlx::query("INSERT INTO workspace_memberships (workspace_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
+    let mut ex = ex.into();
+    db_run!(&mut ex, p => sqlx::query("INSERT INTO workspace_memberships (workspace_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
         .bind(workspace_id).bind(user_id).bind(role.id()).bind(now).execute(p).await.map(|r| r.rows_affected()))
     .map_err(internal)?;
     for t in tenants {
-        db_run!(db, p => sqlx::query("INSERT INTO membership_tenants (workspace_id, user_id, tenant_id) VALUES ($1, $2, $3)")
+        db_run!(&mut ex, p => sqlx::query("INSERT INTO membership_tenants (workspace_id, user_id, tenant_id) VALUES ($1, $2, $3)")
             .bind(workspace_id).bind(user_id).bind(t).execute(p).await.map(|r| r.rows_affected()))
         .map_err(internal)?;
     }
@@ -84,7 +86,7 @@ pub async fn add_member(
 
 /// Inserts a managed tenant with a given lifecycle (demo seed and provisioning).
 pub async fn seed_tenant(
-    db: &Db,
+    ex: impl Into<Ex<'_>>,
     _scope: &crate::authz::server::SystemScope,
     workspace_id: i64,
     t: &crate::tenants::NewTenant,
@@ -92,7 +94,7 @@ pub async fn seed_tenant(
 ) -> Result<i64, AppError> {
     let sql = "INSERT INTO tenants (workspace_id, display_name, primary_domain, entra_tenant_id, lifecycle, created_at, updated_at) \
                VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id";
-    db_run!(db, p => sqlx::query_scalar::<_, i64>(sql)
+    db_run!(ex, p => sqlx::query_scalar::<_, i64>(sql)
         .bind(workspace_id).bind(&t.display_name).bind(&t.primary_domain).bind(&t.entra_tenant_id).bind(lifecycle).bind(chrono::Utc::now())
         .fetch_one(p).await)
     .map_err(internal)

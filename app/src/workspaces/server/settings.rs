@@ -6,8 +6,8 @@ use serde_json::{json, Map, Value};
 
 use crate::{
     audit::server::{record, AuditEvent},
-    auth::server::repo::internal,
     authz::{server::WorkspaceScope, Capability},
+    db::internal,
     db::Db,
     db_run,
     error::AppError,
@@ -59,7 +59,8 @@ pub async fn update(db: &Db, scope: &WorkspaceScope, input: SettingsInput) -> Re
     diff("timezone", json!(before.timezone), json!(input.timezone));
     if !from.is_empty() {
         let sql = "UPDATE workspaces SET name = $1, default_locale = $2, timezone = $3, updated_at = $4 WHERE id = $5";
-        db_run!(db, p => sqlx::query(sql)
+        let mut tx = db.begin().await?;
+        db_run!(&mut tx, p => sqlx::query(sql)
             .bind(&input.name).bind(&input.default_locale).bind(&input.timezone).bind(chrono::Utc::now())
             .bind(scope.workspace_id()).execute(p).await.map(|r| r.rows_affected()))
         .map_err(internal)?;
@@ -68,7 +69,8 @@ pub async fn update(db: &Db, scope: &WorkspaceScope, input: SettingsInput) -> Re
         let event = AuditEvent::new("workspace.settings_update", "workspace", scope.workspace_id())
             .summary(summary)
             .metadata(json!({ "from": from, "to": to }));
-        record(db, scope, event).await?;
+        record(&mut tx, scope, event).await?;
+        tx.commit().await?;
     }
     get(db, scope).await
 }
