@@ -143,8 +143,9 @@ pub async fn run(db: &Db, opts: BenchSync) -> Result<(), String> {
     for t in handle.tenants() {
         let input = NewTenant::parse(&t.display_name, &t.domain, &t.tenant_id).map_err(fail)?;
         let id = seed_tenant(db, &system, ws, &input, "active").await.map_err(fail)?;
+        let tenant = system.tenant(db, ws, id).await.map_err(fail)?;
         let mut tx = db.begin().await.map_err(fail)?;
-        connections::upsert(&mut tx, ws, id, ConnectionType::Platform, None).await.map_err(fail)?;
+        connections::upsert(&mut tx, &tenant, ConnectionType::Platform, None).await.map_err(fail)?;
         tx.commit().await.map_err(fail)?;
         tenant_ids.push(id);
     }

@@ -106,8 +106,9 @@ pub async fn connect_demo(db: &Db) -> Result<usize, AppError> {
     .map_err(app::db::internal)?;
     let mut queued = 0;
     for (workspace_id, tenant_id, lifecycle) in rows {
+        let tenant = system.tenant(db, workspace_id, tenant_id).await?;
         let mut tx = db.begin().await?;
-        let id = connections::upsert(&mut tx, workspace_id, tenant_id, ConnectionType::Platform, None).await?;
+        let id = connections::upsert(&mut tx, &tenant, ConnectionType::Platform, None).await?;
         let event = AuditEvent::new("provider_connection.save", "provider_connection", id)
             .tenant(tenant_id)
             .summary("Connected the demo tenant to the platform app")

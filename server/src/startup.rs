@@ -120,12 +120,13 @@ pub async fn serve(mut config: Config) -> Result<(), String> {
     // The demo talks to the simulated Graph unless a Graph endpoint is configured.
     let sim = if config.demo && config.graph.is_none() { Some(start_demo_graph(&mut config).await?) } else { None };
     let db = open_database(&config.database_url).await?;
+    // First the state (it installs the key that signs the audit log's head), then the demo's entries.
+    let (state, sessions) = build(&config, db.clone()).await?;
     let seeded = config.demo && crate::seed::demo(&db).await.map_err(|e| format!("demo seed failed: {e:?}"))?;
     if seeded && config.graph.is_some() {
         let queued = crate::seed::connect_demo(&db).await.map_err(|e| format!("demo connections failed: {e:?}"))?;
         tracing::info!(runs = queued, "demo: connected the demo tenants and queued their first syncs");
     }
-    let (state, sessions) = build(&config, db.clone()).await?;
     let jobs = crate::jobs::start(
         db.clone(),
         state.provider.clone(),

@@ -176,8 +176,9 @@ struct InventoryIds {
 async fn seed_inventory(app: &TestApp, tenant: i64) -> InventoryIds {
     let now = chrono::Utc::now();
     let ws = app.scalar(&format!("SELECT workspace_id FROM tenants WHERE id = {tenant}")).await;
+    let scope = app::authz::server::SystemScope::for_job("test").tenant(&app.db, ws, tenant).await.unwrap();
     let mut tx = app.db.begin().await.unwrap();
-    app::connections::server::repo::upsert(&mut tx, ws, tenant, app::connections::ConnectionType::Platform, None)
+    app::connections::server::repo::upsert(&mut tx, &scope, app::connections::ConnectionType::Platform, None)
         .await
         .unwrap();
     tx.commit().await.unwrap();

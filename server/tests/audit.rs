@@ -503,7 +503,7 @@ async fn list_latency_at_100k_rows(engine: Engine) {
          WHEN 3 THEN 'api_token.use' ELSE 'policy.sync' END, 'bench', 'x', \
          CASE i % 7 WHEN 0 THEN 'failure' ELSE 'success' END, 'bench entry', '{{}}', NULL, NULL, \
          '2026-01-' || CASE WHEN 1 + i / 4000 < 10 THEN '0' ELSE '' END || (1 + i / 4000) || 'T12:00:00.000Z', \
-         'x', 'x' FROM n",
+         'bench-' || i, 'bench-' || i FROM n",
         t[0], t[1], t[2]
     );
     app::db_run!(&app.db, p => sqlx::query(&sql).execute(p).await.map(|_| ())).unwrap();

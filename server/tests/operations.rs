@@ -8,11 +8,7 @@ mod common;
 use std::{collections::HashSet, time::Duration};
 
 use app::{
-    auth::server::{repo::select_user_by_email, Actor, SessionUser},
-    authz::{
-        server::{SystemScope, WorkspaceScope},
-        Capability,
-    },
+    authz::server::{SystemScope, WorkspaceScope},
     db::Db,
     db_run,
     error::AppError,
@@ -35,11 +31,7 @@ async fn seeded(engine: Engine) -> Option<TestApp> {
 
 /// The scope `email` gets entering workspace `slug` (as a signed-in request would).
 async fn scope(db: &Db, email: &str, slug: &str) -> Result<WorkspaceScope, AppError> {
-    let user = select_user_by_email(db, email).await.unwrap().expect("seeded user");
-    let mut parts = http::Request::builder().body(()).unwrap().into_parts().0;
-    parts.extensions.insert(SessionUser(Some(user)));
-    let actor = Actor::from_request(&parts).expect("actor");
-    actor.workspace(db, slug, Capability::WorkspaceView).await
+    common::member_scope(db, email, slug).await
 }
 
 async fn owner(db: &Db) -> WorkspaceScope {

@@ -16,7 +16,7 @@ use server::seed::DEMO_PASSWORD;
 /// table (SQLite keeps it in the main schema; PostgreSQL in its own `tower_sessions` schema, not `public`).
 const NOT_MIGRATED: [&str; 2] = ["_sqlx_migrations", "tower_sessions"];
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Schema {
     tables: BTreeSet<String>,
     /// (table, column), generated columns included.
@@ -198,19 +198,16 @@ async fn policy_versions_refuse_delete(engine: Engine) {
 }
 
 async fn audit_head_moves_but_is_never_removed(engine: Engine) {
-    let Some(app) = with_audit_entries(engine).await else { return };
+    // A fresh database: no audit entry yet, so no head either (the product writes it with the first entry).
+    let Some(app) = TestApp::new(engine).await else { return };
     let db = &app.db;
-    let (last_id, last_hash): (i64, String) = app::db_run!(db, p => sqlx::query_as(
-        "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_one(p).await)
-    .unwrap();
-    let insert = format!(
-        "INSERT INTO audit_head (id, last_id, last_hash, mac, updated_at) \
-         VALUES (1, {last_id}, '{last_hash}', 'mac', '2026-01-01T00:00:00.000Z')"
-    );
-    assert_eq!(exec(db, &insert).await.unwrap(), 1);
+    assert_eq!((count(&app, "audit_log").await, count(&app, "audit_head").await), (0, 0));
+    let insert = "INSERT INTO audit_head (id, last_id, last_hash, mac, updated_at) \
+                  VALUES (1, 0, 'genesis', 'mac', '2026-01-01T00:00:00.000Z')";
+    assert_eq!(exec(db, insert).await.unwrap(), 1);
     // One row only: id is fixed to 1.
     assert!(exec(db, &insert.replace("VALUES (1,", "VALUES (2,")).await.is_err(), "a second head row");
-    assert!(exec(db, &insert).await.is_err(), "a duplicate head row");
+    assert!(exec(db, insert).await.is_err(), "a duplicate head row");
     // Moving the head forward is allowed; removing it is not.
     let moved = "UPDATE audit_head SET mac = 'mac2', updated_at = '2026-01-02T00:00:00.000Z' WHERE id = 1";
     assert_eq!(exec(db, moved).await.unwrap(), 1);

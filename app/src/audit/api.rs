@@ -26,9 +26,9 @@ pub async fn list_audit(
 ) -> Result<AuditList, AppError> {
     use crate::{
         audit::{server::service, AuditFilter, RawAuditFilter},
-        authz::{server::enter_workspace, Capability},
+        authz::server::enter_current,
     };
-    let (state, scope) = enter_workspace(&workspace, Capability::AuditView).await?;
+    let (state, scope) = enter_current(&workspace, None).await?;
     let raw = RawAuditFilter { actor, action, tenant, outcome, from, to, before, limit: None };
     let (filter, limit) = AuditFilter::parse(&raw)?;
     service::list(&state.db, &scope, filter, limit).await
@@ -37,10 +37,7 @@ pub async fn list_audit(
 /// One audit entry of `workspace` (foreign or hidden → 404).
 #[server(endpoint = "audit/get")]
 pub async fn get_audit_entry(workspace: String, id: i64) -> Result<AuditDetail, AppError> {
-    use crate::{
-        audit::server::service,
-        authz::{server::enter_workspace, Capability},
-    };
-    let (state, scope) = enter_workspace(&workspace, Capability::AuditView).await?;
+    use crate::{audit::server::service, authz::server::enter_current};
+    let (state, scope) = enter_current(&workspace, None).await?;
     service::get(&state.db, &scope, id).await
 }

@@ -7,8 +7,8 @@ use crate::{connections::ConnectionDto, error::AppError, operations::Started};
 /// The tenant's connection; `None` when none is set up yet.
 #[server(endpoint = "connections/get")]
 pub async fn get_connection(workspace: String, tenant: i64) -> Result<Option<ConnectionDto>, AppError> {
-    use crate::{authz::server::enter_tenant, authz::Capability, connections::server::service};
-    let (state, scope) = enter_tenant(&workspace, tenant, Capability::ProvidersView).await?;
+    use crate::{authz::server::enter_current, connections::server::service};
+    let (state, scope) = enter_current(&workspace, Some(tenant)).await?;
     service::get(&state.db, &scope).await
 }
 
@@ -22,11 +22,8 @@ pub async fn save_connection(
     client_id: Option<String>,
     client_secret: Option<String>,
 ) -> Result<ConnectionDto, AppError> {
-    use crate::{
-        authz::server::enter_tenant, authz::Capability, connections::server::service, connections::ConnectionInput,
-    };
-    let (state, scope) = enter_tenant(&workspace, tenant, Capability::ProvidersView).await?;
-    scope.workspace().require(Capability::ProvidersManage)?;
+    use crate::{authz::server::enter_current, connections::server::service, connections::ConnectionInput};
+    let (state, scope) = enter_current(&workspace, Some(tenant)).await?;
     let has_secret = service::get(&state.db, &scope).await?.is_some_and(|c| c.has_secret);
     let input = ConnectionInput::parse(
         connection_type.as_deref().unwrap_or_default(),
@@ -41,8 +38,8 @@ pub async fn save_connection(
 /// is redirected to the tenant page with the run in the query, which shows the "queued" notice.
 #[server(endpoint = "connections/verify")]
 pub async fn verify_connection(workspace: String, tenant: i64) -> Result<Started, AppError> {
-    use crate::{authz::server::enter_tenant, authz::Capability, connections::server::service};
-    let (state, scope) = enter_tenant(&workspace, tenant, Capability::ProvidersView).await?;
+    use crate::{authz::server::enter_current, connections::server::service};
+    let (state, scope) = enter_current(&workspace, Some(tenant)).await?;
     let started = service::start_verify(&state.db, &scope).await?;
     crate::inventory::api::redirect_with_notice(&workspace, tenant, &started);
     Ok(started)

@@ -18,6 +18,7 @@ use crate::paging::limit_offset;
 pub enum Value {
     Int(i64),
     Text(String),
+    Time(chrono::DateTime<chrono::Utc>),
 }
 
 /// A query that takes positional values: implemented for every query shape of both engines.
@@ -33,6 +34,7 @@ macro_rules! impl_binds {
                 match value {
                     Value::Int(v) => self.bind(*v),
                     Value::Text(v) => self.bind(v.as_str()),
+                    Value::Time(v) => self.bind(*v),
                 }
             }
         }
@@ -187,6 +189,7 @@ impl Filter {
 pub enum RawValue {
     Int(i64),
     Text(String),
+    Time(chrono::DateTime<chrono::Utc>),
 }
 
 impl RawValue {
@@ -194,6 +197,7 @@ impl RawValue {
         match self {
             RawValue::Int(v) => Value::Int(v),
             RawValue::Text(v) => Value::Text(v),
+            RawValue::Time(v) => Value::Time(v),
         }
     }
 }

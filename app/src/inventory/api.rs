@@ -13,8 +13,8 @@ use crate::{
 /// Counts and data freshness per supported type.
 #[server(name = GetInventoryOverview, endpoint = "inventory/overview")]
 pub async fn inventory_overview(workspace: String, tenant: i64) -> Result<InventoryOverview, AppError> {
-    use crate::{authz::server::enter_tenant, authz::Capability, inventory::server::service};
-    let (state, scope) = enter_tenant(&workspace, tenant, Capability::TenantsView).await?;
+    use crate::{authz::server::enter_current, inventory::server::service};
+    let (state, scope) = enter_current(&workspace, Some(tenant)).await?;
     service::overview(&state.db, &scope).await
 }
 
@@ -32,10 +32,9 @@ pub async fn list_policies(
     page: Option<i64>,
 ) -> Result<Page<PolicyDto>, AppError> {
     use crate::{
-        authz::server::enter_tenant, authz::Capability, inventory::server::service, inventory::PolicyQuery,
-        paging::PageRequest,
+        authz::server::enter_current, inventory::server::service, inventory::PolicyQuery, paging::PageRequest,
     };
-    let (state, scope) = enter_tenant(&workspace, tenant, Capability::TenantsView).await?;
+    let (state, scope) = enter_current(&workspace, Some(tenant)).await?;
     let query = PolicyQuery::parse(
         q.as_deref(),
         policy_type.as_deref(),
@@ -49,8 +48,8 @@ pub async fn list_policies(
 /// A policy with its version history, newest first.
 #[server(endpoint = "inventory/policy")]
 pub async fn get_policy(workspace: String, tenant: i64, policy: i64) -> Result<PolicyDetail, AppError> {
-    use crate::{authz::server::enter_tenant, authz::Capability, inventory::server::service};
-    let (state, scope) = enter_tenant(&workspace, tenant, Capability::TenantsView).await?;
+    use crate::{authz::server::enter_current, inventory::server::service};
+    let (state, scope) = enter_current(&workspace, Some(tenant)).await?;
     service::get(&state.db, &scope, policy).await
 }
 
@@ -62,8 +61,8 @@ pub async fn get_policy_version(
     policy: i64,
     version: i64,
 ) -> Result<PolicyVersionDetail, AppError> {
-    use crate::{authz::server::enter_tenant, authz::Capability, inventory::server::service};
-    let (state, scope) = enter_tenant(&workspace, tenant, Capability::TenantsView).await?;
+    use crate::{authz::server::enter_current, inventory::server::service};
+    let (state, scope) = enter_current(&workspace, Some(tenant)).await?;
     service::version(&state.db, &scope, policy, version).await
 }
 
@@ -76,16 +75,16 @@ pub async fn compare_policy_versions(
     from: i64,
     to: i64,
 ) -> Result<VersionDiff, AppError> {
-    use crate::{authz::server::enter_tenant, authz::Capability, inventory::server::service};
-    let (state, scope) = enter_tenant(&workspace, tenant, Capability::TenantsView).await?;
+    use crate::{authz::server::enter_current, inventory::server::service};
+    let (state, scope) = enter_current(&workspace, Some(tenant)).await?;
     service::compare(&state.db, &scope, policy, from, to).await
 }
 
 /// Ignores (`ignored = true`) or stops ignoring a policy locally.
 #[server(endpoint = "inventory/ignore")]
 pub async fn set_policy_ignored(workspace: String, tenant: i64, policy: i64, ignored: bool) -> Result<(), AppError> {
-    use crate::{authz::server::enter_tenant, authz::Capability, inventory::server::service};
-    let (state, scope) = enter_tenant(&workspace, tenant, Capability::TenantsView).await?;
+    use crate::{authz::server::enter_current, inventory::server::service};
+    let (state, scope) = enter_current(&workspace, Some(tenant)).await?;
     service::set_ignored(&state.db, &scope, policy, ignored).await
 }
 
@@ -93,8 +92,8 @@ pub async fn set_policy_ignored(workspace: String, tenant: i64, policy: i64, ign
 /// post is redirected to the tenant page with the run in the query, which shows the "queued" notice.
 #[server(endpoint = "inventory/sync")]
 pub async fn start_inventory_sync(workspace: String, tenant: i64) -> Result<Started, AppError> {
-    use crate::{authz::server::enter_tenant, authz::Capability, inventory::server::service};
-    let (state, scope) = enter_tenant(&workspace, tenant, Capability::TenantsView).await?;
+    use crate::{authz::server::enter_current, inventory::server::service};
+    let (state, scope) = enter_current(&workspace, Some(tenant)).await?;
     let started = service::start_sync(&state.db, &scope).await?;
     redirect_with_notice(&workspace, tenant, &started);
     Ok(started)

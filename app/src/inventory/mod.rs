@@ -141,6 +141,46 @@ pub struct VersionDiff {
     pub changes: Vec<Change>,
 }
 
+/// A version id from input (`version`, `from`, `to` of the detail page and the API): absent or empty →
+/// `None`; anything but a positive integer → `invalid` for `field`.
+pub fn parse_version_id(raw: Option<&str>, field: &str) -> Result<Option<i64>, AppError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => match s.parse::<i64>() {
+            Ok(n) if n > 0 => Ok(Some(n)),
+            _ => Err(AppError::validation(field, "invalid")),
+        },
+    }
+}
+
+/// The two versions a comparison shows, the one rule of the detail page and the API: `from` and `to` as
+/// given ([`parse_version_id`]; both checked, every bad one reported), each defaulting to the two newest
+/// versions of `versions` (newest first): `from` = the second newest (the newest when there is only one,
+/// which compares with itself: no changes), `to` = the newest. `None` when there are no versions.
+pub fn diff_versions(
+    versions: &[PolicyVersionDto],
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<Option<(i64, i64)>, AppError> {
+    let (from, to) = match (parse_version_id(from, "from"), parse_version_id(to, "to")) {
+        (Ok(f), Ok(t)) => (f, t),
+        (f, t) => {
+            let errors = [f.err(), t.err()]
+                .into_iter()
+                .flatten()
+                .flat_map(|e| match e {
+                    AppError::Validation(v) => v,
+                    _ => Vec::new(),
+                })
+                .collect();
+            return Err(AppError::Validation(errors));
+        }
+    };
+    let Some(newest) = versions.first().map(|v| v.id) else { return Ok(None) };
+    let second = versions.get(1).map_or(newest, |v| v.id);
+    Ok(Some((from.unwrap_or(second), to.unwrap_or(newest))))
+}
+
 /// Data freshness of one type for one tenant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CoverageDto {
@@ -201,6 +241,32 @@ mod tests {
             AppError::Validation(v) => v.into_iter().map(|f| format!("{}:{}", f.field, f.code)).collect(),
             other => panic!("{other:?}"),
         }
+    }
+
+    fn version(id: i64) -> PolicyVersionDto {
+        PolicyVersionDto {
+            id,
+            version_no: id,
+            captured_at: String::new(),
+            run_id: None,
+            content_hash: String::new(),
+            protected_change: false,
+            redaction_version: 1,
+        }
+    }
+
+    #[test]
+    fn diffs_default_to_the_two_newest_versions() {
+        let two = [version(9), version(4), version(1)];
+        assert_eq!(diff_versions(&two, None, None), Ok(Some((4, 9))));
+        assert_eq!(diff_versions(&two, Some(" 1 "), None), Ok(Some((1, 9))));
+        assert_eq!(diff_versions(&two, Some(""), Some("4")), Ok(Some((4, 4))));
+        assert_eq!(diff_versions(&[version(3)], None, None), Ok(Some((3, 3))));
+        assert_eq!(diff_versions(&[], None, None), Ok(None));
+        assert_eq!(codes(diff_versions(&two, Some("x"), Some("0")).unwrap_err()), ["from:invalid", "to:invalid"]);
+        assert_eq!(codes(diff_versions(&two, None, Some("-2")).unwrap_err()), ["to:invalid"]);
+        assert_eq!(parse_version_id(Some("7"), "version"), Ok(Some(7)));
+        assert_eq!(codes(parse_version_id(Some("1.5"), "version").unwrap_err()), ["version:invalid"]);
     }
 
     #[test]

@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use super::{
     api::{compare_policy_versions, get_policy, get_policy_version, list_policies, SetPolicyIgnored},
     components::{change_kind_label, utc, PlatformName, PolicyBadges, TypeName},
-    Change, PolicyDetail, PolicyDto, PolicyVersionDetail, PolicyVersionDto, VersionDiff, Visibility, MAX_SEARCH_CHARS,
-    PLATFORMS,
+    diff_versions, parse_version_id, Change, PolicyDetail, PolicyDto, PolicyVersionDetail, PolicyVersionDto,
+    VersionDiff, Visibility, MAX_SEARCH_CHARS, PLATFORMS,
 };
 use crate::{
     components::{errors::error_page_for, ErrorPage, ErrorText, Pager, RoleName, SubmitButton},
@@ -199,14 +199,6 @@ struct DetailData {
     to: Option<i64>,
 }
 
-/// A version id from the query: absent → `default`, not a number → a field error for `field`.
-fn version_param(raw: Option<String>, default: Option<i64>, field: &str) -> Result<Option<i64>, AppError> {
-    match raw.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(default),
-        Some(s) => s.parse::<i64>().map(Some).map_err(|_| AppError::validation(field, "invalid")),
-    }
-}
-
 async fn load_detail(
     ws: String,
     tenant: i64,
@@ -217,23 +209,23 @@ async fn load_detail(
 ) -> Result<DetailData, AppError> {
     let detail = get_policy(ws.clone(), tenant, policy).await?;
     let newest = detail.versions.first().map(|v| v.id);
-    let second = detail.versions.get(1).map(|v| v.id);
-    let snapshot = match version_param(version, newest, "version") {
+    let snapshot = match parse_version_id(version.as_deref(), "version").map(|v| v.or(newest)) {
         Ok(Some(v)) => Some(get_policy_version(ws.clone(), tenant, policy, v).await),
         Ok(None) => None,
         Err(e) => Some(Err(e)),
     };
     let (mut from_id, mut to_id) = (None, None);
+    // The page offers a comparison from two versions on; which two is the shared rule (`diff_versions`).
     let diff = if detail.versions.len() < 2 {
         None
     } else {
-        match (version_param(from, second, "from"), version_param(to, newest, "to")) {
-            (Ok(Some(f)), Ok(Some(t))) => {
+        match diff_versions(&detail.versions, from.as_deref(), to.as_deref()) {
+            Ok(Some((f, t))) => {
                 (from_id, to_id) = (Some(f), Some(t));
                 Some(compare_policy_versions(ws, tenant, policy, f, t).await)
             }
-            (Err(e), _) | (_, Err(e)) => Some(Err(e)),
-            _ => None,
+            Ok(None) => None,
+            Err(e) => Some(Err(e)),
         }
     };
     Ok(DetailData { detail, snapshot, diff, from: from_id, to: to_id })

@@ -12,8 +12,8 @@ use crate::{
 
 #[server(endpoint = "members/list")]
 pub async fn list_members(workspace: String) -> Result<MembersView, AppError> {
-    use crate::{authz::server::enter_workspace, authz::Capability, members::server::service};
-    let (state, scope) = enter_workspace(&workspace, Capability::MembersView).await?;
+    use crate::{authz::server::enter_current, members::server::service};
+    let (state, scope) = enter_current(&workspace, None).await?;
     service::list(&state.db, &scope).await
 }
 
@@ -28,10 +28,10 @@ pub async fn invite_member(
     tenant_ids: Option<Vec<i64>>,
 ) -> Result<InviteCreated, AppError> {
     use crate::{
-        authz::{server::enter_workspace, Capability},
+        authz::server::enter_current,
         members::{server, server::service, NewInvite},
     };
-    let (state, scope) = enter_workspace(&workspace, Capability::MembersManage).await?;
+    let (state, scope) = enter_current(&workspace, None).await?;
     let input = NewInvite::parse(email.as_deref(), role.as_deref(), tenant_ids)?;
     let (created, token) = service::invite(&state.db, &scope, input, &state.config.public_url).await?;
     if server::is_plain_form_post() {
@@ -44,10 +44,10 @@ pub async fn invite_member(
 #[server(endpoint = "members/invite_link")]
 pub async fn take_invite_link(workspace: String) -> Result<Option<InviteCreated>, AppError> {
     use crate::{
-        authz::{server::enter_workspace, Capability},
+        authz::server::enter_current,
         members::{server, server::service},
     };
-    let (state, scope) = enter_workspace(&workspace, Capability::MembersView).await?;
+    let (state, scope): (_, crate::authz::server::WorkspaceScope) = enter_current(&workspace, None).await?;
     let Some(token) = server::take_invite_flash(&state.config, scope.slug()) else {
         return Ok(None);
     };
@@ -56,18 +56,18 @@ pub async fn take_invite_link(workspace: String) -> Result<Option<InviteCreated>
 
 #[server(endpoint = "members/invite_revoke")]
 pub async fn revoke_invite(workspace: String, invite: i64) -> Result<(), AppError> {
-    use crate::{authz::server::enter_workspace, authz::Capability, members::server::service};
-    let (state, scope) = enter_workspace(&workspace, Capability::MembersManage).await?;
+    use crate::{authz::server::enter_current, members::server::service};
+    let (state, scope) = enter_current(&workspace, None).await?;
     service::revoke(&state.db, &scope, invite).await
 }
 
 #[server(endpoint = "members/role")]
 pub async fn change_member_role(workspace: String, member: i64, role: Option<String>) -> Result<(), AppError> {
     use crate::{
-        authz::{server::enter_workspace, Capability},
+        authz::server::enter_current,
         members::{parse_role, server::service},
     };
-    let (state, scope) = enter_workspace(&workspace, Capability::MembersManage).await?;
+    let (state, scope) = enter_current(&workspace, None).await?;
     let role = parse_role(role.as_deref()).map_err(|c| AppError::validation("role", c))?;
     service::change_role(&state.db, &scope, member, role).await
 }
@@ -75,18 +75,18 @@ pub async fn change_member_role(workspace: String, member: i64, role: Option<Str
 #[server(endpoint = "members/narrow")]
 pub async fn narrow_member(workspace: String, member: i64, tenant_ids: Option<Vec<i64>>) -> Result<(), AppError> {
     use crate::{
-        authz::{server::enter_workspace, Capability},
+        authz::server::enter_current,
         members::{parse_tenant_ids, server::service},
     };
-    let (state, scope) = enter_workspace(&workspace, Capability::MembersManage).await?;
+    let (state, scope) = enter_current(&workspace, None).await?;
     let ids = parse_tenant_ids(tenant_ids).map_err(|c| AppError::validation("tenant_ids", c))?;
     service::narrow(&state.db, &scope, member, ids).await
 }
 
 #[server(endpoint = "members/remove")]
 pub async fn remove_member(workspace: String, member: i64) -> Result<(), AppError> {
-    use crate::{authz::server::enter_workspace, authz::Capability, members::server::service};
-    let (state, scope) = enter_workspace(&workspace, Capability::MembersManage).await?;
+    use crate::{authz::server::enter_current, members::server::service};
+    let (state, scope) = enter_current(&workspace, None).await?;
     service::remove(&state.db, &scope, member).await
 }
 

@@ -27,10 +27,10 @@ pub async fn list_runs(
     page: Option<String>,
 ) -> Result<Page<OperationRunDto>, AppError> {
     use crate::{
-        authz::{server::enter_workspace, Capability},
+        authz::server::enter_current,
         operations::{server::service, RawRunFilter, RunQuery},
     };
-    let (state, scope) = enter_workspace(&workspace, Capability::OperationsView).await?;
+    let (state, scope) = enter_current(&workspace, None).await?;
     let query = RunQuery::parse(&RawRunFilter { run_type, status, outcome, tenant, stale, page })?;
     service::list(&state.db, &scope, &query).await
 }
@@ -38,19 +38,16 @@ pub async fn list_runs(
 /// The tenants the caller may see and filter runs by (with `operations.view`).
 #[server(endpoint = "operations/tenants")]
 pub async fn list_run_tenants(workspace: String) -> Result<Vec<TenantRef>, AppError> {
-    use crate::authz::{server::enter_workspace, Capability};
-    let (state, scope) = enter_workspace(&workspace, Capability::OperationsView).await?;
-    crate::members::server::service::visible_tenants(&state.db, &scope).await
+    use crate::authz::server::enter_current;
+    let (state, scope) = enter_current(&workspace, None).await?;
+    crate::operations::server::service::run_tenants(&state.db, &scope).await
 }
 
 /// One run with its tenant's name, whether the caller may cancel it and whether it is still active.
 #[server(endpoint = "operations/get")]
 pub async fn get_run(workspace: String, id: i64) -> Result<RunView, AppError> {
-    use crate::{
-        authz::{server::enter_workspace, Capability},
-        operations::server::service,
-    };
-    let (state, scope) = enter_workspace(&workspace, Capability::OperationsView).await?;
+    use crate::{authz::server::enter_current, operations::server::service};
+    let (state, scope) = enter_current(&workspace, None).await?;
     service::view(&state.db, &scope, id).await
 }
 
@@ -58,11 +55,8 @@ pub async fn get_run(workspace: String, id: i64) -> Result<RunView, AppError> {
 /// `Conflict("run_completed")` when it already ended.
 #[server(endpoint = "operations/cancel")]
 pub async fn cancel_run(workspace: String, id: i64) -> Result<RunView, AppError> {
-    use crate::{
-        authz::{server::enter_workspace, Capability},
-        operations::server::service,
-    };
-    let (state, scope) = enter_workspace(&workspace, Capability::OperationsView).await?;
+    use crate::{authz::server::enter_current, operations::server::service};
+    let (state, scope) = enter_current(&workspace, None).await?;
     service::request_cancel(&state.db, &scope, id).await?;
     service::view(&state.db, &scope, id).await
 }
@@ -72,14 +66,14 @@ pub async fn cancel_run(workspace: String, id: i64) -> Result<RunView, AppError>
 #[server(endpoint = "operations/start")]
 pub async fn start_run(workspace: String, run_type: String, tenant: Option<i64>) -> Result<Started, AppError> {
     use crate::{
-        authz::{server::enter_workspace, Capability},
+        authz::server::enter_current,
         operations::{
             server::service::{self, StartRun},
             RunType,
         },
     };
-    let (state, scope) = enter_workspace(&workspace, Capability::OperationsView).await?;
-    let run_type = RunType::parse(run_type.trim()).ok_or_else(|| AppError::validation("run_type", "unsupported"))?;
+    let (state, scope) = enter_current(&workspace, None).await?;
+    let run_type = RunType::parse_input(Some(&run_type))?;
     service::start(&state.db, &scope, StartRun::new(run_type, tenant)).await
 }
 
@@ -87,10 +81,7 @@ pub async fn start_run(workspace: String, run_type: String, tenant: Option<i64>)
 /// how many more.
 #[server(endpoint = "operations/active")]
 pub async fn active_runs(workspace: String) -> Result<ActiveRunList, AppError> {
-    use crate::{
-        authz::{server::enter_workspace, Capability},
-        operations::server::service,
-    };
-    let (state, scope) = enter_workspace(&workspace, Capability::OperationsView).await?;
+    use crate::{authz::server::enter_current, operations::server::service};
+    let (state, scope) = enter_current(&workspace, None).await?;
     service::active_started_by_caller(&state.db, &scope).await
 }

@@ -55,6 +55,15 @@ impl RunType {
     pub fn needs_tenant(self) -> bool {
         !matches!(self, Self::AlertsEvaluate)
     }
+
+    /// A run type to start, as both transports read it: absent or empty → `run_type: required`, not a
+    /// canonical id → `run_type: unknown_type` (the code of every unknown type, run or policy).
+    pub fn parse_input(raw: Option<&str>) -> Result<Self, AppError> {
+        match raw.map(str::trim).filter(|v| !v.is_empty()) {
+            None => Err(AppError::validation("run_type", "required")),
+            Some(v) => Self::parse(v).ok_or_else(|| AppError::validation("run_type", "unknown_type")),
+        }
+    }
 }
 
 string_ids! {
@@ -304,26 +313,26 @@ fn set(v: &Option<String>) -> Option<&str> {
 }
 
 impl RunQuery {
-    /// Validates `raw`. Field codes: `run_type`/`status`/`outcome: unsupported`, `tenant: invalid`,
+    /// Validates `raw`. Field codes: `run_type: unknown_type`, `status`/`outcome: unsupported`, `tenant: invalid`,
     /// `stale: invalid` (accepted: `1`, `true`, `on`, `0`, `false`), `page: invalid` or `out_of_range`.
     pub fn parse(raw: &RawRunFilter) -> Result<Self, AppError> {
         let mut errs = Vec::new();
         fn id<T>(
             v: &Option<String>,
-            field: &str,
+            (field, code): (&str, &str),
             parse: fn(&str) -> Option<T>,
             errs: &mut Vec<FieldError>,
         ) -> Option<T> {
             let raw = set(v)?;
             let parsed = parse(raw);
             if parsed.is_none() {
-                errs.push(FieldError::new(field, "unsupported"));
+                errs.push(FieldError::new(field, code));
             }
             parsed
         }
-        let run_type = id(&raw.run_type, "run_type", RunType::parse, &mut errs);
-        let status = id(&raw.status, "status", RunStatus::parse, &mut errs);
-        let outcome = id(&raw.outcome, "outcome", RunOutcome::parse, &mut errs);
+        let run_type = id(&raw.run_type, ("run_type", "unknown_type"), RunType::parse, &mut errs);
+        let status = id(&raw.status, ("status", "unsupported"), RunStatus::parse, &mut errs);
+        let outcome = id(&raw.outcome, ("outcome", "unsupported"), RunOutcome::parse, &mut errs);
         let tenant_id = set(&raw.tenant).and_then(|t| match t.parse::<i64>() {
             Ok(n) if n >= 1 => Some(n),
             _ => {
@@ -458,7 +467,7 @@ mod tests {
         assert_eq!(
             got,
             [
-                "run_type:unsupported",
+                "run_type:unknown_type",
                 "status:unsupported",
                 "outcome:unsupported",
                 "tenant:invalid",
@@ -490,6 +499,10 @@ mod tests {
             assert_eq!(Reason::parse(g.as_str()), Some(Reason::Graph(g)));
         }
         assert_eq!(RunType::parse("inventory"), None);
+        assert_eq!(RunType::parse_input(Some(" inventory.sync ")), Ok(RunType::InventorySync));
+        assert_eq!(RunType::parse_input(Some("inventory")), Err(AppError::validation("run_type", "unknown_type")));
+        assert_eq!(RunType::parse_input(Some(" ")), Err(AppError::validation("run_type", "required")));
+        assert_eq!(RunType::parse_input(None), Err(AppError::validation("run_type", "required")));
         assert_eq!(Reason::parse("run.nope"), None);
         for o in RunOutcome::ALL {
             assert_eq!(RunOutcome::parse(o.id()), Some(*o));

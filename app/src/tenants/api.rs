@@ -13,19 +13,16 @@ pub async fn list_tenants(
     status: Option<String>,
     page: Option<i64>,
 ) -> Result<Page<TenantDto>, AppError> {
-    use crate::{
-        authz::server::enter_workspace, authz::Capability, paging::PageRequest, tenants::server::service,
-        tenants::TenantQuery,
-    };
-    let (state, scope) = enter_workspace(&workspace, Capability::TenantsView).await?;
+    use crate::{authz::server::enter_current, paging::PageRequest, tenants::server::service, tenants::TenantQuery};
+    let (state, scope) = enter_current(&workspace, None).await?;
     let query = TenantQuery::parse(q.as_deref(), status.as_deref(), PageRequest::parse(page, None)?)?;
     service::list(&state.db, &scope, &query).await
 }
 
 #[server(endpoint = "tenants/get")]
 pub async fn get_tenant(workspace: String, tenant: i64) -> Result<TenantDto, AppError> {
-    use crate::{authz::server::enter_tenant, authz::Capability, tenants::server::service};
-    let (state, scope) = enter_tenant(&workspace, tenant, Capability::TenantsView).await?;
+    use crate::{authz::server::enter_current, tenants::server::service};
+    let (state, scope) = enter_current(&workspace, Some(tenant)).await?;
     service::get(&state.db, &scope).await
 }
 
@@ -36,8 +33,8 @@ pub async fn create_tenant(
     primary_domain: Option<String>,
     entra_tenant_id: Option<String>,
 ) -> Result<i64, AppError> {
-    use crate::{authz::server::enter_workspace, authz::Capability, tenants::server::service, tenants::NewTenant};
-    let (state, scope) = enter_workspace(&workspace, Capability::TenantsManage).await?;
+    use crate::{authz::server::enter_current, tenants::server::service, tenants::NewTenant};
+    let (state, scope) = enter_current(&workspace, None).await?;
     let input = NewTenant::parse(
         display_name.as_deref().unwrap_or_default(),
         primary_domain.as_deref().unwrap_or_default(),
@@ -48,14 +45,14 @@ pub async fn create_tenant(
 
 #[server(endpoint = "tenants/rename")]
 pub async fn rename_tenant(workspace: String, tenant: i64, display_name: Option<String>) -> Result<(), AppError> {
-    use crate::{authz::server::enter_tenant, authz::Capability, tenants::server::service};
-    let (state, scope) = enter_tenant(&workspace, tenant, Capability::TenantsManage).await?;
+    use crate::{authz::server::enter_current, tenants::server::service};
+    let (state, scope) = enter_current(&workspace, Some(tenant)).await?;
     service::rename(&state.db, &scope, display_name.as_deref().unwrap_or_default()).await
 }
 
 #[server(endpoint = "tenants/archive")]
 pub async fn set_tenant_archived(workspace: String, tenant: i64, archived: bool) -> Result<(), AppError> {
-    use crate::{authz::server::enter_tenant, authz::Capability, tenants::server::service};
-    let (state, scope) = enter_tenant(&workspace, tenant, Capability::TenantsManage).await?;
+    use crate::{authz::server::enter_current, tenants::server::service};
+    let (state, scope) = enter_current(&workspace, Some(tenant)).await?;
     service::set_archived(&state.db, &scope, archived).await
 }

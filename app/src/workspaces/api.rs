@@ -16,15 +16,15 @@ pub async fn list_my_workspaces() -> Result<MyWorkspaces, AppError> {
 
 #[server(endpoint = "workspaces/overview")]
 pub async fn get_workspace_overview(workspace: String) -> Result<WorkspaceOverview, AppError> {
-    use crate::{authz::server::enter_workspace, authz::Capability};
-    let (state, scope) = enter_workspace(&workspace, Capability::WorkspaceView).await?;
+    use crate::authz::server::enter_current;
+    let (state, scope) = enter_current(&workspace, None).await?;
     super::server::overview(&state.db, &scope).await
 }
 
 #[server(endpoint = "workspaces/settings")]
 pub async fn get_workspace_settings(workspace: String) -> Result<crate::workspaces::WorkspaceSettings, AppError> {
-    use crate::{authz::server::enter_workspace, authz::Capability};
-    let (state, scope) = enter_workspace(&workspace, Capability::WorkspaceView).await?;
+    use crate::authz::server::enter_current;
+    let (state, scope) = enter_current(&workspace, None).await?;
     super::server::settings::get(&state.db, &scope).await
 }
 
@@ -37,8 +37,8 @@ pub async fn update_workspace_settings(
     default_locale: Option<String>,
     timezone: Option<String>,
 ) -> Result<crate::workspaces::SettingsSaved, AppError> {
-    use crate::{authz::server::enter_workspace, authz::Capability, preferences, workspaces::SettingsInput};
-    let (state, scope) = enter_workspace(&workspace, Capability::SettingsManage).await?;
+    use crate::{authz::server::enter_current, preferences, workspaces::SettingsInput};
+    let (state, scope) = enter_current(&workspace, None).await?;
     let input = SettingsInput::parse(name.as_deref(), default_locale.as_deref(), timezone.as_deref())?;
     let settings = super::server::settings::update(&state.db, &scope, input).await?;
     let mut locale = preferences::server::current().inputs;

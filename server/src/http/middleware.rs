@@ -17,12 +17,7 @@ use axum::{
 };
 use tower_sessions::Session;
 
-use app::{
-    auth::server::{session, SessionUser},
-    error::AppError,
-    preferences::server::resolve,
-    state::AppState,
-};
+use app::{auth::server::SessionUser, error::AppError, preferences::server::resolve, state::AppState};
 
 /// True when `origin` (scheme://host[:port]) names this server: the configured public URL or the Host
 /// the request was sent to.
@@ -66,16 +61,16 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
         return next.run(req).await;
     }
     let user = match req.extensions().get::<Session>() {
-        Some(s) => match session::load_user(s, &state.db).await {
+        Some(s) => match SessionUser::load(s, &state.db).await {
             Ok(user) => user,
             Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
         },
-        None => None,
+        None => SessionUser::anonymous(),
     };
     let (parts, body) = req.into_parts();
-    let prefs = resolve(&parts, user.as_ref(), &state.config, &state.db).await;
+    let prefs = resolve(&parts, user.user(), &state.config, &state.db).await;
     req = Request::from_parts(parts, body);
-    req.extensions_mut().insert(SessionUser(user));
+    req.extensions_mut().insert(user);
     req.extensions_mut().insert(prefs);
     next.run(req).await
 }

@@ -24,12 +24,15 @@ pub async fn member_scope(
     email: &str,
     slug: &str,
 ) -> Result<app::authz::server::WorkspaceScope, app::error::AppError> {
-    use app::auth::server::{repo::select_user_by_email, Actor, SessionUser};
-    let user = select_user_by_email(db, email).await.unwrap().expect("seeded user");
-    let mut parts = http::Request::builder().body(()).unwrap().into_parts().0;
-    parts.extensions.insert(SessionUser(Some(user)));
-    let actor = Actor::from_request(&parts).expect("actor");
-    actor.workspace(db, slug, app::authz::Capability::WorkspaceView).await
+    actor(db, email).await.workspace(db, slug, app::authz::Capability::WorkspaceView).await
+}
+
+/// A demo account as an actor, authenticated by its password like a sign-in (actors cannot be minted
+/// from a user row).
+pub async fn actor(db: &Db, email: &str) -> app::auth::server::Actor {
+    let creds = app::auth::Credentials { email: email.into(), password: server::seed::DEMO_PASSWORD.into() };
+    let meta = app::auth::server::RequestMeta { ip: "127.0.0.1".into(), user_agent: "tests".into() };
+    app::auth::server::Actor::sign_in(db, &creds, &meta).await.expect("demo account signs in")
 }
 
 /// The secret key every test server uses (32 bytes of 0x2a).

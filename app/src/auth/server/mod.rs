@@ -8,7 +8,7 @@ pub mod session;
 
 use leptos::prelude::*;
 
-use crate::{auth::CurrentUser, error::AppError, state::AppState};
+use crate::{auth::CurrentUser, db::Db, error::AppError, state::AppState};
 pub use repo::UserRow;
 
 /// The signed-in principal. Private fields: only [`Actor::current`] / [`Actor::optional`] /
@@ -33,10 +33,29 @@ pub struct TokenGrant {
     pub prefix: String,
 }
 
-/// The user the request middleware found for this request's session (an axum request extension).
-/// Set only by [`session::load_user`]'s caller in the middleware; clients cannot forge extensions.
+/// The user the request middleware found for this request's session (an axum request extension). Its
+/// field is private: the only ways to build one are [`SessionUser::load`] (the session's stamp checked
+/// against the account) and [`SessionUser::anonymous`], so no code can mint an [`Actor`] for an account
+/// by putting a user row into a request. Clients cannot forge extensions.
 #[derive(Debug, Clone)]
-pub struct SessionUser(pub Option<UserRow>);
+pub struct SessionUser(Option<UserRow>);
+
+impl SessionUser {
+    /// The user signed in on `session`, checked like every request's (`session::load_user`).
+    pub async fn load(session: &tower_sessions::Session, db: &Db) -> Result<Self, AppError> {
+        session::load_user(session, db).await.map(Self)
+    }
+
+    /// No session user.
+    pub fn anonymous() -> Self {
+        Self(None)
+    }
+
+    /// The account, when someone is signed in.
+    pub fn user(&self) -> Option<&UserRow> {
+        self.0.as_ref()
+    }
+}
 
 impl Actor {
     /// The signed-in user, or `AppError::Unauthenticated`.
@@ -62,6 +81,13 @@ impl Actor {
             Some(SessionUser(Some(user))) => Some(Self { user: user.clone(), token: None }),
             _ => None,
         }
+    }
+
+    /// Authenticates `creds` like the sign-in form does (throttling and failure records included) and
+    /// returns the account as an actor: for callers that hold credentials instead of a session (the
+    /// command line, tests).
+    pub async fn sign_in(db: &Db, creds: &crate::auth::Credentials, meta: &RequestMeta) -> Result<Self, AppError> {
+        service::authenticate(db, creds, meta).await.map(|user| Self { user, token: None })
     }
 
     /// An actor authenticated by a personal API token (only the token service calls this, after checking

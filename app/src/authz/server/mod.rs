@@ -1,8 +1,10 @@
 //! Scopes: the only way into workspace- and tenant-owned data. [`WorkspaceScope`] and [`TenantScope`]
-//! have private fields and are built only here, after membership, workspace status, tenant ownership,
-//! tenant narrowing and capability were checked. Services and repositories take a scope, so code that
-//! skipped authorization does not compile. Rules (BRIEF §4.2): not a member, archived workspace, foreign
-//! or non-entitled tenant → `NotFound`; member lacking the capability → `Forbidden`. The platform plane
+//! have private fields and are built only here, after membership, workspace status, tenant ownership and
+//! tenant narrowing were checked. Services and repositories take a scope, so code that skipped
+//! authorization does not compile. Rules (BRIEF §4.2): not a member, archived workspace, foreign or
+//! non-entitled tenant → `NotFound` (checked by [`enter`], the one way in for server functions and API
+//! handlers); member lacking the capability → `Forbidden` (checked by the service, which states the
+//! capability it needs as its first statement). The platform plane
 //! (`/system`) has its own [`PlatformScope`], held only by platform operators signed in with a session;
 //! everyone else gets `NotFound` (wrong plane).
 
@@ -49,9 +51,17 @@ struct MembershipRow {
 }
 
 impl Actor {
-    /// Enters the workspace `slug` with capability `cap`. An actor authenticated by an API token enters only
-    /// the token's workspace (any other → `NotFound`, like a non-member), with the owner's current role.
+    /// Enters the workspace `slug` with capability `cap` (background work and actor-level services; the
+    /// transports use [`enter`], which leaves the capability to the service).
     pub async fn workspace(&self, db: &Db, slug: &str, cap: Capability) -> Result<WorkspaceScope, AppError> {
+        let scope = self.member_of(db, slug).await?;
+        scope.require(cap)?;
+        Ok(scope)
+    }
+
+    /// The membership of `slug` as a scope, without any capability: not a member, archived workspace or (for
+    /// an API token) any workspace but the token's → `NotFound`. The role is read per request.
+    async fn member_of(&self, db: &Db, slug: &str) -> Result<WorkspaceScope, AppError> {
         let sql = "SELECT w.id AS workspace_id, w.slug, w.name, w.status, m.role, \
                    EXISTS (SELECT 1 FROM membership_tenants mt \
                            WHERE mt.workspace_id = w.id AND mt.user_id = m.user_id) AS narrowed \
@@ -90,7 +100,6 @@ impl Actor {
             actor_type: self.actor_type(),
             narrowed_to,
         };
-        scope.require(cap)?;
         Ok(scope)
     }
 }
@@ -145,6 +154,13 @@ impl WorkspaceScope {
 
     /// Enters tenant `tenant_id` of this workspace with capability `cap`: foreign or non-entitled → NotFound.
     pub async fn tenant(&self, db: &Db, tenant_id: i64, cap: Capability) -> Result<TenantScope, AppError> {
+        let scope = self.clone().into_tenant(db, tenant_id).await?;
+        self.require(cap)?;
+        Ok(scope)
+    }
+
+    /// Tenant `tenant_id` of this workspace, without any capability: foreign or non-entitled → NotFound.
+    async fn into_tenant(self, db: &Db, tenant_id: i64) -> Result<TenantScope, AppError> {
         let exists = db_run!(db, p => sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM tenants WHERE workspace_id = $1 AND id = $2")
             .bind(self.workspace_id).bind(tenant_id).fetch_one(p).await)
@@ -154,8 +170,7 @@ impl WorkspaceScope {
         if !exists || !entitled {
             return Err(AppError::NotFound);
         }
-        self.require(cap)?;
-        Ok(TenantScope { ws: self.clone(), tenant_id })
+        Ok(TenantScope { ws: self, tenant_id })
     }
 }
 
@@ -169,6 +184,70 @@ impl TenantScope {
     }
 
     pub fn tenant_id(&self) -> i64 {
+        self.tenant_id
+    }
+}
+
+/// What a repository over tenant-owned rows binds: the workspace and tenant ids of a scope that was
+/// checked before it was built. Sealed: implemented only by [`TenantScope`] (a member entered the tenant)
+/// [`RunScope`] (a worker claimed a run of the tenant) and [`SystemTenantScope`] (system work entered a
+/// tenant it checked), so a repository cannot be handed raw ids.
+pub trait TenantBound: sealed::Sealed + Send + Sync {
+    fn bound_workspace_id(&self) -> i64;
+    fn bound_tenant_id(&self) -> i64;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::TenantScope {}
+    impl Sealed for super::RunScope {}
+    impl Sealed for super::SystemTenantScope {}
+}
+
+impl TenantBound for TenantScope {
+    fn bound_workspace_id(&self) -> i64 {
+        self.ws.workspace_id
+    }
+
+    fn bound_tenant_id(&self) -> i64 {
+        self.tenant_id
+    }
+}
+
+/// The tenant of an operation run a worker claimed: the only tenant scope background work gets. Built
+/// only when a run is claimed (`operations::server::worker`), from the claimed row's own ids.
+#[derive(Debug, Clone)]
+pub struct RunScope {
+    workspace_id: i64,
+    tenant_id: i64,
+    run_id: i64,
+}
+
+impl RunScope {
+    /// Only the claim builds one (crate-private).
+    pub(crate) fn claimed(workspace_id: i64, tenant_id: i64, run_id: i64) -> Self {
+        Self { workspace_id, tenant_id, run_id }
+    }
+
+    pub fn workspace_id(&self) -> i64 {
+        self.workspace_id
+    }
+
+    pub fn tenant_id(&self) -> i64 {
+        self.tenant_id
+    }
+
+    pub fn run_id(&self) -> i64 {
+        self.run_id
+    }
+}
+
+impl TenantBound for RunScope {
+    fn bound_workspace_id(&self) -> i64 {
+        self.workspace_id
+    }
+
+    fn bound_tenant_id(&self) -> i64 {
         self.tenant_id
     }
 }
@@ -225,27 +304,108 @@ impl SystemScope {
     pub fn reason(&self) -> &'static str {
         self.reason
     }
+
+    /// Enters tenant `tenant_id` of workspace `workspace_id` as the system (demo seed, benchmarks): the
+    /// pair is checked to exist (`NotFound` otherwise), so even system work cannot bind a mismatched pair.
+    pub async fn tenant(&self, db: &Db, workspace_id: i64, tenant_id: i64) -> Result<SystemTenantScope, AppError> {
+        let exists = db_run!(db, p => sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM tenants WHERE workspace_id = $1 AND id = $2")
+            .bind(workspace_id).bind(tenant_id).fetch_one(p).await)
+        .map_err(internal)?;
+        if exists == 0 {
+            return Err(AppError::NotFound);
+        }
+        Ok(SystemTenantScope { workspace_id, tenant_id })
+    }
 }
 
-/// The common opening of a workspace-scoped server function: signed in (401), member of `slug` (404) with
-/// `cap` (403). Returns the state with the scope.
-pub async fn enter_workspace(
-    slug: &str,
-    cap: Capability,
-) -> Result<(crate::state::AppState, WorkspaceScope), AppError> {
+/// A tenant entered by the system ([`SystemScope::tenant`]).
+#[derive(Debug, Clone)]
+pub struct SystemTenantScope {
+    workspace_id: i64,
+    tenant_id: i64,
+}
+
+impl TenantBound for SystemTenantScope {
+    fn bound_workspace_id(&self) -> i64 {
+        self.workspace_id
+    }
+
+    fn bound_tenant_id(&self) -> i64 {
+        self.tenant_id
+    }
+}
+
+/// What [`enter`] returns: the workspace scope, or the tenant scope when a tenant was named.
+#[derive(Debug, Clone)]
+pub enum Entered {
+    Workspace(WorkspaceScope),
+    Tenant(TenantScope),
+}
+
+impl Entered {
+    /// The workspace scope (of the tenant, when one was entered).
+    pub fn workspace(&self) -> &WorkspaceScope {
+        match self {
+            Entered::Workspace(ws) => ws,
+            Entered::Tenant(t) => &t.ws,
+        }
+    }
+}
+
+/// A scope a transport asks [`enter`] for: [`WorkspaceScope`] or [`TenantScope`].
+pub trait FromEntered: Sized {
+    /// Whether this scope needs a tenant (the API extractor then reads the tenant id from the path).
+    const TENANT: bool;
+    fn from_entered(entered: Entered) -> Result<Self, AppError>;
+}
+
+impl FromEntered for WorkspaceScope {
+    const TENANT: bool = false;
+
+    fn from_entered(entered: Entered) -> Result<Self, AppError> {
+        Ok(match entered {
+            Entered::Workspace(ws) => ws,
+            Entered::Tenant(t) => t.ws,
+        })
+    }
+}
+
+impl FromEntered for TenantScope {
+    const TENANT: bool = true;
+
+    fn from_entered(entered: Entered) -> Result<Self, AppError> {
+        match entered {
+            Entered::Tenant(t) => Ok(t),
+            Entered::Workspace(_) => {
+                tracing::error!("a tenant scope was asked for without a tenant");
+                Err(AppError::Internal)
+            }
+        }
+    }
+}
+
+/// **The one way in** for both transports (server functions through [`enter_current`], `/api/v1` handlers
+/// through their `Scoped` extractor): `actor` enters workspace `workspace` and, when given, its tenant
+/// `tenant`. Checks membership, workspace status, token confinement, tenant ownership and narrowing —
+/// every failure is `NotFound` — and **no capability**: each service function requires the capability it
+/// needs (`Forbidden`) as its first statement, so both transports answer alike.
+pub async fn enter(db: &Db, actor: &Actor, workspace: &str, tenant: Option<i64>) -> Result<Entered, AppError> {
+    let ws = actor.member_of(db, workspace).await?;
+    Ok(match tenant {
+        Some(id) => Entered::Tenant(ws.into_tenant(db, id).await?),
+        None => Entered::Workspace(ws),
+    })
+}
+
+/// [`enter`] for a server function: the current request's actor (401 without one) and the state. The
+/// scope type (`WorkspaceScope` or `TenantScope`) is usually inferred from the service it is passed to.
+pub async fn enter_current<S: FromEntered>(
+    workspace: &str,
+    tenant: Option<i64>,
+) -> Result<(crate::state::AppState, S), AppError> {
     let state = crate::state::AppState::get()?;
     let actor = Actor::current().await?;
-    let scope = actor.workspace(&state.db, slug, cap).await?;
-    Ok((state, scope))
-}
-
-/// Like [`enter_workspace`], then into tenant `tenant_id` (404 when foreign or not entitled).
-pub async fn enter_tenant(
-    slug: &str,
-    tenant_id: i64,
-    cap: Capability,
-) -> Result<(crate::state::AppState, TenantScope), AppError> {
-    let (state, ws) = enter_workspace(slug, Capability::TenantsView).await?;
-    let scope = ws.tenant(&state.db, tenant_id, cap).await?;
+    let scope = S::from_entered(enter(&state.db, &actor, workspace, tenant).await?)?;
     Ok((state, scope))
 }

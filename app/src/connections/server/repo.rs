@@ -4,6 +4,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::{
+    authz::server::TenantBound,
     connections::{ConnectionDto, ConnectionType, ConsentStatus, VerificationStatus},
     db::internal,
     db::{Db, Ex, Tx},
@@ -81,9 +82,9 @@ impl ConnectionRow {
 /// The tenant's connection (the caller entered the tenant through its scope).
 pub async fn select_for_tenant(
     ex: impl Into<Ex<'_>>,
-    workspace_id: i64,
-    tenant_id: i64,
+    scope: &impl TenantBound,
 ) -> Result<Option<ConnectionRow>, AppError> {
+    let (workspace_id, tenant_id) = (scope.bound_workspace_id(), scope.bound_tenant_id());
     let sql = format!(
         "SELECT {COLUMNS} FROM provider_connections c WHERE c.workspace_id = $1 AND c.tenant_id = $2 \
          AND c.provider = 'microsoft'"
@@ -96,8 +97,7 @@ pub async fn select_for_tenant(
 /// credential has not been verified). Returns the connection id.
 pub async fn upsert(
     tx: &mut Tx,
-    workspace_id: i64,
-    tenant_id: i64,
+    scope: &impl TenantBound,
     connection_type: ConnectionType,
     client_id: Option<&str>,
 ) -> Result<i64, AppError> {
@@ -107,37 +107,62 @@ pub async fn upsert(
                client_id = excluded.client_id, consent_status = 'unknown', verification_status = 'unknown', \
                updated_at = excluded.updated_at RETURNING id";
     db_run!(tx, p => sqlx::query_scalar::<_, i64>(sql)
-        .bind(workspace_id).bind(tenant_id).bind(connection_type.id()).bind(client_id).bind(Utc::now())
+        .bind(scope.bound_workspace_id()).bind(scope.bound_tenant_id()).bind(connection_type.id()).bind(client_id).bind(Utc::now())
         .fetch_one(p).await)
     .map_err(internal)
 }
 
-/// Stores (or replaces) the sealed secret of a connection.
-pub async fn put_credential(tx: &mut Tx, connection_id: i64, key_id: &str, sealed: &str) -> Result<(), AppError> {
-    let sql = "INSERT INTO provider_credentials (connection_id, key_id, sealed, updated_at) VALUES ($1, $2, $3, $4) \
+/// The scope's connection `$1`: `$2` workspace id, `$3` tenant id.
+const CONNECTION_OF_SCOPE: &str =
+    "connection_id IN (SELECT id FROM provider_connections WHERE id = $1 AND workspace_id = $2 AND tenant_id = $3)";
+
+/// Stores (or replaces) the sealed secret of the scope's connection `connection_id` (nothing for another's).
+pub async fn put_credential(
+    tx: &mut Tx,
+    scope: &impl TenantBound,
+    connection_id: i64,
+    key_id: &str,
+    sealed: &str,
+) -> Result<(), AppError> {
+    let sql = "INSERT INTO provider_credentials (connection_id, key_id, sealed, updated_at) \
+               SELECT id, $4, $5, $6 FROM provider_connections WHERE id = $1 AND workspace_id = $2 AND tenant_id = $3 \
                ON CONFLICT (connection_id) DO UPDATE SET key_id = excluded.key_id, sealed = excluded.sealed, \
                updated_at = excluded.updated_at";
-    db_run!(tx, p => sqlx::query(sql).bind(connection_id).bind(key_id).bind(sealed).bind(Utc::now()).execute(p).await.map(|_| ()))
-        .map_err(internal)
-}
-
-pub async fn delete_credential(tx: &mut Tx, connection_id: i64) -> Result<(), AppError> {
-    db_run!(tx, p => sqlx::query("DELETE FROM provider_credentials WHERE connection_id = $1")
-        .bind(connection_id).execute(p).await.map(|_| ()))
+    db_run!(tx, p => sqlx::query(sql)
+        .bind(connection_id).bind(scope.bound_workspace_id()).bind(scope.bound_tenant_id())
+        .bind(key_id).bind(sealed).bind(Utc::now()).execute(p).await.map(|_| ()))
     .map_err(internal)
 }
 
-/// The sealed secret: (key id, sealed text).
-pub async fn select_credential(db: &Db, connection_id: i64) -> Result<Option<(String, String)>, AppError> {
-    db_run!(db, p => sqlx::query_as::<_, (String, String)>(
-        "SELECT key_id, sealed FROM provider_credentials WHERE connection_id = $1")
-        .bind(connection_id).fetch_optional(p).await)
+pub async fn delete_credential(tx: &mut Tx, scope: &impl TenantBound, connection_id: i64) -> Result<(), AppError> {
+    let sql = format!("DELETE FROM provider_credentials WHERE {CONNECTION_OF_SCOPE}");
+    db_run!(tx, p => sqlx::query(&sql)
+        .bind(connection_id).bind(scope.bound_workspace_id()).bind(scope.bound_tenant_id()).execute(p).await.map(|_| ()))
     .map_err(internal)
 }
 
-pub async fn set_verification_status(db: &Db, connection_id: i64, status: VerificationStatus) -> Result<(), AppError> {
-    db_run!(db, p => sqlx::query("UPDATE provider_connections SET verification_status = $1 WHERE id = $2")
-        .bind(status.id()).bind(connection_id).execute(p).await.map(|_| ()))
+/// The sealed secret of the scope's connection: (key id, sealed text).
+pub async fn select_credential(
+    db: &Db,
+    scope: &impl TenantBound,
+    connection_id: i64,
+) -> Result<Option<(String, String)>, AppError> {
+    let sql = format!("SELECT key_id, sealed FROM provider_credentials WHERE {CONNECTION_OF_SCOPE}");
+    db_run!(db, p => sqlx::query_as::<_, (String, String)>(&sql)
+        .bind(connection_id).bind(scope.bound_workspace_id()).bind(scope.bound_tenant_id()).fetch_optional(p).await)
+    .map_err(internal)
+}
+
+pub async fn set_verification_status(
+    db: &Db,
+    scope: &impl TenantBound,
+    connection_id: i64,
+    status: VerificationStatus,
+) -> Result<(), AppError> {
+    db_run!(db, p => sqlx::query(
+        "UPDATE provider_connections SET verification_status = $1 WHERE id = $2 AND workspace_id = $3 AND tenant_id = $4")
+        .bind(status.id()).bind(connection_id).bind(scope.bound_workspace_id()).bind(scope.bound_tenant_id())
+        .execute(p).await.map(|_| ()))
     .map_err(internal)
 }
 
@@ -151,37 +176,44 @@ pub struct Verification<'a> {
     pub message: Option<&'a str>,
 }
 
-pub async fn record_verification(db: &Db, connection_id: i64, v: &Verification<'_>) -> Result<(), AppError> {
+pub async fn record_verification(
+    db: &Db,
+    scope: &impl TenantBound,
+    connection_id: i64,
+    v: &Verification<'_>,
+) -> Result<(), AppError> {
     let granted = v.granted.map(|g| serde_json::to_string(g).unwrap_or_else(|_| "[]".into()));
     let sql = "UPDATE provider_connections SET consent_status = $1, verification_status = $2, \
                scopes_granted = COALESCE($3, scopes_granted), last_health_check_at = $4, last_error_reason_code = $5, \
-               last_error_message = $6 WHERE id = $7";
+               last_error_message = $6 WHERE id = $7 AND workspace_id = $8 AND tenant_id = $9";
     db_run!(db, p => sqlx::query(sql)
         .bind(v.consent.id()).bind(v.status.id()).bind(granted).bind(Utc::now()).bind(v.reason).bind(v.message)
-        .bind(connection_id).execute(p).await.map(|_| ()))
+        .bind(connection_id).bind(scope.bound_workspace_id()).bind(scope.bound_tenant_id()).execute(p).await.map(|_| ()))
     .map_err(internal)
 }
 
 /// The tenant's directory id and lifecycle (for the worker, which has no member scope).
-pub async fn select_tenant_identity(
-    db: &Db,
-    workspace_id: i64,
-    tenant_id: i64,
-) -> Result<Option<(String, String)>, AppError> {
+pub async fn select_tenant_identity(db: &Db, scope: &impl TenantBound) -> Result<Option<(String, String)>, AppError> {
     db_run!(db, p => sqlx::query_as::<_, (String, String)>(
         "SELECT entra_tenant_id, lifecycle FROM tenants WHERE workspace_id = $1 AND id = $2")
-        .bind(workspace_id).bind(tenant_id).fetch_optional(p).await)
+        .bind(scope.bound_workspace_id()).bind(scope.bound_tenant_id()).fetch_optional(p).await)
     .map_err(internal)
 }
 
 /// Moves a tenant from `from` to `to` (onboarding steps); false when it was elsewhere.
-pub async fn advance_lifecycle(tx: &mut Tx, tenant_id: i64, from: &[&str], to: &str) -> Result<bool, AppError> {
+pub async fn advance_lifecycle(
+    tx: &mut Tx,
+    scope: &impl TenantBound,
+    from: &[&str],
+    to: &str,
+) -> Result<bool, AppError> {
     let list: Vec<String> = from.iter().map(|s| format!("'{s}'")).collect();
     let sql = format!(
-        "UPDATE tenants SET lifecycle = $1, updated_at = $2 WHERE id = $3 AND lifecycle IN ({})",
+        "UPDATE tenants SET lifecycle = $1, updated_at = $2 WHERE id = $3 AND workspace_id = $4 AND lifecycle IN ({})",
         list.join(", ")
     );
-    db_run!(tx, p => sqlx::query(&sql).bind(to).bind(Utc::now()).bind(tenant_id).execute(p).await
+    db_run!(tx, p => sqlx::query(&sql).bind(to).bind(Utc::now()).bind(scope.bound_tenant_id())
+        .bind(scope.bound_workspace_id()).execute(p).await
         .map(|r| r.rows_affected() == 1))
     .map_err(internal)
 }

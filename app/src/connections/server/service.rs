@@ -7,7 +7,10 @@ use serde_json::json;
 use super::repo;
 use crate::{
     audit::server::{record, AuditEvent},
-    authz::{server::TenantScope, Capability},
+    authz::{
+        server::{TenantBound, TenantScope},
+        Capability,
+    },
     connections::{ConnectionDto, ConnectionInput, ConnectionType, VerificationStatus},
     db::Db,
     error::AppError,
@@ -22,7 +25,7 @@ use crate::{
 /// The tenant's connection, `None` when it has none yet.
 pub async fn get(db: &Db, scope: &TenantScope) -> Result<Option<ConnectionDto>, AppError> {
     scope.workspace().require(Capability::ProvidersView)?;
-    repo::select_for_tenant(db, scope.workspace_id(), scope.tenant_id()).await?.map(|r| r.into_dto()).transpose()
+    repo::select_for_tenant(db, scope).await?.map(|r| r.into_dto()).transpose()
 }
 
 /// Creates or changes the connection. A new dedicated secret is sealed under the installation key with the
@@ -36,35 +39,28 @@ pub async fn save(
 ) -> Result<ConnectionDto, AppError> {
     scope.workspace().require(Capability::ProvidersManage)?;
     let mut tx = db.begin().await?;
-    let existing = repo::select_for_tenant(&mut tx, scope.workspace_id(), scope.tenant_id()).await?;
+    let existing = repo::select_for_tenant(&mut tx, scope).await?;
     let had_secret = existing.as_ref().is_some_and(|c| c.has_secret);
     if input.connection_type == ConnectionType::Dedicated && input.client_secret.is_none() && !had_secret {
         return Err(AppError::validation("client_secret", "required"));
     }
-    let id = repo::upsert(
-        &mut tx,
-        scope.workspace_id(),
-        scope.tenant_id(),
-        input.connection_type,
-        input.client_id.as_deref(),
-    )
-    .await?;
+    let id = repo::upsert(&mut tx, scope, input.connection_type, input.client_id.as_deref()).await?;
     let secret_changed = match (input.connection_type, &input.client_secret) {
         (ConnectionType::Dedicated, Some(secret)) => {
             let sealed = keys.seal(secret, &seal_context(id)).map_err(|e| {
                 tracing::error!(error = %e, "sealing a provider secret failed");
                 AppError::Internal
             })?;
-            repo::put_credential(&mut tx, id, keys.key_id(), &sealed).await?;
+            repo::put_credential(&mut tx, scope, id, keys.key_id(), &sealed).await?;
             true
         }
         (ConnectionType::Platform, _) if had_secret => {
-            repo::delete_credential(&mut tx, id).await?;
+            repo::delete_credential(&mut tx, scope, id).await?;
             true
         }
         _ => false,
     };
-    repo::advance_lifecycle(&mut tx, scope.tenant_id(), &["draft"], "onboarding").await?;
+    repo::advance_lifecycle(&mut tx, scope, &["draft"], "onboarding").await?;
     let event = AuditEvent::new("provider_connection.save", "provider_connection", id)
         .tenant(scope.tenant_id())
         .summary(format!("Saved the {} provider connection", input.connection_type.id()))
@@ -74,7 +70,7 @@ pub async fn save(
             "secret_changed": secret_changed,
         }));
     record(&mut tx, scope.workspace(), event).await?;
-    let saved = repo::select_for_tenant(&mut tx, scope.workspace_id(), scope.tenant_id()).await?;
+    let saved = repo::select_for_tenant(&mut tx, scope).await?;
     tx.commit().await?;
     saved.ok_or(AppError::NotFound)?.into_dto()
 }
@@ -83,14 +79,14 @@ pub async fn save(
 /// the run reports. `Conflict("no_connection")` when the tenant has none.
 pub async fn start_verify(db: &Db, scope: &TenantScope) -> Result<Started, AppError> {
     scope.workspace().require(Capability::ProvidersManage)?;
-    let Some(conn) = repo::select_for_tenant(db, scope.workspace_id(), scope.tenant_id()).await? else {
+    let Some(conn) = repo::select_for_tenant(db, scope).await? else {
         return Err(AppError::Conflict("no_connection".into()));
     };
     let started =
         runs::start(db, scope.workspace(), StartRun::new(RunType::ProviderConnectionVerify, Some(scope.tenant_id())))
             .await?;
     if started.created {
-        repo::set_verification_status(db, conn.id, VerificationStatus::Pending).await?;
+        repo::set_verification_status(db, scope, conn.id, VerificationStatus::Pending).await?;
     }
     Ok(started)
 }
@@ -105,22 +101,22 @@ pub async fn credential(
     db: &Db,
     keys: &Keys,
     provider: &Provider,
-    workspace_id: i64,
-    tenant_id: i64,
+    scope: &impl TenantBound,
 ) -> Result<(repo::ConnectionRow, TenantCredential), FailureSummary> {
+    let tenant_id = scope.bound_tenant_id();
     let lost = |what: &str| FailureSummary::new(Reason::Run(RunReason::ConnectionMissing), what);
     let internal = |e: AppError| {
         tracing::warn!(tenant_id, error = %e, "reading a provider connection failed");
         FailureSummary::new(Reason::Run(RunReason::HandlerError), "the connection could not be read")
     };
-    let conn = repo::select_for_tenant(db, workspace_id, tenant_id)
+    let conn = repo::select_for_tenant(db, scope)
         .await
         .map_err(internal)?
         .ok_or_else(|| lost("the tenant has no provider connection"))?;
     if !conn.is_enabled {
         return Err(lost("the provider connection is disabled"));
     }
-    let (entra_tenant_id, _) = repo::select_tenant_identity(db, workspace_id, tenant_id)
+    let (entra_tenant_id, _) = repo::select_tenant_identity(db, scope)
         .await
         .map_err(internal)?
         .ok_or_else(|| lost("the tenant no longer exists"))?;
@@ -130,7 +126,7 @@ pub async fn credential(
             .ok_or_else(|| lost("no platform app is configured (TENANTPILOT_GRAPH_CLIENT_ID)"))?,
         ConnectionType::Dedicated => {
             let unreadable = |what: &str| FailureSummary::new(Reason::Run(RunReason::CredentialUnreadable), what);
-            let (key_id, sealed) = repo::select_credential(db, conn.id)
+            let (key_id, sealed) = repo::select_credential(db, scope, conn.id)
                 .await
                 .map_err(internal)?
                 .ok_or_else(|| unreadable("no client secret is stored"))?;

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use super::{repo, service};
 use crate::{
     audit::server::{record_system, AuditEvent},
+    authz::server::RunScope,
     authz::server::SystemScope,
     connections::{missing_permissions, ConsentStatus, VerificationStatus, REQUIRED_PERMISSIONS},
     keys::Keys,
@@ -65,7 +66,7 @@ fn store_failed(e: crate::error::AppError) -> Stop {
 }
 
 /// Records a failed check on the connection and in the report; the run fails with the Graph reason.
-async fn failed(ctx: &RunContext, connection_id: i64, checks: Vec<Value>, e: GraphError) -> Stop {
+async fn failed(ctx: &RunContext, scope: &RunScope, connection_id: i64, checks: Vec<Value>, e: GraphError) -> Stop {
     let (consent, status) = classify(&e);
     let summary = FailureSummary::new(Reason::Graph(e.reason), &e.to_string());
     let v = repo::Verification {
@@ -75,7 +76,7 @@ async fn failed(ctx: &RunContext, connection_id: i64, checks: Vec<Value>, e: Gra
         reason: Some(e.reason.as_str()),
         message: Some(summary.message.as_str()),
     };
-    if let Err(e) = repo::record_verification(&ctx.db, connection_id, &v).await {
+    if let Err(e) = repo::record_verification(&ctx.db, scope, connection_id, &v).await {
         return store_failed(e);
     }
     let report = json!({ "version": 1, "status": status.id(), "checks": checks });
@@ -88,13 +89,12 @@ async fn failed(ctx: &RunContext, connection_id: i64, checks: Vec<Value>, e: Gra
 /// Runs one verification (registered for [`RunType::ProviderConnectionVerify`]).
 pub async fn run(ctx: RunContext, provider: Arc<Provider>, keys: Arc<Keys>) -> Result<Done, Stop> {
     let db = ctx.db.clone();
-    let workspace_id = ctx.workspace_id();
-    let tenant_id = ctx.claimed.run.tenant_id.ok_or_else(|| {
+    let scope = ctx.tenant_scope().ok_or_else(|| {
         Stop::Failed(FailureSummary::new(Reason::Run(RunReason::ConnectionMissing), "the run names no tenant"))
     })?;
+    let (workspace_id, tenant_id) = (scope.workspace_id(), scope.tenant_id());
     ctx.checkpoint(0, Some(3)).await?;
-    let (conn, credential) =
-        service::credential(&db, &keys, &provider, workspace_id, tenant_id).await.map_err(Stop::Failed)?;
+    let (conn, credential) = service::credential(&db, &keys, &provider, &scope).await.map_err(Stop::Failed)?;
     let graph = provider.graph.tenant(credential);
     let mut checks = Vec::new();
     // 1. Sign in.
@@ -102,7 +102,7 @@ pub async fn run(ctx: RunContext, provider: Arc<Provider>, keys: Arc<Keys>) -> R
         Ok(t) => t,
         Err(e) => {
             checks.push(check("token", "failed", Some(e.reason.as_str())));
-            return Err(failed(&ctx, conn.id, checks, e).await);
+            return Err(failed(&ctx, &scope, conn.id, checks, e).await);
         }
     };
     checks.push(check("token", "ok", None));
@@ -127,7 +127,7 @@ pub async fn run(ctx: RunContext, provider: Arc<Provider>, keys: Arc<Keys>) -> R
         Ok(v) => v,
         Err(e) => {
             checks.push(check("organization", "failed", Some(e.reason.as_str())));
-            return Err(failed(&ctx, conn.id, checks, e).await);
+            return Err(failed(&ctx, &scope, conn.id, checks, e).await);
         }
     };
     let directory_name = org
@@ -149,7 +149,7 @@ pub async fn run(ctx: RunContext, provider: Arc<Provider>, keys: Arc<Keys>) -> R
         reason,
         message: message.as_deref(),
     };
-    repo::record_verification(&db, conn.id, &v).await.map_err(store_failed)?;
+    repo::record_verification(&db, &scope, conn.id, &v).await.map_err(store_failed)?;
     ctx.set_context(
         "verification_report",
         json!({ "version": 1, "status": status.id(), "checks": checks, "permissions": permissions,
@@ -160,7 +160,7 @@ pub async fn run(ctx: RunContext, provider: Arc<Provider>, keys: Arc<Keys>) -> R
 
     // Onboarding: the first good verification activates the tenant and queues its first sync.
     let mut tx = db.begin().await.map_err(store_failed)?;
-    if repo::advance_lifecycle(&mut tx, tenant_id, &["draft", "onboarding"], "active").await.map_err(store_failed)? {
+    if repo::advance_lifecycle(&mut tx, &scope, &["draft", "onboarding"], "active").await.map_err(store_failed)? {
         let system = SystemScope::for_job("onboarding");
         let event = AuditEvent::new("tenant.activate", "tenant", tenant_id)
             .tenant(tenant_id)

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::{
+    authz::server::{RunScope, TenantBound},
     db::internal,
     db::{Column, Db, Filter, Rows, Tx},
     db_run,
@@ -90,8 +91,8 @@ impl VersionRow {
     }
 }
 
-fn list_where(workspace_id: i64, tenant_id: i64, q: &PolicyQuery) -> Filter {
-    let mut f = Filter::new().eq("workspace_id", workspace_id).eq("tenant_id", tenant_id);
+fn list_where(scope: &impl TenantBound, q: &PolicyQuery) -> Filter {
+    let mut f = Filter::new().eq("workspace_id", scope.bound_workspace_id()).eq("tenant_id", scope.bound_tenant_id());
     if let Some(t) = &q.policy_type {
         f = f.eq_text("policy_type", t.clone());
     }
@@ -112,11 +113,10 @@ fn list_where(workspace_id: i64, tenant_id: i64, q: &PolicyQuery) -> Filter {
 /// One page of a tenant's policies, by name.
 pub async fn select_policy_page(
     db: &Db,
-    workspace_id: i64,
-    tenant_id: i64,
+    scope: &impl TenantBound,
     q: &PolicyQuery,
 ) -> Result<Page<PolicyDto>, AppError> {
-    let f = list_where(workspace_id, tenant_id, q);
+    let f = list_where(scope, q);
     let sql =
         f.page(&format!("SELECT {POLICY_COLUMNS} FROM policies"), "display_name, id", q.page.limit(), q.page.offset());
     let rows = db_run!(db, p => f.bind(sqlx::query_as::<_, PolicyRow>(&sql)).fetch_all(p).await).map_err(internal)?;
@@ -126,49 +126,63 @@ pub async fn select_policy_page(
     Ok(q.page.wrap(rows.into_iter().map(PolicyDto::from).collect(), total.max(0) as u64))
 }
 
-pub async fn select_policy(db: &Db, workspace_id: i64, tenant_id: i64, id: i64) -> Result<Option<PolicyRow>, AppError> {
+pub async fn select_policy(db: &Db, scope: &impl TenantBound, id: i64) -> Result<Option<PolicyRow>, AppError> {
     let sql = format!("SELECT {POLICY_COLUMNS} FROM policies WHERE workspace_id = $1 AND tenant_id = $2 AND id = $3");
-    db_run!(db, p => sqlx::query_as::<_, PolicyRow>(&sql).bind(workspace_id).bind(tenant_id).bind(id)
+    db_run!(db, p => sqlx::query_as::<_, PolicyRow>(&sql).bind(scope.bound_workspace_id()).bind(scope.bound_tenant_id()).bind(id)
         .fetch_optional(p).await)
     .map_err(internal)
 }
 
+/// `policy_versions` (which carry the tenant, not the workspace) of the scope's tenant: `$1` tenant id, `$2`
+/// workspace id.
+const VERSIONS_OF_SCOPE: &str =
+    "tenant_id = $1 AND EXISTS (SELECT 1 FROM tenants t WHERE t.id = $1 AND t.workspace_id = $2)";
+
 /// A policy's versions, newest first.
-pub async fn select_versions(db: &Db, policy_id: i64) -> Result<Vec<VersionRow>, AppError> {
-    let sql = format!("SELECT {VERSION_COLUMNS} FROM policy_versions WHERE policy_id = $1 ORDER BY version_no DESC");
-    db_run!(db, p => sqlx::query_as::<_, VersionRow>(&sql).bind(policy_id).fetch_all(p).await).map_err(internal)
+pub async fn select_versions(db: &Db, scope: &impl TenantBound, policy_id: i64) -> Result<Vec<VersionRow>, AppError> {
+    let sql = format!(
+        "SELECT {VERSION_COLUMNS} FROM policy_versions WHERE {VERSIONS_OF_SCOPE} AND policy_id = $3 \
+         ORDER BY version_no DESC"
+    );
+    db_run!(db, p => sqlx::query_as::<_, VersionRow>(&sql)
+        .bind(scope.bound_tenant_id()).bind(scope.bound_workspace_id()).bind(policy_id).fetch_all(p).await)
+    .map_err(internal)
 }
 
-pub async fn select_version(db: &Db, policy_id: i64, version_id: i64) -> Result<Option<VersionRow>, AppError> {
-    let sql = format!("SELECT {VERSION_COLUMNS} FROM policy_versions WHERE policy_id = $1 AND id = $2");
-    db_run!(db, p => sqlx::query_as::<_, VersionRow>(&sql).bind(policy_id).bind(version_id).fetch_optional(p).await)
-        .map_err(internal)
+pub async fn select_version(
+    db: &Db,
+    scope: &impl TenantBound,
+    policy_id: i64,
+    version_id: i64,
+) -> Result<Option<VersionRow>, AppError> {
+    let sql = format!(
+        "SELECT {VERSION_COLUMNS} FROM policy_versions WHERE {VERSIONS_OF_SCOPE} AND policy_id = $3 AND id = $4"
+    );
+    db_run!(db, p => sqlx::query_as::<_, VersionRow>(&sql)
+        .bind(scope.bound_tenant_id()).bind(scope.bound_workspace_id()).bind(policy_id).bind(version_id)
+        .fetch_optional(p).await)
+    .map_err(internal)
 }
 
 /// Sets or clears the local ignore mark; false when the policy is not the tenant's.
-pub async fn set_ignored(
-    tx: &mut Tx,
-    workspace_id: i64,
-    tenant_id: i64,
-    id: i64,
-    ignored: bool,
-) -> Result<bool, AppError> {
+pub async fn set_ignored(tx: &mut Tx, scope: &impl TenantBound, id: i64, ignored: bool) -> Result<bool, AppError> {
     let at = ignored.then(Utc::now);
     db_run!(tx, p => sqlx::query(
         "UPDATE policies SET ignored_at = $1 WHERE workspace_id = $2 AND tenant_id = $3 AND id = $4")
-        .bind(at).bind(workspace_id).bind(tenant_id).bind(id).execute(p).await.map(|r| r.rows_affected() == 1))
+        .bind(at).bind(scope.bound_workspace_id()).bind(scope.bound_tenant_id()).bind(id).execute(p).await.map(|r| r.rows_affected() == 1))
     .map_err(internal)
 }
 
 /// Counts for the tenant dashboard: (policies, ignored, provider-missing, versions).
-pub async fn select_counts(db: &Db, workspace_id: i64, tenant_id: i64) -> Result<(i64, i64, i64, i64), AppError> {
+pub async fn select_counts(db: &Db, scope: &impl TenantBound) -> Result<(i64, i64, i64, i64), AppError> {
     // SUM of BIGINT is NUMERIC on PostgreSQL: cast back so both engines answer BIGINT.
     let sql = "SELECT COUNT(*), \
                CAST(COALESCE(SUM(CASE WHEN ignored_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
                CAST(COALESCE(SUM(CASE WHEN missing_from_provider_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS BIGINT), \
                CAST(COALESCE(SUM(version_count), 0) AS BIGINT) FROM policies WHERE workspace_id = $1 AND tenant_id = $2";
-    db_run!(db, p => sqlx::query_as::<_, (i64, i64, i64, i64)>(sql).bind(workspace_id).bind(tenant_id).fetch_one(p).await)
-        .map_err(internal)
+    db_run!(db, p => sqlx::query_as::<_, (i64, i64, i64, i64)>(sql)
+        .bind(scope.bound_workspace_id()).bind(scope.bound_tenant_id()).fetch_one(p).await)
+    .map_err(internal)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -182,11 +196,14 @@ struct CoverageRow {
 }
 
 /// Coverage rows of a tenant, by type key.
-pub async fn select_coverage(db: &Db, tenant_id: i64) -> Result<HashMap<String, CoverageDto>, AppError> {
-    let sql = "SELECT policy_type, status, item_count, reason_code, synced_at, attempted_at FROM inventory_coverage \
-               WHERE tenant_id = $1";
-    let rows =
-        db_run!(db, p => sqlx::query_as::<_, CoverageRow>(sql).bind(tenant_id).fetch_all(p).await).map_err(internal)?;
+pub async fn select_coverage(db: &Db, scope: &impl TenantBound) -> Result<HashMap<String, CoverageDto>, AppError> {
+    let sql = format!(
+        "SELECT policy_type, status, item_count, reason_code, synced_at, attempted_at FROM inventory_coverage \
+         WHERE {VERSIONS_OF_SCOPE}"
+    );
+    let rows = db_run!(db, p => sqlx::query_as::<_, CoverageRow>(&sql)
+        .bind(scope.bound_tenant_id()).bind(scope.bound_workspace_id()).fetch_all(p).await)
+    .map_err(internal)?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -204,10 +221,11 @@ pub async fn select_coverage(db: &Db, tenant_id: i64) -> Result<HashMap<String, 
 }
 
 /// The latest inventory sync of a tenant (any state).
-pub async fn select_last_sync(db: &Db, tenant_id: i64) -> Result<Option<i64>, AppError> {
+pub async fn select_last_sync(db: &Db, scope: &impl TenantBound) -> Result<Option<i64>, AppError> {
     db_run!(db, p => sqlx::query_scalar::<_, i64>(
-        "SELECT id FROM operation_runs WHERE tenant_id = $1 AND run_type = 'inventory.sync' ORDER BY id DESC LIMIT 1")
-        .bind(tenant_id).fetch_optional(p).await)
+        "SELECT id FROM operation_runs WHERE workspace_id = $1 AND tenant_id = $2 AND run_type = 'inventory.sync' \
+         ORDER BY id DESC LIMIT 1")
+        .bind(scope.bound_workspace_id()).bind(scope.bound_tenant_id()).fetch_optional(p).await)
     .map_err(internal)
 }
 
@@ -225,19 +243,29 @@ pub struct Known {
 }
 
 /// Every stored policy of one type for a tenant, by external id.
-pub async fn select_known(db: &Db, tenant_id: i64, policy_type: &str) -> Result<HashMap<String, Known>, AppError> {
+pub async fn select_known(
+    db: &Db,
+    scope: &impl TenantBound,
+    policy_type: &str,
+) -> Result<HashMap<String, Known>, AppError> {
     let sql = "SELECT id, external_id, content_hash, source_marker, version_count, latest_version_id FROM policies \
-               WHERE tenant_id = $1 AND policy_type = $2";
-    let rows = db_run!(db, p => sqlx::query_as::<_, Known>(sql).bind(tenant_id).bind(policy_type).fetch_all(p).await)
-        .map_err(internal)?;
+               WHERE workspace_id = $1 AND tenant_id = $2 AND policy_type = $3";
+    let rows = db_run!(db, p => sqlx::query_as::<_, Known>(sql)
+        .bind(scope.bound_workspace_id()).bind(scope.bound_tenant_id()).bind(policy_type).fetch_all(p).await)
+    .map_err(internal)?;
     Ok(rows.into_iter().map(|k| (k.external_id.clone(), k)).collect())
 }
 
 /// The content of a version: (snapshot, secret fingerprints) JSON texts.
-pub async fn select_version_content(db: &Db, version_id: i64) -> Result<Option<(String, String)>, AppError> {
-    db_run!(db, p => sqlx::query_as::<_, (String, String)>(
-        "SELECT snapshot, secret_fingerprints FROM policy_versions WHERE id = $1")
-        .bind(version_id).fetch_optional(p).await)
+pub async fn select_version_content(
+    db: &Db,
+    scope: &impl TenantBound,
+    version_id: i64,
+) -> Result<Option<(String, String)>, AppError> {
+    let sql =
+        format!("SELECT snapshot, secret_fingerprints FROM policy_versions WHERE {VERSIONS_OF_SCOPE} AND id = $3");
+    db_run!(db, p => sqlx::query_as::<_, (String, String)>(&sql)
+        .bind(scope.bound_tenant_id()).bind(scope.bound_workspace_id()).bind(version_id).fetch_optional(p).await)
     .map_err(internal)
 }
 
@@ -449,13 +477,8 @@ fn batch_rows(
 /// provider-missing cleared, pointer to a new version) and the new versions (one `INSERT`). The rows go
 /// in as [`Rows`], built by moving the batch's strings (nothing is copied). Returns the number of versions
 /// written.
-pub async fn write_batch(
-    db: &Db,
-    workspace_id: i64,
-    tenant_id: i64,
-    run_id: i64,
-    batch: Vec<Captured>,
-) -> Result<i64, AppError> {
+pub async fn write_batch(db: &Db, scope: &RunScope, batch: Vec<Captured>) -> Result<i64, AppError> {
+    let (workspace_id, tenant_id, run_id) = (scope.workspace_id(), scope.tenant_id(), scope.run_id());
     let fresh = batch.iter().filter(|c| c.known.is_none()).count() as i64;
     let wanted = batch.iter().filter(|c| c.version.is_some()).count() as i64;
     if batch.is_empty() {
@@ -509,10 +532,12 @@ pub async fn write_batch(
 
 /// Marks every policy of `policy_type` the run `run_id` did not see as missing from the provider (a
 /// complete fetch of the type). Returns how many became missing.
-pub async fn mark_missing(db: &Db, tenant_id: i64, policy_type: &str, run_id: i64) -> Result<u64, AppError> {
+pub async fn mark_missing(db: &Db, scope: &RunScope, policy_type: &str) -> Result<u64, AppError> {
     let sql = "UPDATE policies SET missing_from_provider_at = $1 WHERE tenant_id = $2 AND policy_type = $3 \
-               AND missing_from_provider_at IS NULL AND (last_seen_run_id IS NULL OR last_seen_run_id <> $4)";
-    db_run!(db, p => sqlx::query(sql).bind(Utc::now()).bind(tenant_id).bind(policy_type).bind(run_id)
+               AND missing_from_provider_at IS NULL AND (last_seen_run_id IS NULL OR last_seen_run_id <> $4) \
+               AND workspace_id = $5";
+    db_run!(db, p => sqlx::query(sql).bind(Utc::now()).bind(scope.tenant_id()).bind(policy_type).bind(scope.run_id())
+        .bind(scope.workspace_id())
         .execute(p).await.map(|r| r.rows_affected()))
     .map_err(internal)
 }
@@ -520,13 +545,13 @@ pub async fn mark_missing(db: &Db, tenant_id: i64, policy_type: &str, run_id: i6
 /// Records the outcome of fetching one type.
 pub async fn put_coverage(
     db: &Db,
-    tenant_id: i64,
+    scope: &RunScope,
     policy_type: &str,
     complete: bool,
     item_count: i64,
     reason: Option<&str>,
-    run_id: i64,
 ) -> Result<(), AppError> {
+    let (tenant_id, run_id) = (scope.tenant_id(), scope.run_id());
     let sql = "INSERT INTO inventory_coverage (tenant_id, policy_type, status, item_count, reason_code, run_id, synced_at, \
                attempted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                ON CONFLICT (tenant_id, policy_type) DO UPDATE SET status = excluded.status, \

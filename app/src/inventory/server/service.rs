@@ -25,17 +25,17 @@ use crate::{
 
 pub async fn list(db: &Db, scope: &TenantScope, q: &PolicyQuery) -> Result<Page<PolicyDto>, AppError> {
     scope.workspace().require(Capability::PoliciesView)?;
-    repo::select_policy_page(db, scope.workspace_id(), scope.tenant_id(), q).await
+    repo::select_policy_page(db, scope, q).await
 }
 
 async fn policy(db: &Db, scope: &TenantScope, id: i64) -> Result<repo::PolicyRow, AppError> {
-    repo::select_policy(db, scope.workspace_id(), scope.tenant_id(), id).await?.ok_or(AppError::NotFound)
+    repo::select_policy(db, scope, id).await?.ok_or(AppError::NotFound)
 }
 
 pub async fn get(db: &Db, scope: &TenantScope, id: i64) -> Result<PolicyDetail, AppError> {
     scope.workspace().require(Capability::PoliciesView)?;
     let p = policy(db, scope, id).await?;
-    let versions = repo::select_versions(db, p.id).await?.iter().map(repo::VersionRow::dto).collect();
+    let versions = repo::select_versions(db, scope, p.id).await?.iter().map(repo::VersionRow::dto).collect();
     Ok(PolicyDetail { policy: p.into(), versions })
 }
 
@@ -63,7 +63,7 @@ async fn version_row(
     version_id: i64,
 ) -> Result<repo::VersionRow, AppError> {
     let p = policy(db, scope, policy_id).await?;
-    repo::select_version(db, p.id, version_id).await?.ok_or(AppError::NotFound)
+    repo::select_version(db, scope, p.id, version_id).await?.ok_or(AppError::NotFound)
 }
 
 pub async fn version(
@@ -114,7 +114,7 @@ pub async fn set_ignored(db: &Db, scope: &TenantScope, id: i64, ignored: bool) -
     scope.workspace().require(Capability::PoliciesIgnore)?;
     let p = policy(db, scope, id).await?;
     let mut tx = db.begin().await?;
-    repo::set_ignored(&mut tx, scope.workspace_id(), scope.tenant_id(), id, ignored).await?;
+    repo::set_ignored(&mut tx, scope, id, ignored).await?;
     let (action, verb) = if ignored { ("policy.ignore", "Ignored") } else { ("policy.unignore", "Stopped ignoring") };
     let event = AuditEvent::new(action, "policy", id)
         .tenant(scope.tenant_id())
@@ -127,9 +127,8 @@ pub async fn set_ignored(db: &Db, scope: &TenantScope, id: i64, ignored: bool) -
 /// Counts and data freshness per supported type (types never synced show `never`).
 pub async fn overview(db: &Db, scope: &TenantScope) -> Result<InventoryOverview, AppError> {
     scope.workspace().require(Capability::InventoryView)?;
-    let (policies, ignored, provider_missing, versions) =
-        repo::select_counts(db, scope.workspace_id(), scope.tenant_id()).await?;
-    let mut stored = repo::select_coverage(db, scope.tenant_id()).await?;
+    let (policies, ignored, provider_missing, versions) = repo::select_counts(db, scope).await?;
+    let mut stored = repo::select_coverage(db, scope).await?;
     let coverage = CONTRACTS
         .iter()
         .map(|c| {
@@ -149,11 +148,13 @@ pub async fn overview(db: &Db, scope: &TenantScope) -> Result<InventoryOverview,
         provider_missing,
         versions,
         coverage,
-        last_sync_run_id: repo::select_last_sync(db, scope.tenant_id()).await?,
+        last_sync_run_id: repo::select_last_sync(db, scope).await?,
     })
 }
 
-/// Starts (or returns the active) inventory sync of the tenant.
+/// Starts (or returns the active) inventory sync of the tenant (`inventory.sync`; starting a run also
+/// needs `operations.start`, which the run service checks).
 pub async fn start_sync(db: &Db, scope: &TenantScope) -> Result<Started, AppError> {
+    scope.workspace().require(Capability::InventorySync)?;
     runs::start(db, scope.workspace(), StartRun::new(RunType::InventorySync, Some(scope.tenant_id()))).await
 }

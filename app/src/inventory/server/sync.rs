@@ -22,6 +22,7 @@ use super::{
     repo::{self, Captured, Known, NewVersion},
 };
 use crate::{
+    authz::server::RunScope,
     connections::server::service::credential,
     error::AppError,
     keys::Keys,
@@ -188,6 +189,7 @@ pub fn prepare(contract: &Contract, mut payload: Value, key: &[u8]) -> Option<Pr
 /// protected change when only secrets did).
 async fn capture(
     db: &crate::db::Db,
+    scope: &RunScope,
     contract: &'static Contract,
     p: Prepared,
     known: Option<Known>,
@@ -198,7 +200,7 @@ async fn capture(
         None
     } else {
         if let Some(prev) = known.as_ref().and_then(|k| k.latest_version_id) {
-            if let Some((snap, fps)) = repo::select_version_content(db, prev).await? {
+            if let Some((snap, fps)) = repo::select_version_content(db, scope, prev).await? {
                 let prev_fps: BTreeMap<String, String> = serde_json::from_str::<Value>(&fps)
                     .ok()
                     .and_then(|v| v.get("snapshot").cloned())
@@ -318,7 +320,7 @@ async fn fetch_all(graph: TenantGraph, markers: Vec<HashMap<String, Option<Strin
 /// one is prepared, so the database's work overlaps this task's.
 struct Writer<'a> {
     ctx: &'a RunContext,
-    tenant_id: i64,
+    scope: RunScope,
     /// The fingerprint key for secrets.
     key: Vec<u8>,
     batch: Vec<Captured>,
@@ -351,10 +353,10 @@ impl Writer<'_> {
             return Ok(());
         }
         let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
-        let (db, ws, tenant, run) = (self.ctx.db.clone(), self.ctx.workspace_id(), self.tenant_id, self.ctx.run_id());
+        let (db, scope) = (self.ctx.db.clone(), self.scope.clone());
         self.writing.spawn(async move {
             let items = batch.len() as i64;
-            Ok((items, repo::write_batch(&db, ws, tenant, run, batch).await?))
+            Ok((items, repo::write_batch(&db, &scope, batch).await?))
         });
         Ok(())
     }
@@ -395,7 +397,8 @@ impl Writer<'_> {
                     let Some(p) = prepare(contract, payload, &self.key) else { continue };
                     let k = known.remove(&p.external_id);
                     self.counts.fetched += i64::from(!listing_is_full(contract));
-                    let (c, protected) = capture(&self.ctx.db, contract, p, k).await.map_err(store_failed)?;
+                    let (c, protected) =
+                        capture(&self.ctx.db, &self.scope, contract, p, k).await.map_err(store_failed)?;
                     self.counts.unchanged += i64::from(c.version.is_none());
                     self.counts.protected += i64::from(protected);
                     self.batch.push(c);
@@ -418,17 +421,17 @@ impl Writer<'_> {
 /// Runs one inventory sync (registered for `inventory.sync`).
 pub async fn run(ctx: RunContext, provider: Arc<Provider>, keys: Arc<Keys>) -> Result<Done, Stop> {
     let db = ctx.db.clone();
-    let tenant_id = ctx.claimed.run.tenant_id.ok_or_else(|| {
+    let scope = ctx.tenant_scope().ok_or_else(|| {
         Stop::Failed(FailureSummary::new(Reason::Run(RunReason::ConnectionMissing), "the run names no tenant"))
     })?;
     let total = CONTRACTS.len() as i64;
     ctx.checkpoint(0, Some(total)).await?;
-    let (_, cred) = credential(&db, &keys, &provider, ctx.workspace_id(), tenant_id).await.map_err(Stop::Failed)?;
+    let (_, cred) = credential(&db, &keys, &provider, &scope).await.map_err(Stop::Failed)?;
     let graph = provider.graph.tenant(cred);
     // What is stored, per type; the fetcher gets the change markers, the writer the rest.
     let mut known = Vec::with_capacity(CONTRACTS.len());
     for contract in CONTRACTS {
-        known.push(repo::select_known(&db, tenant_id, contract.key).await.map_err(store_failed)?);
+        known.push(repo::select_known(&db, &scope, contract.key).await.map_err(store_failed)?);
     }
     let markers =
         known.iter().map(|k| k.iter().map(|(id, k)| (id.clone(), k.source_marker.clone())).collect()).collect();
@@ -438,7 +441,7 @@ pub async fn run(ctx: RunContext, provider: Arc<Provider>, keys: Arc<Keys>) -> R
     fetcher.spawn(fetch_all(graph, markers, tx));
     let mut writer = Writer {
         ctx: &ctx,
-        tenant_id,
+        scope: scope.clone(),
         key: keys.fingerprint_key().to_vec(),
         batch: Vec::with_capacity(BATCH),
         writing: JoinSet::new(),
@@ -461,9 +464,7 @@ pub async fn run(ctx: RunContext, provider: Arc<Provider>, keys: Arc<Keys>) -> R
                 if auth {
                     // The credential does not work: every other type would fail the same way.
                     coverage.insert(contract.key.into(), entry);
-                    let _ =
-                        repo::put_coverage(&db, tenant_id, contract.key, false, 0, Some(reason.as_str()), ctx.run_id())
-                            .await;
+                    let _ = repo::put_coverage(&db, &scope, contract.key, false, 0, Some(reason.as_str())).await;
                     break;
                 }
                 (entry, None, Some(reason))
@@ -472,11 +473,9 @@ pub async fn run(ctx: RunContext, provider: Arc<Provider>, keys: Arc<Keys>) -> R
         coverage.insert(contract.key.into(), entry);
         if let Some(n) = done {
             complete.push(contract.key);
-            repo::put_coverage(&db, tenant_id, contract.key, true, n, None, ctx.run_id())
-                .await
-                .map_err(store_failed)?;
+            repo::put_coverage(&db, &scope, contract.key, true, n, None).await.map_err(store_failed)?;
         } else {
-            repo::put_coverage(&db, tenant_id, contract.key, false, 0, reason.map(ReasonCode::as_str), ctx.run_id())
+            repo::put_coverage(&db, &scope, contract.key, false, 0, reason.map(ReasonCode::as_str))
                 .await
                 .map_err(store_failed)?;
         }
@@ -487,7 +486,7 @@ pub async fn run(ctx: RunContext, provider: Arc<Provider>, keys: Arc<Keys>) -> R
     let mut missing = 0;
     if failures.is_empty() {
         for key in &complete {
-            missing += repo::mark_missing(&db, tenant_id, key, ctx.run_id()).await.map_err(store_failed)? as i64;
+            missing += repo::mark_missing(&db, &scope, key).await.map_err(store_failed)? as i64;
         }
     }
     ctx.set_context("inventory", json!({ "coverage": { "policy_types": coverage }, "complete": failures.is_empty() }))

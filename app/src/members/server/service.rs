@@ -138,13 +138,15 @@ pub async fn invite(
     Ok((InviteCreated { id, email: input.email, link, expires_at }, token))
 }
 
-/// The invite behind a flashed token, if it still belongs to this workspace and is pending (owners only).
+/// The invite behind a flashed token, if it still belongs to this workspace and is pending (owners only;
+/// `members.view` to ask at all).
 pub async fn created_invite(
     db: &Db,
     scope: &WorkspaceScope,
     token: &str,
     public_url: &str,
 ) -> Result<Option<InviteCreated>, AppError> {
+    scope.require(Capability::MembersView)?;
     if !scope.can(Capability::MembersManage) {
         return Ok(None);
     }

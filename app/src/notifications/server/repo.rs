@@ -1,10 +1,11 @@
-//! SQL for notifications. Every read and update binds the user id, so a user only ever touches their own
+//! SQL for notifications. Every read and update binds the actor's user id, so a user only ever touches their own
 //! rows; lists also require a current membership of an active workspace (a member who left stops seeing
 //! that workspace's notifications).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::{
+    auth::server::Actor,
     db::internal,
     db::{Db, Tx},
     db_run,
@@ -83,10 +84,10 @@ const VISIBLE: &str = "FROM notifications n JOIN workspaces w ON w.id = n.worksp
      JOIN workspace_memberships m ON m.workspace_id = n.workspace_id AND m.user_id = n.user_id \
      WHERE n.user_id = $1 AND ($2 IS NULL OR n.workspace_id = $2)";
 
-/// The newest `limit` notifications of `user_id`.
+/// The newest `limit` notifications of the actor.
 pub async fn select_for_user(
     db: &Db,
-    user_id: i64,
+    actor: &Actor,
     workspace_id: Option<i64>,
     limit: u32,
 ) -> Result<Vec<NotificationDto>, AppError> {
@@ -96,21 +97,21 @@ pub async fn select_for_user(
         limit_offset(i64::from(limit), 0)
     );
     let rows = db_run!(db, p => sqlx::query_as::<_, Row>(&sql)
-        .bind(user_id).bind(workspace_id).fetch_all(p).await)
+        .bind(actor.user_id()).bind(workspace_id).fetch_all(p).await)
     .map_err(internal)?;
     rows.into_iter().map(Row::into_dto).collect()
 }
 
-/// How many of `user_id`'s notifications are unread.
-pub async fn count_unread(db: &Db, user_id: i64, workspace_id: Option<i64>) -> Result<i64, AppError> {
+/// How many of the actor's notifications are unread.
+pub async fn count_unread(db: &Db, actor: &Actor, workspace_id: Option<i64>) -> Result<i64, AppError> {
     let sql = format!("SELECT COUNT(*) {VISIBLE} AND n.read_at IS NULL");
-    db_run!(db, p => sqlx::query_scalar::<_, i64>(&sql).bind(user_id).bind(workspace_id).fetch_one(p).await)
+    db_run!(db, p => sqlx::query_scalar::<_, i64>(&sql).bind(actor.user_id()).bind(workspace_id).fetch_one(p).await)
         .map_err(internal)
 }
 
-/// Marks `which` of `user_id`'s unread notifications read (optionally only in `workspace_id`); returns
+/// Marks `which` of the actor's unread notifications read (optionally only in `workspace_id`); returns
 /// how many changed. Ids of other users' notifications change nothing.
-pub async fn mark_read(db: &Db, user_id: i64, workspace_id: Option<i64>, which: &MarkRead) -> Result<u64, AppError> {
+pub async fn mark_read(db: &Db, actor: &Actor, workspace_id: Option<i64>, which: &MarkRead) -> Result<u64, AppError> {
     let ids = match which {
         MarkRead::All => String::new(),
         // Validated positive integers (`MarkRead::parse`), so formatting them in is safe.
@@ -122,7 +123,7 @@ pub async fn mark_read(db: &Db, user_id: i64, workspace_id: Option<i64>, which: 
         "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND ($3 IS NULL OR workspace_id = $3) \
          AND read_at IS NULL{ids}"
     );
-    db_run!(db, p => sqlx::query(&sql).bind(Utc::now()).bind(user_id).bind(workspace_id)
+    db_run!(db, p => sqlx::query(&sql).bind(Utc::now()).bind(actor.user_id()).bind(workspace_id)
         .execute(p).await.map(|r| r.rows_affected()))
     .map_err(internal)
 }

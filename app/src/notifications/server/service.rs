@@ -22,19 +22,19 @@ async fn narrowing(db: &Db, actor: &Actor, workspace: Option<&str>) -> Result<Op
 /// The actor's newest notifications (newest first) and their unread count.
 pub async fn list(db: &Db, actor: &Actor, workspace: Option<&str>) -> Result<NotificationList, AppError> {
     let ws = narrowing(db, actor, workspace).await?;
-    let items = repo::select_for_user(db, actor.user_id(), ws, LIST_LIMIT).await?;
-    let unread = repo::count_unread(db, actor.user_id(), ws).await?;
+    let items = repo::select_for_user(db, actor, ws, LIST_LIMIT).await?;
+    let unread = repo::count_unread(db, actor, ws).await?;
     Ok(NotificationList { items, unread })
 }
 
 /// The actor's unread count (the header bell).
 pub async fn unread(db: &Db, actor: &Actor) -> Result<i64, AppError> {
     let ws = narrowing(db, actor, None).await?;
-    repo::count_unread(db, actor.user_id(), ws).await
+    repo::count_unread(db, actor, ws).await
 }
 
 /// Marks the actor's notifications read; returns how many changed.
 pub async fn mark_read(db: &Db, actor: &Actor, which: &MarkRead) -> Result<u64, AppError> {
     let ws = narrowing(db, actor, None).await?;
-    repo::mark_read(db, actor.user_id(), ws, which).await
+    repo::mark_read(db, actor, ws, which).await
 }

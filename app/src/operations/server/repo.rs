@@ -5,15 +5,16 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::{
+    authz::server::WorkspaceScope,
     db::internal,
-    db::{Db, Tx},
+    db::{Db, Filter, RawValue, Tx},
     db_run,
     error::AppError,
     operations::{
         FailureSummary, InitiatorKind, OperationRunDto, RunOutcome, RunQuery, RunState, RunStatus, RunType,
         SummaryCounts,
     },
-    paging::{limit_offset, Page},
+    paging::Page,
 };
 
 const COLUMNS: &str = "id, workspace_id, tenant_id, run_type, status, outcome, initiator_user_id, initiator_kind, \
@@ -136,30 +137,20 @@ pub async fn select_active(db: &Db, run: &NewRun<'_>) -> Result<Option<RunRow>, 
     .map_err(internal)
 }
 
-/// `AND tenant_id IN (…)` for a narrowed member (tenant-less runs stay hidden from them); `None` when the
-/// member is narrowed to nothing.
-fn visible_clause(tenant_filter: Option<&[i64]>) -> Option<String> {
-    match tenant_filter {
-        Some([]) => None,
-        Some(ids) => {
-            let ids = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-            Some(format!(" AND tenant_id IN ({ids})"))
-        }
-        None => Some(String::new()),
-    }
+/// The runs of the scope's workspace the member may see (a narrowed member sees only their tenants' runs:
+/// tenant-less runs stay hidden from them).
+fn visible(scope: &WorkspaceScope) -> Filter {
+    Filter::new().eq("workspace_id", scope.workspace_id()).visible("tenant_id", scope.tenant_filter())
 }
 
 /// One run of the workspace the member may see.
-pub async fn select_run(
-    db: &Db,
-    workspace_id: i64,
-    tenant_filter: Option<&[i64]>,
-    id: i64,
-) -> Result<Option<RunRow>, AppError> {
-    let Some(narrowed) = visible_clause(tenant_filter) else { return Ok(None) };
-    let sql = format!("SELECT {COLUMNS} FROM operation_runs WHERE workspace_id = $1 AND id = $2{narrowed}");
-    db_run!(db, p => sqlx::query_as::<_, RunRow>(&sql).bind(workspace_id).bind(id).fetch_optional(p).await)
-        .map_err(internal)
+pub async fn select_run(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<Option<RunRow>, AppError> {
+    let f = visible(scope).eq("id", id);
+    if f.matches_nothing() {
+        return Ok(None);
+    }
+    let sql = format!("SELECT {COLUMNS} FROM operation_runs{}", f.sql());
+    db_run!(db, p => f.bind(sqlx::query_as::<_, RunRow>(&sql)).fetch_optional(p).await).map_err(internal)
 }
 
 /// A run by id, for workers (no workspace: the system acts on every workspace's queue).
@@ -172,27 +163,35 @@ pub async fn select_run_by_id(db: &Db, id: i64) -> Result<Option<RunRow>, AppErr
 /// cut-off applied when `q.stale` is set.
 pub async fn select_page(
     db: &Db,
-    workspace_id: i64,
-    tenant_filter: Option<&[i64]>,
+    scope: &WorkspaceScope,
     q: &RunQuery,
     stale_before: DateTime<Utc>,
 ) -> Result<Page<RunRow>, AppError> {
-    let Some(narrowed) = visible_clause(tenant_filter) else { return Ok(q.page.wrap(Vec::new(), 0)) };
-    // Every filter is always bound; an absent one reads `$n IS NULL`, so the placeholders never shift.
-    let stale = if q.stale { " AND status = 'running' AND heartbeat_at < $6" } else { " AND $6 IS NOT NULL" };
-    let filter = format!(
-        "workspace_id = $1{narrowed} AND ($2 IS NULL OR run_type = $2) AND ($3 IS NULL OR status = $3) \
-         AND ($4 IS NULL OR outcome = $4) AND ($5 IS NULL OR tenant_id = $5){stale}"
-    );
-    let count_sql = format!("SELECT COUNT(*) FROM operation_runs WHERE {filter}");
-    let page_sql = format!("SELECT {COLUMNS} FROM operation_runs WHERE {filter} ORDER BY id DESC{}", q.page.sql());
-    let (t, s, o) = (q.run_type.map(RunType::id), q.status.map(RunStatus::id), q.outcome.map(RunOutcome::id));
-    let total = db_run!(db, p => sqlx::query_scalar::<_, i64>(&count_sql)
-        .bind(workspace_id).bind(t).bind(s).bind(o).bind(q.tenant_id).bind(stale_before).fetch_one(p).await)
-    .map_err(internal)?;
-    let items = db_run!(db, p => sqlx::query_as::<_, RunRow>(&page_sql)
-        .bind(workspace_id).bind(t).bind(s).bind(o).bind(q.tenant_id).bind(stale_before).fetch_all(p).await)
-    .map_err(internal)?;
+    let mut f = visible(scope);
+    if let Some(t) = q.run_type {
+        f = f.eq_text("run_type", t.id());
+    }
+    if let Some(s) = q.status {
+        f = f.eq_text("status", s.id());
+    }
+    if let Some(o) = q.outcome {
+        f = f.eq_text("outcome", o.id());
+    }
+    if let Some(t) = q.tenant_id {
+        f = f.eq("tenant_id", t);
+    }
+    if q.stale {
+        f = f.raw("status = 'running' AND heartbeat_at < ?", vec![RawValue::Time(stale_before)]);
+    }
+    if f.matches_nothing() {
+        return Ok(q.page.wrap(Vec::new(), 0));
+    }
+    let count_sql = format!("SELECT COUNT(*) FROM operation_runs{}", f.sql());
+    let page_sql = f.page(&format!("SELECT {COLUMNS} FROM operation_runs"), "id DESC", q.page.limit(), q.page.offset());
+    let total =
+        db_run!(db, p => f.bind(sqlx::query_scalar::<_, i64>(&count_sql)).fetch_one(p).await).map_err(internal)?;
+    let items =
+        db_run!(db, p => f.bind(sqlx::query_as::<_, RunRow>(&page_sql)).fetch_all(p).await).map_err(internal)?;
     Ok(q.page.wrap(items, u64::try_from(total).unwrap_or_default()))
 }
 
@@ -206,26 +205,23 @@ pub struct ActiveRow {
     pub total: i64,
 }
 
-/// The newest `limit` queued or running runs that `user_id` started in the workspace (narrowing applies),
-/// with how many there are in all.
+/// The newest `limit` queued or running runs that the scope's member started in the workspace (narrowing
+/// applies), with how many there are in all.
 pub async fn select_active_started_by(
     db: &Db,
-    workspace_id: i64,
-    tenant_filter: Option<&[i64]>,
-    user_id: i64,
+    scope: &WorkspaceScope,
     limit: i64,
 ) -> Result<(Vec<ActiveRow>, i64), AppError> {
-    let Some(narrowed) = visible_clause(tenant_filter) else { return Ok((Vec::new(), 0)) };
-    let sql = format!(
+    let f = visible(scope).eq("initiator_user_id", scope.actor_id()).raw("status IN ('queued', 'running')", vec![]);
+    if f.matches_nothing() {
+        return Ok((Vec::new(), 0));
+    }
+    let select = format!(
         "SELECT {COLUMNS}, (SELECT t.display_name FROM tenants t WHERE t.id = operation_runs.tenant_id) AS tenant_name, \
-         COUNT(*) OVER () AS total FROM operation_runs \
-         WHERE workspace_id = $1{narrowed} AND initiator_user_id = $2 AND status IN ('queued', 'running') \
-         ORDER BY id DESC{}",
-        limit_offset(limit, 0)
+         COUNT(*) OVER () AS total FROM operation_runs"
     );
-    let rows = db_run!(db, p => sqlx::query_as::<_, ActiveRow>(&sql)
-        .bind(workspace_id).bind(user_id).fetch_all(p).await)
-    .map_err(internal)?;
+    let sql = f.page(&select, "id DESC", limit, 0);
+    let rows = db_run!(db, p => f.bind(sqlx::query_as::<_, ActiveRow>(&sql)).fetch_all(p).await).map_err(internal)?;
     let total = rows.first().map_or(0, |r| r.total);
     Ok((rows, total))
 }
@@ -234,23 +230,23 @@ pub async fn select_active_started_by(
 /// longer queued.
 pub async fn cancel_queued(
     tx: &mut Tx,
-    workspace_id: i64,
+    scope: &WorkspaceScope,
     id: i64,
     failure: &FailureSummary,
 ) -> Result<bool, AppError> {
     let sql = "UPDATE operation_runs SET status = 'completed', outcome = 'cancelled', cancel_requested_at = $1, \
                completed_at = $1, failure = $2 WHERE workspace_id = $3 AND id = $4 AND status = 'queued'";
     let failure = json(failure)?;
-    db_run!(tx, c => sqlx::query(sql).bind(Utc::now()).bind(&failure).bind(workspace_id).bind(id).execute(c).await.map(|r| r.rows_affected() == 1))
+    db_run!(tx, c => sqlx::query(sql).bind(Utc::now()).bind(&failure).bind(scope.workspace_id()).bind(id).execute(c).await.map(|r| r.rows_affected() == 1))
         .map_err(internal)
 }
 
 /// Flags a running run of the workspace for cancellation (kept when already flagged); false (nothing
 /// changed) when the run is no longer running.
-pub async fn flag_cancel(tx: &mut Tx, workspace_id: i64, id: i64) -> Result<bool, AppError> {
+pub async fn flag_cancel(tx: &mut Tx, scope: &WorkspaceScope, id: i64) -> Result<bool, AppError> {
     let sql = "UPDATE operation_runs SET cancel_requested_at = COALESCE(cancel_requested_at, $1) \
                WHERE workspace_id = $2 AND id = $3 AND status = 'running'";
-    db_run!(tx, c => sqlx::query(sql).bind(Utc::now()).bind(workspace_id).bind(id).execute(c).await.map(|r| r.rows_affected() == 1))
+    db_run!(tx, c => sqlx::query(sql).bind(Utc::now()).bind(scope.workspace_id()).bind(id).execute(c).await.map(|r| r.rows_affected() == 1))
         .map_err(internal)
 }
 

@@ -99,6 +99,12 @@ pub async fn start(db: &Db, scope: &WorkspaceScope, req: StartRun) -> Result<Sta
     Err(AppError::Conflict("operation_busy".into()))
 }
 
+/// The tenants the member may see and filter runs by (`operations.view`).
+pub async fn run_tenants(db: &Db, scope: &WorkspaceScope) -> Result<Vec<crate::members::TenantRef>, AppError> {
+    scope.require(Capability::OperationsView)?;
+    crate::members::server::service::visible_tenants(db, scope).await
+}
+
 /// One run of the workspace the member may see.
 pub async fn get(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<OperationRunDto, AppError> {
     scope.require(Capability::OperationsView)?;
@@ -126,14 +132,14 @@ pub async fn view(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<RunView, A
 }
 
 async fn fetch(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<OperationRunDto, AppError> {
-    repo::select_run(db, scope.workspace_id(), scope.tenant_filter(), id).await?.ok_or(AppError::NotFound)?.into_dto()
+    repo::select_run(db, scope, id).await?.ok_or(AppError::NotFound)?.into_dto()
 }
 
 /// A page of the workspace's runs the member may see, newest first.
 pub async fn list(db: &Db, scope: &WorkspaceScope, q: &RunQuery) -> Result<Page<OperationRunDto>, AppError> {
     scope.require(Capability::OperationsView)?;
     let stale_before = Utc::now() - STALE_AFTER;
-    let page = repo::select_page(db, scope.workspace_id(), scope.tenant_filter(), q, stale_before).await?;
+    let page = repo::select_page(db, scope, q, stale_before).await?;
     let items = page.items.into_iter().map(repo::RunRow::into_dto).collect::<Result<Vec<_>, _>>()?;
     Ok(Page { items, page: page.page, per_page: page.per_page, total: page.total, total_capped: page.total_capped })
 }
@@ -142,14 +148,7 @@ pub async fn list(db: &Db, scope: &WorkspaceScope, q: &RunQuery) -> Result<Page<
 /// §3.11 surface B): at most [`ACTIVE_RUNS_SHOWN`] with how many more there are.
 pub async fn active_started_by_caller(db: &Db, scope: &WorkspaceScope) -> Result<ActiveRunList, AppError> {
     scope.require(Capability::OperationsView)?;
-    let (rows, total) = repo::select_active_started_by(
-        db,
-        scope.workspace_id(),
-        scope.tenant_filter(),
-        scope.actor_id(),
-        ACTIVE_RUNS_SHOWN as i64,
-    )
-    .await?;
+    let (rows, total) = repo::select_active_started_by(db, scope, ACTIVE_RUNS_SHOWN as i64).await?;
     let runs = rows
         .into_iter()
         .map(|r| Ok(ActiveRun { tenant_name: r.tenant_name, run: r.run.into_dto()? }))
@@ -166,7 +165,6 @@ pub async fn request_cancel(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<
     let run = fetch(db, scope, id).await?;
     scope.require(Capability::OperationsCancel)?;
     let failure = FailureSummary::new(Reason::Run(RunReason::CancelledByUser), "");
-    let ws = scope.workspace_id();
     let event = |how: &str| {
         let event = AuditEvent::new("operation.cancel", "operation_run", id)
             .summary(format!("Requested cancellation of {}", run.run_type))
@@ -179,10 +177,10 @@ pub async fn request_cancel(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<
     // Each change is written with its audit entry (and a cancelled run with its notification) in one
     // transaction: a queued run is cancelled at once, a running one flagged.
     let mut tx = db.begin().await?;
-    if repo::cancel_queued(&mut tx, ws, id, &failure).await? {
+    if repo::cancel_queued(&mut tx, scope, id, &failure).await? {
         crate::notifications::server::repo::run_completed(&mut tx, id, &SummaryCounts::new()).await?;
         record(&mut tx, scope, event("cancelled")).await?;
-    } else if repo::flag_cancel(&mut tx, ws, id).await? {
+    } else if repo::flag_cancel(&mut tx, scope, id).await? {
         record(&mut tx, scope, event("flagged")).await?;
     } else {
         return Err(AppError::Conflict("run_completed".into()));

@@ -16,6 +16,7 @@ use crate::{
         Outcome as AuditOutcome,
     },
     auth::server::{repo::select_user_by_id, Actor},
+    authz::server::RunScope,
     authz::{server::SystemScope, Capability},
     db::Db,
     error::AppError,
@@ -84,6 +85,13 @@ impl RunContext {
 
     pub fn run_id(&self) -> i64 {
         self.claimed.run.id
+    }
+
+    /// The tenant of the claimed run, as the scope its handler works in (`None` for a workspace-wide run):
+    /// the only way background work gets a tenant scope.
+    pub fn tenant_scope(&self) -> Option<RunScope> {
+        let tenant_id = self.claimed.run.tenant_id?;
+        Some(RunScope::claimed(self.claimed.workspace_id, tenant_id, self.claimed.run.id))
     }
 
     /// Heartbeat plus progress; `Err(Cancelled)` when cancellation was requested, `Err(Lost)` when the run

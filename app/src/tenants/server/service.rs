@@ -18,6 +18,7 @@ pub async fn list(db: &Db, scope: &WorkspaceScope, q: &TenantQuery) -> Result<Pa
 }
 
 pub async fn get(db: &Db, scope: &TenantScope) -> Result<TenantDto, AppError> {
+    scope.workspace().require(Capability::TenantsView)?;
     repo::select_tenant(db, scope).await
 }
 

@@ -33,6 +33,7 @@ pub async fn my_workspaces(db: &Db, actor: &Actor) -> Result<MyWorkspaces, AppEr
 
 /// The overview of the scope's workspace; remembers it as the caller's last workspace.
 pub async fn overview(db: &Db, scope: &WorkspaceScope) -> Result<WorkspaceOverview, AppError> {
+    scope.require(Capability::WorkspaceView)?;
     db_run!(db, p => sqlx::query("UPDATE users SET last_workspace_id = $1 WHERE id = $2")
         .bind(scope.workspace_id()).bind(scope.actor_id()).execute(p).await.map(|r| r.rows_affected()))
     .map_err(internal)?;

@@ -11,13 +11,13 @@ use serde_json::{json, Value};
 
 use app::{
     audit::{server::service, AuditEntry, AuditFilter, RawAuditFilter},
-    authz::Capability,
+    authz::server::WorkspaceScope,
     error::AppError,
     state::AppState,
 };
 
 use super::{
-    extract::{Caller, ListQuery, Page},
+    extract::{ListQuery, Page, Scoped},
     problem::{ApiError, ApiResult},
     route::{page_schema, schema_ref, ApiRoute, Operation, Resource},
 };
@@ -139,23 +139,20 @@ fn parse_filter(uri: &Uri) -> Result<AuditFilter, ApiError> {
 }
 
 async fn list(
-    Caller(actor): Caller,
+    Scoped(scope): Scoped<WorkspaceScope>,
     State(state): State<AppState>,
-    Path(slug): Path<String>,
     q: ListQuery,
     uri: Uri,
 ) -> ApiResult<Json<Page<AuditEntry>>> {
-    let scope = actor.workspace(&state.db, &slug, Capability::AuditView).await?;
     let filter = parse_filter(&uri)?;
     Ok(Json(service::page(&state.db, &scope, &filter, q.page).await?))
 }
 
 async fn get_one(
-    Caller(actor): Caller,
+    Scoped(scope): Scoped<WorkspaceScope>,
     State(state): State<AppState>,
-    Path((slug, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
 ) -> ApiResult<Json<AuditEntry>> {
-    let scope = actor.workspace(&state.db, &slug, Capability::AuditView).await?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     Ok(Json(service::get(&state.db, &scope, id).await?.entry))
 }

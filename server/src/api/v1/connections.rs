@@ -1,9 +1,10 @@
 //! `/workspaces/{slug}/tenants/{id}/connection`: a managed tenant's provider connection — read it, set it
 //! (a dedicated app's client secret is write-only: sealed at rest, never returned), and start its
-//! verification run. Same scopes, capabilities and services as the server functions (`app::connections`).
+//! verification run. Same entry ([`Scoped`]), input rules and services as the server functions
+//! (`app::connections`); the services require the capabilities.
 
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::{Method, StatusCode},
     Json,
 };
@@ -11,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use app::{
-    authz::Capability,
+    authz::server::TenantScope,
     connections::{server::service, ConnectionDto, ConnectionInput, VerificationStatus},
     error::AppError,
     operations::Started,
@@ -19,10 +20,9 @@ use app::{
 };
 
 use super::{
-    extract::{ApiInput, ApiJson, Caller},
+    extract::{ApiInput, ApiJson, Scoped},
     problem::ApiResult,
     route::{schema_ref, ApiRoute, Operation, Resource},
-    tenants::enter_tenant,
 };
 
 const PATH: &str = "/workspaces/{slug}/tenants/{id}/connection";
@@ -138,23 +138,15 @@ impl ApiInput for ConnectionBody {
     const FIELDS: &'static [&'static str] = &["connection_type", "client_id", "client_secret"];
 }
 
-async fn get_one(
-    Caller(actor): Caller,
-    State(state): State<AppState>,
-    Path((slug, id)): Path<(String, String)>,
-) -> ApiResult<Json<ConnectionDto>> {
-    let scope = enter_tenant(&state, &actor, &slug, &id, Capability::ProvidersView).await?;
+async fn get_one(Scoped(scope): Scoped<TenantScope>, State(state): State<AppState>) -> ApiResult<Json<ConnectionDto>> {
     Ok(Json(service::get(&state.db, &scope).await?.ok_or(AppError::NotFound)?))
 }
 
 async fn put(
-    Caller(actor): Caller,
+    Scoped(scope): Scoped<TenantScope>,
     State(state): State<AppState>,
-    Path((slug, id)): Path<(String, String)>,
     ApiJson(body): ApiJson<ConnectionBody>,
 ) -> ApiResult<Json<ConnectionDto>> {
-    let scope = enter_tenant(&state, &actor, &slug, &id, Capability::ProvidersView).await?;
-    scope.workspace().require(Capability::ProvidersManage)?;
     let has_secret = service::get(&state.db, &scope).await?.is_some_and(|c| c.has_secret);
     let input = ConnectionInput::parse(
         body.connection_type.as_deref().unwrap_or_default(),
@@ -166,10 +158,8 @@ async fn put(
 }
 
 async fn verify(
-    Caller(actor): Caller,
+    Scoped(scope): Scoped<TenantScope>,
     State(state): State<AppState>,
-    Path((slug, id)): Path<(String, String)>,
 ) -> ApiResult<(StatusCode, Json<Started>)> {
-    let scope = enter_tenant(&state, &actor, &slug, &id, Capability::ProvidersView).await?;
     Ok((StatusCode::ACCEPTED, Json(service::start_verify(&state.db, &scope).await?)))
 }

@@ -2,6 +2,10 @@
 //!
 //! - [`Caller`]: who is calling — `Authorization: Bearer <token>` (then cookies are ignored) or the session
 //!   cookie; neither → 401. Put it first in a handler's arguments so that authentication answers first.
+//! - [`Scoped`]: the caller entered into the path's workspace (`{slug}`) and, for a [`TenantScope`], its
+//!   tenant (`{id}`) through `authz::server::enter`, the one way in shared with the server functions: 401,
+//!   then 404 (not a member, foreign or hidden tenant, non-integer id). No capability: the service
+//!   checks it (403). Put it first (it authenticates) in a handler's arguments.
 //! - [`ApiJson`]: a JSON body — wrong media type → 415, unreadable JSON → 400, not an object, unknown
 //!   fields or wrong types → 422 with one field error each.
 //! - [`ListQuery`]: `page` / `per_page` (and boolean flags) → 422 on bad values.
@@ -16,6 +20,7 @@ use serde::de::DeserializeOwned;
 use app::{
     api_tokens::server::service as tokens,
     auth::server::Actor,
+    authz::server::{enter, FromEntered},
     error::{AppError, FieldError},
     state::AppState,
 };
@@ -44,6 +49,35 @@ impl FromRequestParts<AppState> for Caller {
                 .map_err(ApiError::invalid_token);
         }
         Actor::from_request(parts).map(Caller).ok_or_else(|| AppError::Unauthenticated.into())
+    }
+}
+
+/// The caller entered into the path's workspace and (for a `TenantScope`) tenant. See the module docs.
+pub struct Scoped<S>(pub S);
+
+impl<S: FromEntered> FromRequestParts<AppState> for Scoped<S> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Caller(actor) = Caller::from_request_parts(parts, state).await?;
+        let params = axum::extract::RawPathParams::from_request_parts(parts, state).await.map_err(|_| {
+            tracing::error!(path = %parts.uri.path(), "a scoped API route without path parameters");
+            ApiError::from(AppError::Internal)
+        })?;
+        let param = |name: &str| params.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string());
+        let slug = param("slug").ok_or_else(|| {
+            tracing::error!(path = %parts.uri.path(), "a scoped API route without {{slug}}");
+            ApiError::from(AppError::Internal)
+        })?;
+        let tenant = if S::TENANT {
+            // A tenant id that is not an integer names no tenant: 404 like any invisible one.
+            let raw = param("id").ok_or(AppError::Internal)?;
+            Some(raw.parse::<i64>().map_err(|_| AppError::NotFound)?)
+        } else {
+            None
+        };
+        let entered = enter(&state.db, &actor, &slug, tenant).await?;
+        Ok(Scoped(S::from_entered(entered)?))
     }
 }
 

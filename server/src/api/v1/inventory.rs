@@ -1,7 +1,8 @@
 //! `/workspaces/{slug}/tenants/{id}/inventory` and `…/policies`: a managed tenant's inventory — overview
 //! with data freshness per type, sync start, policies (filters: type, platform, visibility, search), one
 //! policy with its versions, one version's normalized and redacted content, the setting-level diff of two
-//! versions, local ignore. Same scopes, capabilities and services as the pages (`app::inventory`).
+//! versions, local ignore. Same entry ([`Scoped`]), input rules and services as the pages
+//! (`app::inventory`); the services require the capabilities.
 
 use axum::{
     extract::{Path, State},
@@ -11,11 +12,11 @@ use axum::{
 use serde_json::json;
 
 use app::{
-    authz::Capability,
+    authz::server::TenantScope,
     error::AppError,
     inventory::{
-        server::service, InventoryOverview, PolicyDetail, PolicyDto, PolicyQuery, PolicyVersionDetail, VersionDiff,
-        Visibility, PLATFORMS,
+        diff_versions, server::service, InventoryOverview, PolicyDetail, PolicyDto, PolicyQuery, PolicyVersionDetail,
+        VersionDiff, Visibility, PLATFORMS,
     },
     operations::Started,
     provider::contracts::CONTRACTS,
@@ -23,10 +24,10 @@ use app::{
 };
 
 use super::{
-    extract::{Caller, ListQuery, Page},
+    extract::{ListQuery, Page, Scoped},
     problem::ApiResult,
     route::{page_schema, schema_ref, ApiRoute, Operation, Resource},
-    tenants::{enter_tenant, path_id},
+    tenants::path_id,
 };
 
 const POLICY: &str = "/workspaces/{slug}/tenants/{id}/policies/{policy}";
@@ -259,101 +260,92 @@ pub fn resource() -> Resource {
 }
 
 async fn overview(
-    Caller(actor): Caller,
+    Scoped(scope): Scoped<TenantScope>,
     State(state): State<AppState>,
-    Path((slug, id)): Path<(String, String)>,
 ) -> ApiResult<Json<InventoryOverview>> {
-    let scope = enter_tenant(&state, &actor, &slug, &id, Capability::InventoryView).await?;
     Ok(Json(service::overview(&state.db, &scope).await?))
 }
 
 async fn sync(
-    Caller(actor): Caller,
+    Scoped(scope): Scoped<TenantScope>,
     State(state): State<AppState>,
-    Path((slug, id)): Path<(String, String)>,
 ) -> ApiResult<(StatusCode, Json<Started>)> {
-    let scope = enter_tenant(&state, &actor, &slug, &id, Capability::InventoryView).await?;
     Ok((StatusCode::ACCEPTED, Json(service::start_sync(&state.db, &scope).await?)))
 }
 
 async fn list(
-    Caller(actor): Caller,
+    Scoped(scope): Scoped<TenantScope>,
     State(state): State<AppState>,
-    Path((slug, id)): Path<(String, String)>,
     q: ListQuery,
 ) -> ApiResult<Json<Page<PolicyDto>>> {
-    let scope = enter_tenant(&state, &actor, &slug, &id, Capability::PoliciesView).await?;
     let query = PolicyQuery::parse(q.text("q"), q.text("type"), q.text("platform"), q.text("visibility"), q.page)?;
     Ok(Json(service::list(&state.db, &scope, &query).await?))
 }
 
+/// The path's ids after `{slug}` and `{id}` (policy, version): non-integers name nothing (404).
+fn ids<const N: usize>(Path(raw): Path<Vec<(String, String)>>, names: [&str; N]) -> Result<[i64; N], AppError> {
+    let mut out = [0; N];
+    for (slot, name) in out.iter_mut().zip(names) {
+        let value = raw.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default();
+        *slot = path_id(value)?;
+    }
+    Ok(out)
+}
+
 async fn get_one(
-    Caller(actor): Caller,
+    Scoped(scope): Scoped<TenantScope>,
     State(state): State<AppState>,
-    Path((slug, id, policy)): Path<(String, String, String)>,
+    path: Path<Vec<(String, String)>>,
 ) -> ApiResult<Json<PolicyDetail>> {
-    let scope = enter_tenant(&state, &actor, &slug, &id, Capability::PoliciesView).await?;
-    Ok(Json(service::get(&state.db, &scope, path_id(&policy)?).await?))
+    let [policy] = ids(path, ["policy"])?;
+    Ok(Json(service::get(&state.db, &scope, policy).await?))
 }
 
 async fn get_version(
-    Caller(actor): Caller,
+    Scoped(scope): Scoped<TenantScope>,
     State(state): State<AppState>,
-    Path((slug, id, policy, version)): Path<(String, String, String, String)>,
+    path: Path<Vec<(String, String)>>,
 ) -> ApiResult<Json<PolicyVersionDetail>> {
-    let scope = enter_tenant(&state, &actor, &slug, &id, Capability::PoliciesView).await?;
-    Ok(Json(service::version(&state.db, &scope, path_id(&policy)?, path_id(&version)?).await?))
-}
-
-/// A version id query parameter: absent → `None`, not a positive integer → 422.
-fn version_param(q: &ListQuery, name: &str) -> Result<Option<i64>, AppError> {
-    q.text(name)
-        .map(|v| v.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| AppError::validation(name, "invalid")))
-        .transpose()
+    let [policy, version] = ids(path, ["policy", "version"])?;
+    Ok(Json(service::version(&state.db, &scope, policy, version).await?))
 }
 
 async fn diff(
-    Caller(actor): Caller,
+    Scoped(scope): Scoped<TenantScope>,
     State(state): State<AppState>,
-    Path((slug, id, policy)): Path<(String, String, String)>,
+    path: Path<Vec<(String, String)>>,
     q: ListQuery,
 ) -> ApiResult<Json<VersionDiff>> {
-    let scope = enter_tenant(&state, &actor, &slug, &id, Capability::PoliciesView).await?;
-    let policy = path_id(&policy)?;
-    let (from, to) = (version_param(&q, "from")?, version_param(&q, "to")?);
+    let [policy] = ids(path, ["policy"])?;
     let detail = service::get(&state.db, &scope, policy).await?;
-    // Defaults: the two newest versions (a single version compares with itself: no changes).
-    let newest = detail.versions.first().map(|v| v.id).ok_or(AppError::NotFound)?;
-    let older = detail.versions.get(1).map_or(newest, |v| v.id);
-    Ok(Json(service::compare(&state.db, &scope, policy, from.unwrap_or(older), to.unwrap_or(newest)).await?))
+    // The shared rule (`app::inventory::diff_versions`): the two newest unless `from`/`to` say otherwise.
+    let (from, to) = diff_versions(&detail.versions, q.text("from"), q.text("to"))?.ok_or(AppError::NotFound)?;
+    Ok(Json(service::compare(&state.db, &scope, policy, from, to).await?))
 }
 
 async fn set_ignored(
     state: AppState,
-    actor: &app::auth::server::Actor,
-    slug: &str,
-    id: &str,
-    policy: &str,
+    scope: TenantScope,
+    path: Path<Vec<(String, String)>>,
     ignored: bool,
 ) -> ApiResult<Json<PolicyDetail>> {
-    let scope = enter_tenant(&state, actor, slug, id, Capability::PoliciesView).await?;
-    let policy = path_id(policy)?;
+    let [policy] = ids(path, ["policy"])?;
     service::set_ignored(&state.db, &scope, policy, ignored).await?;
     Ok(Json(service::get(&state.db, &scope, policy).await?))
 }
 
 async fn ignore(
-    Caller(actor): Caller,
+    Scoped(scope): Scoped<TenantScope>,
     State(state): State<AppState>,
-    Path((slug, id, policy)): Path<(String, String, String)>,
+    path: Path<Vec<(String, String)>>,
 ) -> ApiResult<Json<PolicyDetail>> {
-    set_ignored(state, &actor, &slug, &id, &policy, true).await
+    set_ignored(state, scope, path, true).await
 }
 
 async fn unignore(
-    Caller(actor): Caller,
+    Scoped(scope): Scoped<TenantScope>,
     State(state): State<AppState>,
-    Path((slug, id, policy)): Path<(String, String, String)>,
+    path: Path<Vec<(String, String)>>,
 ) -> ApiResult<Json<PolicyDetail>> {
-    set_ignored(state, &actor, &slug, &id, &policy, false).await
+    set_ignored(state, scope, path, false).await
 }

@@ -1,7 +1,7 @@
 //! `/workspaces/{slug}/members` and `/workspaces/{slug}/invites`: workspace members and invitations. Every
-//! handler enters the same workspace scope with the same capability as the server functions
-//! (`app::members::api`: `members.view` to list, `members.manage` for everything else) and calls the same
-//! services, so validation, the last-owner guard (`409 last_owner`) and the audit records are the same.
+//! handler enters through [`Scoped`], the one way in shared with the server functions (`app::members::api`),
+//! and calls the same services, which require `members.view` to list and `members.manage` for everything
+//! else, so validation, the last-owner guard (`409 last_owner`) and the audit records are the same.
 
 use axum::{
     extract::{Path, State},
@@ -12,14 +12,14 @@ use serde::Deserialize;
 use serde_json::json;
 
 use app::{
-    authz::Capability,
+    authz::server::WorkspaceScope,
     error::AppError,
     members::{parse_role, parse_tenant_ids, server::service, InviteCreated, MemberDto, NewInvite},
     state::AppState,
 };
 
 use super::{
-    extract::{ApiInput, ApiJson, Caller, ListQuery, Page},
+    extract::{ApiInput, ApiJson, ListQuery, Page, Scoped},
     problem::ApiResult,
     route::{page_schema, schema_ref, ApiRoute, Operation, Resource},
 };
@@ -199,35 +199,30 @@ fn user_id(raw: &str) -> Result<i64, AppError> {
 }
 
 async fn list(
-    Caller(actor): Caller,
+    Scoped(scope): Scoped<WorkspaceScope>,
     State(state): State<AppState>,
-    Path(slug): Path<String>,
     q: ListQuery,
 ) -> ApiResult<Json<Page<MemberDto>>> {
-    let scope = actor.workspace(&state.db, &slug, Capability::MembersView).await?;
     let all = service::list(&state.db, &scope).await?;
     Ok(Json(q.page.slice(all.members)))
 }
 
 async fn invite(
-    Caller(actor): Caller,
+    Scoped(scope): Scoped<WorkspaceScope>,
     State(state): State<AppState>,
-    Path(slug): Path<String>,
     ApiJson(body): ApiJson<NewInviteBody>,
 ) -> ApiResult<(StatusCode, Json<InviteCreated>)> {
-    let scope = actor.workspace(&state.db, &slug, Capability::MembersManage).await?;
     let input = NewInvite::parse(body.email.as_deref(), body.role.as_deref(), body.tenant_ids)?;
     let (created, _token) = service::invite(&state.db, &scope, input, &state.config.public_url).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
 async fn patch(
-    Caller(actor): Caller,
+    Scoped(scope): Scoped<WorkspaceScope>,
     State(state): State<AppState>,
-    Path((slug, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
     ApiJson(body): ApiJson<MemberPatchBody>,
 ) -> ApiResult<Json<MemberDto>> {
-    let scope = actor.workspace(&state.db, &slug, Capability::MembersManage).await?;
     let id = user_id(&id)?;
     let role = body.role.as_deref().map(|r| parse_role(Some(r)).map_err(|c| AppError::validation("role", c)));
     let role = role.transpose()?;
@@ -240,11 +235,10 @@ async fn patch(
 }
 
 async fn remove(
-    Caller(actor): Caller,
+    Scoped(scope): Scoped<WorkspaceScope>,
     State(state): State<AppState>,
-    Path((slug, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let scope = actor.workspace(&state.db, &slug, Capability::MembersManage).await?;
     service::remove(&state.db, &scope, user_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -8,8 +8,9 @@
 //!
 //! Adding a resource (e.g. members, audit) is one file with a `resource()` and one line in
 //! [`resources`]: the router, the OpenAPI document and the tests that sweep both pick it up.
-//! Handlers never hold SQL or authorization of their own: they enter the same scopes with the same
-//! capabilities as the server functions and call the same services.
+//! Handlers never hold SQL or authorization of their own: they enter through [`extract::Scoped`]
+//! (`app::authz::server::enter`, the one way in shared with the server functions) and call the same
+//! services, which require the capabilities. `tests/parity.rs` pairs every route with its server function.
 
 pub mod audit;
 pub mod connections;

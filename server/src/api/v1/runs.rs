@@ -1,5 +1,6 @@
 //! `/workspaces/{slug}/runs`: operation runs — list with filters, one run, start (idempotent per
-//! identity), cancel. Same scopes, capabilities and services as the pages (`app::operations`).
+//! identity), cancel. Same entry ([`Scoped`]), input rules and services as the pages (`app::operations`);
+//! the services require the capabilities.
 
 use axum::{
     extract::{Path, State},
@@ -10,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use app::{
-    authz::Capability,
+    authz::server::WorkspaceScope,
     operations::{
         server::service::{self, StartRun},
         OperationRunDto, RawRunFilter, RunOutcome, RunQuery, RunStatus, RunType, Started,
@@ -19,7 +20,7 @@ use app::{
 };
 
 use super::{
-    extract::{ApiInput, ApiJson, Caller, ListQuery, Page},
+    extract::{ApiInput, ApiJson, ListQuery, Page, Scoped},
     problem::ApiResult,
     route::{page_schema, schema_ref, ApiRoute, Operation, Resource},
     tenants::path_id,
@@ -162,12 +163,10 @@ pub fn resource() -> Resource {
 }
 
 async fn list(
-    Caller(actor): Caller,
+    Scoped(scope): Scoped<WorkspaceScope>,
     State(state): State<AppState>,
-    Path(slug): Path<String>,
     q: ListQuery,
 ) -> ApiResult<Json<Page<OperationRunDto>>> {
-    let scope = actor.workspace(&state.db, &slug, Capability::OperationsView).await?;
     let raw = RawRunFilter {
         run_type: q.text("run_type").map(String::from),
         status: q.text("status").map(String::from),
@@ -196,17 +195,11 @@ impl ApiInput for StartBody {
 }
 
 async fn start(
-    Caller(actor): Caller,
+    Scoped(scope): Scoped<WorkspaceScope>,
     State(state): State<AppState>,
-    Path(slug): Path<String>,
     ApiJson(body): ApiJson<StartBody>,
 ) -> ApiResult<(StatusCode, Json<Started>)> {
-    let scope = actor.workspace(&state.db, &slug, Capability::OperationsView).await?;
-    let run_type = body
-        .run_type
-        .as_deref()
-        .and_then(RunType::parse)
-        .ok_or_else(|| app::error::AppError::validation("run_type", "unknown_type"))?;
+    let run_type = RunType::parse_input(body.run_type.as_deref())?;
     let req = StartRun {
         idempotency_key: body.idempotency_key.unwrap_or_default(),
         ..StartRun::new(run_type, body.tenant_id)
@@ -215,19 +208,17 @@ async fn start(
 }
 
 async fn get_one(
-    Caller(actor): Caller,
+    Scoped(scope): Scoped<WorkspaceScope>,
     State(state): State<AppState>,
-    Path((slug, run)): Path<(String, String)>,
+    Path((_, run)): Path<(String, String)>,
 ) -> ApiResult<Json<OperationRunDto>> {
-    let scope = actor.workspace(&state.db, &slug, Capability::OperationsView).await?;
     Ok(Json(service::get(&state.db, &scope, path_id(&run)?).await?))
 }
 
 async fn cancel(
-    Caller(actor): Caller,
+    Scoped(scope): Scoped<WorkspaceScope>,
     State(state): State<AppState>,
-    Path((slug, run)): Path<(String, String)>,
+    Path((_, run)): Path<(String, String)>,
 ) -> ApiResult<Json<OperationRunDto>> {
-    let scope = actor.workspace(&state.db, &slug, Capability::OperationsView).await?;
     Ok(Json(service::request_cancel(&state.db, &scope, path_id(&run)?).await?))
 }

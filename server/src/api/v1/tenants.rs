@@ -1,8 +1,9 @@
-//! `/workspaces/{slug}/tenants`: managed tenants of a workspace. Every handler enters the same scopes with
-//! the same capabilities as the server functions (`app::tenants::api`) and calls the same services.
+//! `/workspaces/{slug}/tenants`: managed tenants of a workspace. Every handler enters through [`Scoped`]
+//! (the one way in, shared with the server functions of `app::tenants::api`) and calls the same services,
+//! which require the capabilities.
 
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::{header, Method, StatusCode},
     Json,
 };
@@ -20,7 +21,7 @@ use app::{
 };
 
 use super::{
-    extract::{ApiInput, ApiJson, Caller, ListQuery, Page},
+    extract::{ApiInput, ApiJson, ListQuery, Page, Scoped},
     problem::ApiResult,
     route::{page_schema, schema_ref, ApiRoute, Operation, Resource},
 };
@@ -194,97 +195,55 @@ pub(super) fn path_id(raw: &str) -> Result<i64, AppError> {
     raw.parse().map_err(|_| AppError::NotFound)
 }
 
-/// Like `enter_tenant` of the server functions: the workspace with `tenants.view`, then the tenant with `cap`.
-pub(super) async fn enter_tenant(
-    state: &AppState,
-    actor: &app::auth::server::Actor,
-    slug: &str,
-    id: &str,
-    cap: Capability,
-) -> Result<TenantScope, AppError> {
-    let ws = actor.workspace(&state.db, slug, Capability::TenantsView).await?;
-    ws.tenant(&state.db, path_id(id)?, cap).await
-}
-
 async fn list(
-    Caller(actor): Caller,
+    Scoped(scope): Scoped<WorkspaceScope>,
     State(state): State<AppState>,
-    Path(slug): Path<String>,
     q: ListQuery,
 ) -> ApiResult<Json<Page<TenantDto>>> {
     // `include_archived=true` (the first version's flag) is `status=all`.
     let status = q.text("status").or(q.flag("include_archived")?.then_some("all"));
     let query = TenantQuery::parse(q.text("q"), status, q.page)?;
-    let scope = actor.workspace(&state.db, &slug, Capability::TenantsView).await?;
     Ok(Json(service::list(&state.db, &scope, &query).await?))
 }
 
-async fn created(state: &AppState, scope: &WorkspaceScope, id: i64) -> Result<TenantDto, AppError> {
-    service::get(&state.db, &scope.tenant(&state.db, id, Capability::TenantsView).await?).await
-}
-
 async fn create(
-    Caller(actor): Caller,
+    Scoped(scope): Scoped<WorkspaceScope>,
     State(state): State<AppState>,
-    Path(slug): Path<String>,
     ApiJson(body): ApiJson<NewTenantBody>,
 ) -> ApiResult<(StatusCode, [(header::HeaderName, String); 1], Json<TenantDto>)> {
-    let scope = actor.workspace(&state.db, &slug, Capability::TenantsManage).await?;
     let input = NewTenant::parse(
         body.display_name.as_deref().unwrap_or_default(),
         body.primary_domain.as_deref().unwrap_or_default(),
         body.entra_tenant_id.as_deref().unwrap_or_default(),
     )?;
     let id = service::create(&state.db, &scope, input).await?;
-    let tenant = created(&state, &scope, id).await?;
+    let tenant = service::get(&state.db, &scope.tenant(&state.db, id, Capability::TenantsView).await?).await?;
     let location = format!("{}/workspaces/{}/tenants/{id}", super::PREFIX, scope.slug());
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(tenant)))
 }
 
-async fn get_one(
-    Caller(actor): Caller,
-    State(state): State<AppState>,
-    Path((slug, id)): Path<(String, String)>,
-) -> ApiResult<Json<TenantDto>> {
-    let scope = enter_tenant(&state, &actor, &slug, &id, Capability::TenantsView).await?;
+async fn get_one(Scoped(scope): Scoped<TenantScope>, State(state): State<AppState>) -> ApiResult<Json<TenantDto>> {
     Ok(Json(service::get(&state.db, &scope).await?))
 }
 
 async fn patch(
-    Caller(actor): Caller,
+    Scoped(scope): Scoped<TenantScope>,
     State(state): State<AppState>,
-    Path((slug, id)): Path<(String, String)>,
     ApiJson(body): ApiJson<TenantPatchBody>,
 ) -> ApiResult<Json<TenantDto>> {
-    let scope = enter_tenant(&state, &actor, &slug, &id, Capability::TenantsManage).await?;
     service::rename(&state.db, &scope, body.display_name.as_deref().unwrap_or_default()).await?;
     Ok(Json(service::get(&state.db, &scope).await?))
 }
 
-async fn set_archived(
-    state: AppState,
-    actor: &app::auth::server::Actor,
-    slug: &str,
-    id: &str,
-    archive: bool,
-) -> ApiResult<Json<TenantDto>> {
-    let scope = enter_tenant(&state, actor, slug, id, Capability::TenantsManage).await?;
+async fn set_archived(state: AppState, scope: TenantScope, archive: bool) -> ApiResult<Json<TenantDto>> {
     service::set_archived(&state.db, &scope, archive).await?;
     Ok(Json(service::get(&state.db, &scope).await?))
 }
 
-async fn archive(
-    Caller(actor): Caller,
-    State(state): State<AppState>,
-    Path((slug, id)): Path<(String, String)>,
-) -> ApiResult<Json<TenantDto>> {
-    set_archived(state, &actor, &slug, &id, true).await
+async fn archive(Scoped(scope): Scoped<TenantScope>, State(state): State<AppState>) -> ApiResult<Json<TenantDto>> {
+    set_archived(state, scope, true).await
 }
 
-async fn restore(
-    Caller(actor): Caller,
-    State(state): State<AppState>,
-    Path((slug, id)): Path<(String, String)>,
-) -> ApiResult<Json<TenantDto>> {
-    set_archived(state, &actor, &slug, &id, false).await
+async fn restore(Scoped(scope): Scoped<TenantScope>, State(state): State<AppState>) -> ApiResult<Json<TenantDto>> {
+    set_archived(state, scope, false).await
 }

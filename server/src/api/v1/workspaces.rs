@@ -2,22 +2,18 @@
 //! `PATCH /workspaces/{slug}`: the workspace settings, through the same service and capability
 //! (`settings.manage`) as the settings page.
 
-use axum::{
-    extract::{Path, State},
-    http::Method,
-    Json,
-};
+use axum::{extract::State, http::Method, Json};
 use serde::{Deserialize, Deserializer};
 use serde_json::json;
 
 use app::{
-    authz::Capability,
+    authz::server::WorkspaceScope,
     state::AppState,
     workspaces::{server::my_workspaces, server::settings, SettingsInput, WorkspaceSettings, WorkspaceSummary},
 };
 
 use super::{
-    extract::{ApiInput, ApiJson, Caller, ListQuery, Page},
+    extract::{ApiInput, ApiJson, Caller, ListQuery, Page, Scoped},
     problem::ApiResult,
     route::{page_schema, schema_ref, ApiRoute, Operation, Resource},
 };
@@ -132,12 +128,10 @@ impl ApiInput for SettingsPatchBody {
 }
 
 async fn patch(
-    Caller(actor): Caller,
+    Scoped(scope): Scoped<WorkspaceScope>,
     State(state): State<AppState>,
-    Path(slug): Path<String>,
     ApiJson(body): ApiJson<SettingsPatchBody>,
 ) -> ApiResult<Json<WorkspaceSettings>> {
-    let scope = actor.workspace(&state.db, &slug, Capability::SettingsManage).await?;
     let current = settings::get(&state.db, &scope).await?;
     let name = body.name.unwrap_or(current.name);
     let locale = body.default_locale.unwrap_or(current.default_locale);
