@@ -136,7 +136,7 @@ pub async fn run(db: &Db, opts: BenchSync) -> Result<(), String> {
     app::audit::server::install_checkpoint_key(keys.clone());
 
     // The workspace, its tenants (the simulator's directories) and their platform connections.
-    let system = SystemScope::for_job("bench-sync");
+    let system = SystemScope::benchmark();
     let ws =
         create_workspace(db, &system, "Bench MSP", &format!("bench-{}", std::process::id())).await.map_err(fail)?;
     let mut tenant_ids = Vec::new();

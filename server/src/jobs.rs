@@ -63,7 +63,7 @@ impl Jobs {
 pub fn start(db: Db, provider: Arc<Provider>, keys: Arc<Keys>, config: JobsConfig) -> Jobs {
     let pool = worker::spawn_workers(db.clone(), registry(provider, keys), config.workers, POLL, &config.worker_prefix);
     let ticker = tokio::spawn(async move {
-        let system = SystemScope::for_job("operations scheduler");
+        let system = SystemScope::scheduler();
         let mut every = tokio::time::interval(TICK.min(config.stale_after / 2));
         loop {
             every.tick().await;

@@ -43,7 +43,7 @@ pub async fn demo(db: &Db) -> Result<bool, AppError> {
     if repo::count_users(db).await? > 0 {
         return Ok(false);
     }
-    let system = SystemScope::for_job("demo seed");
+    let system = SystemScope::demo_seed();
     // Everything the demo writes, and its audit entry, in one transaction.
     let mut tx = db.begin().await?;
     let mut ids = Vec::new();
@@ -98,7 +98,7 @@ pub async fn connect_demo(db: &Db) -> Result<usize, AppError> {
         db_run,
         operations::{server::worker::enqueue, InitiatorKind, RunType},
     };
-    let system = SystemScope::for_job("demo seed");
+    let system = SystemScope::demo_seed();
     let rows: Vec<(i64, i64, String)> = db_run!(db, p => sqlx::query_as(
         "SELECT t.workspace_id, t.id, t.lifecycle FROM tenants t JOIN workspaces w ON w.id = t.workspace_id \
          WHERE w.slug IN ('contoso', 'fabrikam') AND t.lifecycle IN ('active', 'onboarding') ORDER BY t.id")
@@ -134,7 +134,7 @@ pub async fn connect_demo(db: &Db) -> Result<usize, AppError> {
 pub async fn bench_fixture(db: &Db, tenants: usize, audit_rows: usize) -> Result<(i64, i64), AppError> {
     use app::{audit::server::AuditRow, db_run};
     demo(db).await?;
-    let system = SystemScope::for_job("benchmark fixture");
+    let system = SystemScope::benchmark();
     let internal = app::db::internal;
     let contoso: i64 =
         db_run!(db, p => sqlx::query_scalar("SELECT id FROM workspaces WHERE slug = 'contoso'").fetch_one(p).await)

@@ -7,45 +7,12 @@ mod common;
 use std::collections::BTreeSet;
 
 use axum::body::Body;
-use common::{Engine, Jar, Response, TestApp};
+use common::{api, exec, problem, seeded, strings, user_id, workspace_id, Auth, Engine, Jar, Response, TestApp};
 use http::{header, Method, Request, StatusCode};
 use serde_json::{json, Value};
 use server::seed::DEMO_PASSWORD;
 
 const GUID: &str = "7d1e2f3a-4444-4c3d-9e3f-000000000001";
-
-async fn seeded(engine: Engine) -> Option<TestApp> {
-    let app = TestApp::new(engine).await?;
-    assert!(server::seed::demo(&app.db).await.unwrap());
-    Some(app)
-}
-
-#[derive(Clone, Copy)]
-enum Auth<'a> {
-    None,
-    Bearer(&'a str),
-    Cookie(&'a Jar),
-}
-
-/// An API call from this site's origin; `body` is sent as JSON.
-async fn call(app: &TestApp, method: Method, path: &str, auth: Auth<'_>, body: Option<Value>) -> Response {
-    let mut b = Request::builder()
-        .method(method)
-        .uri(format!("/api/v1{path}"))
-        .header(header::HOST, "127.0.0.1:3000")
-        .header(header::ORIGIN, "http://127.0.0.1:3000")
-        .header(header::ACCEPT, "application/json");
-    match auth {
-        Auth::None => {}
-        Auth::Bearer(t) => b = b.header(header::AUTHORIZATION, format!("Bearer {t}")),
-        Auth::Cookie(jar) => b = jar.apply(b),
-    }
-    let req = match body {
-        Some(v) => b.header(header::CONTENT_TYPE, "application/json").body(Body::from(v.to_string())).unwrap(),
-        None => b.body(Body::empty()).unwrap(),
-    };
-    app.send(req).await
-}
 
 /// A raw API call with an explicit content type and body.
 async fn call_raw(
@@ -66,21 +33,6 @@ async fn call_raw(
         .body(Body::from(body))
         .unwrap();
     app.send(req).await
-}
-
-/// Asserts an RFC 9457 problem with `status` and `code`; returns the document.
-#[track_caller]
-fn problem(res: &Response, status: StatusCode, code: &str) -> Value {
-    assert_eq!(res.status, status, "{}", res.body);
-    let ct = res.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    assert_eq!(ct, "application/problem+json", "{}", res.body);
-    let v = res.json();
-    assert_eq!(v["status"], status.as_u16(), "{v}");
-    assert_eq!(v["code"], code, "{v}");
-    assert_eq!(v["type"], format!("urn:tenantpilot:problem:{code}"));
-    assert!(v["title"].as_str().is_some_and(|t| !t.is_empty()), "{v}");
-    assert!(v["detail"].as_str().is_some(), "{v}");
-    v
 }
 
 /// Field errors of a validation problem as (field, code) pairs.
@@ -114,31 +66,15 @@ async fn token_for(app: &TestApp, who: &str, workspace: &str) -> String {
     create_token(app, &jar, workspace, "30").await.0
 }
 
-async fn strings(app: &TestApp, sql: &str) -> Vec<String> {
-    app::db_run!(&app.db, p => sqlx::query_scalar::<_, String>(sql).fetch_all(p).await).expect(sql)
-}
-
-async fn exec(app: &TestApp, sql: &str) {
-    app::db_run!(&app.db, p => sqlx::query(sql).execute(p).await.map(|_| ())).expect(sql)
-}
-
-async fn user_id(app: &TestApp, email: &str) -> i64 {
-    app.scalar(&format!("SELECT id FROM users WHERE email = '{email}'")).await
-}
-
-async fn workspace_id(app: &TestApp, slug: &str) -> i64 {
-    app.scalar(&format!("SELECT id FROM workspaces WHERE slug = '{slug}'")).await
-}
-
 async fn contoso_tenant_ids(app: &TestApp, token: &str) -> Vec<i64> {
     let res =
-        call(app, Method::GET, "/workspaces/contoso/tenants?include_archived=true", Auth::Bearer(token), None).await;
+        api(app, Method::GET, "/workspaces/contoso/tenants?include_archived=true", Auth::Bearer(token), None).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     res.json()["items"].as_array().unwrap().iter().map(|t| t["id"].as_i64().unwrap()).collect()
 }
 
 async fn openapi(app: &TestApp) -> Value {
-    let res = call(app, Method::GET, "/openapi.json", Auth::None, None).await;
+    let res = api(app, Method::GET, "/openapi.json", Auth::None, None).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     res.json()
 }
@@ -176,7 +112,7 @@ struct InventoryIds {
 async fn seed_inventory(app: &TestApp, tenant: i64) -> InventoryIds {
     let now = chrono::Utc::now();
     let ws = app.scalar(&format!("SELECT workspace_id FROM tenants WHERE id = {tenant}")).await;
-    let scope = app::authz::server::SystemScope::for_job("test").tenant(&app.db, ws, tenant).await.unwrap();
+    let scope = app::authz::server::SystemScope::for_test("test").tenant(&app.db, ws, tenant).await.unwrap();
     let mut tx = app.db.begin().await.unwrap();
     app::connections::server::repo::upsert(&mut tx, &scope, app::connections::ConnectionType::Platform, None)
         .await
@@ -228,12 +164,12 @@ async fn every_route_requires_credentials_unless_public(engine: Engine) {
         let m = Method::from_bytes(method.as_bytes()).unwrap();
         let target = fill(path, "contoso", 1);
         let body = plausible_body(method, path);
-        let res = call(&app, m.clone(), &target, Auth::None, body.clone()).await;
+        let res = api(&app, m.clone(), &target, Auth::None, body.clone()).await;
         problem(&res, StatusCode::UNAUTHORIZED, "unauthenticated");
         let challenge = res.headers.get(header::WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).unwrap_or_default();
         assert!(challenge.starts_with("Bearer"), "{method} {path}: {challenge}");
         // A well-formed but unknown token, and a non-bearer scheme: 401 too.
-        let res = call(&app, m.clone(), &target, Auth::Bearer(&forged), body.clone()).await;
+        let res = api(&app, m.clone(), &target, Auth::Bearer(&forged), body.clone()).await;
         problem(&res, StatusCode::UNAUTHORIZED, "unauthenticated");
         assert!(res.headers[header::WWW_AUTHENTICATE].to_str().unwrap().contains("invalid_token"));
         let req = Request::builder()
@@ -328,7 +264,7 @@ async fn openapi_document_and_router_agree(engine: Engine) {
             "contoso",
             target,
         );
-        let res = call(&app, m, &target, Auth::Bearer(&owner), body).await;
+        let res = api(&app, m, &target, Auth::Bearer(&owner), body).await;
         assert!(res.status.is_success(), "{method} {path}: {} {}", res.status, res.body);
         let op = &doc["paths"][path][method.to_ascii_lowercase()];
         assert!(op["responses"][res.status.as_str()].is_object(), "{method} {path} does not document {}", res.status);
@@ -337,12 +273,12 @@ async fn openapi_document_and_router_agree(engine: Engine) {
 
     // Not in the table: a problem 404 for an unknown path, a problem 405 for a known path.
     problem(
-        &call(&app, Method::GET, "/nothing-here", Auth::Bearer(&owner), None).await,
+        &api(&app, Method::GET, "/nothing-here", Auth::Bearer(&owner), None).await,
         StatusCode::NOT_FOUND,
         "not_found",
     );
     problem(
-        &call(&app, Method::PUT, "/me", Auth::Bearer(&owner), None).await,
+        &api(&app, Method::PUT, "/me", Auth::Bearer(&owner), None).await,
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
     );
@@ -353,15 +289,15 @@ async fn session_sign_in_through_the_api(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
     let anon = Jar::default();
     let creds = |email: &str, pw: &str| Some(json!({ "email": email, "password": pw }));
-    let res = call(&app, Method::POST, "/session", Auth::Cookie(&anon), creds("owner@contoso.example", "wrong")).await;
+    let res = api(&app, Method::POST, "/session", Auth::Cookie(&anon), creds("owner@contoso.example", "wrong")).await;
     problem(&res, StatusCode::UNAUTHORIZED, "invalid_credentials");
     assert_eq!(res.cookie("tp_session"), None);
-    let res = call(&app, Method::POST, "/session", Auth::Cookie(&anon), creds("not-an-email", "")).await;
+    let res = api(&app, Method::POST, "/session", Auth::Cookie(&anon), creds("not-an-email", "")).await;
     let v = problem(&res, StatusCode::UNPROCESSABLE_ENTITY, "validation");
     assert_eq!(field_errors(&v), [("email".into(), "invalid_email".into()), ("password".into(), "required".into())]);
 
     let res =
-        call(&app, Method::POST, "/session", Auth::Cookie(&anon), creds("Owner@Contoso.example", DEMO_PASSWORD)).await;
+        api(&app, Method::POST, "/session", Auth::Cookie(&anon), creds("Owner@Contoso.example", DEMO_PASSWORD)).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(res.json()["email"], "owner@contoso.example");
     assert_eq!(res.json()["auth"]["method"], "session");
@@ -370,11 +306,11 @@ async fn session_sign_in_through_the_api(engine: Engine) {
     let mut jar = Jar::default();
     jar.store(&res);
 
-    let me = call(&app, Method::GET, "/me", Auth::Cookie(&jar), None).await;
+    let me = api(&app, Method::GET, "/me", Auth::Cookie(&jar), None).await;
     assert_eq!(me.status, StatusCode::OK);
     assert_eq!(me.json()["auth"], json!({ "method": "session", "token": null }));
     assert_eq!(me.headers[header::CACHE_CONTROL], "no-store");
-    let ws = call(&app, Method::GET, "/workspaces", Auth::Cookie(&jar), None).await.json();
+    let ws = api(&app, Method::GET, "/workspaces", Auth::Cookie(&jar), None).await.json();
     assert_eq!(ws["items"], json!([{ "slug": "contoso", "name": "Contoso MSP", "role": "owner" }]));
 
     // Cookie-authenticated mutations must come from this origin.
@@ -404,21 +340,21 @@ async fn session_sign_in_through_the_api(engine: Engine) {
         .unwrap();
     problem(&app.send(req).await, StatusCode::FORBIDDEN, "forbidden");
 
-    let out = call(&app, Method::DELETE, "/session", Auth::Cookie(&jar), None).await;
+    let out = api(&app, Method::DELETE, "/session", Auth::Cookie(&jar), None).await;
     assert_eq!(out.status, StatusCode::NO_CONTENT, "{}", out.body);
     jar.store(&out);
     problem(
-        &call(&app, Method::GET, "/me", Auth::Cookie(&jar), None).await,
+        &api(&app, Method::GET, "/me", Auth::Cookie(&jar), None).await,
         StatusCode::UNAUTHORIZED,
         "unauthenticated",
     );
 
     // The web sign-in's throttling applies: five failures, then 429 with Retry-After, even for the right password.
     for _ in 0..5 {
-        let res = call(&app, Method::POST, "/session", Auth::None, creds("readonly@contoso.example", "nope")).await;
+        let res = api(&app, Method::POST, "/session", Auth::None, creds("readonly@contoso.example", "nope")).await;
         problem(&res, StatusCode::UNAUTHORIZED, "invalid_credentials");
     }
-    let res = call(&app, Method::POST, "/session", Auth::None, creds("readonly@contoso.example", DEMO_PASSWORD)).await;
+    let res = api(&app, Method::POST, "/session", Auth::None, creds("readonly@contoso.example", DEMO_PASSWORD)).await;
     let v = problem(&res, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     let retry: u64 = res.headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
     assert!(retry > 0 && v["retry_after"] == retry, "{v}");
@@ -436,7 +372,7 @@ async fn tokens_act_as_their_owner_in_one_workspace(engine: Engine) {
     assert_eq!(token["prefix"].as_str().unwrap().len(), 13);
     assert!(token["last_used_at"].is_null());
 
-    let me = call(&app, Method::GET, "/me", Auth::Bearer(&secret), None).await;
+    let me = api(&app, Method::GET, "/me", Auth::Bearer(&secret), None).await;
     assert_eq!(me.status, StatusCode::OK, "{}", me.body);
     let me = me.json();
     assert_eq!(me["email"], "owner@contoso.example");
@@ -446,27 +382,27 @@ async fn tokens_act_as_their_owner_in_one_workspace(engine: Engine) {
     assert!(!me.to_string().contains(&secret));
 
     // The owner joins Fabrikam too: the session sees both workspaces, the Contoso token only Contoso.
-    let system = app::authz::server::SystemScope::for_job("test");
+    let system = app::authz::server::SystemScope::for_test("test");
     let owner_id = user_id(&app, "owner@contoso.example").await;
     let fabrikam = workspace_id(&app, "fabrikam").await;
     app::workspaces::server::add_member(&app.db, &system, fabrikam, owner_id, app::authz::Role::Owner, &[])
         .await
         .unwrap();
-    let by_session = call(&app, Method::GET, "/workspaces", Auth::Cookie(&jar), None).await.json();
+    let by_session = api(&app, Method::GET, "/workspaces", Auth::Cookie(&jar), None).await.json();
     assert_eq!(by_session["total"], 2);
-    let by_token = call(&app, Method::GET, "/workspaces", Auth::Bearer(&secret), None).await.json();
+    let by_token = api(&app, Method::GET, "/workspaces", Auth::Bearer(&secret), None).await.json();
     assert_eq!(by_token["items"], json!([{ "slug": "contoso", "name": "Contoso MSP", "role": "owner" }]));
-    let res = call(&app, Method::GET, "/workspaces/fabrikam/tenants", Auth::Cookie(&jar), None).await;
+    let res = api(&app, Method::GET, "/workspaces/fabrikam/tenants", Auth::Cookie(&jar), None).await;
     assert_eq!(res.status, StatusCode::OK);
     let fabrikam_tenant = res.json()["items"][0]["id"].as_i64().unwrap();
     // Token A on workspace B: 404, exactly like a non-member.
     problem(
-        &call(&app, Method::GET, "/workspaces/fabrikam/tenants", Auth::Bearer(&secret), None).await,
+        &api(&app, Method::GET, "/workspaces/fabrikam/tenants", Auth::Bearer(&secret), None).await,
         StatusCode::NOT_FOUND,
         "not_found",
     );
     problem(
-        &call(
+        &api(
             &app,
             Method::GET,
             &format!("/workspaces/fabrikam/tenants/{fabrikam_tenant}"),
@@ -479,7 +415,7 @@ async fn tokens_act_as_their_owner_in_one_workspace(engine: Engine) {
     );
     let body = json!({ "display_name": "Sneaky", "primary_domain": "sneaky.example", "entra_tenant_id": GUID });
     problem(
-        &call(&app, Method::POST, "/workspaces/fabrikam/tenants", Auth::Bearer(&secret), Some(body)).await,
+        &api(&app, Method::POST, "/workspaces/fabrikam/tenants", Auth::Bearer(&secret), Some(body)).await,
         StatusCode::NOT_FOUND,
         "not_found",
     );
@@ -494,7 +430,7 @@ async fn tokens_act_as_their_owner_in_one_workspace(engine: Engine) {
     assert!(list[0]["last_used_at"].is_string(), "{list}");
     // Once the minute is over, the next use is audited again.
     exec(&app, "UPDATE api_tokens SET last_use_audited_at = NULL").await;
-    call(&app, Method::GET, "/me", Auth::Bearer(&secret), None).await;
+    api(&app, Method::GET, "/me", Auth::Bearer(&secret), None).await;
     assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'api_token.use'").await, 2);
     let (ws, actor_type, label) = {
         let rows: Vec<(Option<i64>, String, String)> = app::db_run!(&app.db, p => sqlx::query_as(
@@ -544,12 +480,12 @@ async fn token_rights_follow_the_owners_current_role(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
     let readonly = token_for(&app, "readonly@contoso.example", "contoso").await;
     let body = || Some(json!({ "display_name": "New Co", "primary_domain": "newco.example", "entra_tenant_id": GUID }));
-    let res = call(&app, Method::POST, "/workspaces/contoso/tenants", Auth::Bearer(&readonly), body()).await;
+    let res = api(&app, Method::POST, "/workspaces/contoso/tenants", Auth::Bearer(&readonly), body()).await;
     problem(&res, StatusCode::FORBIDDEN, "forbidden");
     let ids = contoso_tenant_ids(&app, &readonly).await;
     assert_eq!(ids.len(), 5);
     problem(
-        &call(
+        &api(
             &app,
             Method::POST,
             &format!("/workspaces/contoso/tenants/{}/archive", ids[0]),
@@ -564,16 +500,16 @@ async fn token_rights_follow_the_owners_current_role(engine: Engine) {
     // Promoted: the same token may now create (role changes apply immediately).
     let ro = user_id(&app, "readonly@contoso.example").await;
     exec(&app, &format!("UPDATE workspace_memberships SET role = 'manager' WHERE user_id = {ro}")).await;
-    let res = call(&app, Method::POST, "/workspaces/contoso/tenants", Auth::Bearer(&readonly), body()).await;
+    let res = api(&app, Method::POST, "/workspaces/contoso/tenants", Auth::Bearer(&readonly), body()).await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     // Removed from the workspace: 404 everywhere in it, and no workspaces listed.
     exec(&app, &format!("DELETE FROM workspace_memberships WHERE user_id = {ro}")).await;
     problem(
-        &call(&app, Method::GET, "/workspaces/contoso/tenants", Auth::Bearer(&readonly), None).await,
+        &api(&app, Method::GET, "/workspaces/contoso/tenants", Auth::Bearer(&readonly), None).await,
         StatusCode::NOT_FOUND,
         "not_found",
     );
-    assert_eq!(call(&app, Method::GET, "/workspaces", Auth::Bearer(&readonly), None).await.json()["total"], 0);
+    assert_eq!(api(&app, Method::GET, "/workspaces", Auth::Bearer(&readonly), None).await.json()["total"], 0);
     // The former member can still see and revoke the token (audited in the token's workspace).
     let jar = app.login("readonly@contoso.example", DEMO_PASSWORD).await;
     let list = app.post_form("/api/api_tokens/list", &[], &jar).await.json();
@@ -584,7 +520,7 @@ async fn token_rights_follow_the_owners_current_role(engine: Engine) {
     .unwrap();
     assert_eq!(revoked_in, [(Some(workspace_id(&app, "contoso").await), Some(ro))]);
     problem(
-        &call(&app, Method::GET, "/me", Auth::Bearer(&readonly), None).await,
+        &api(&app, Method::GET, "/me", Auth::Bearer(&readonly), None).await,
         StatusCode::UNAUTHORIZED,
         "unauthenticated",
     );
@@ -596,7 +532,7 @@ async fn token_rights_follow_the_owners_current_role(engine: Engine) {
     assert_eq!(mine.len(), 1);
     for id in contoso_tenant_ids(&app, &owner).await {
         let res =
-            call(&app, Method::GET, &format!("/workspaces/contoso/tenants/{id}"), Auth::Bearer(&customer), None).await;
+            api(&app, Method::GET, &format!("/workspaces/contoso/tenants/{id}"), Auth::Bearer(&customer), None).await;
         if id == mine[0] {
             assert_eq!(res.status, StatusCode::OK);
         } else {
@@ -605,7 +541,7 @@ async fn token_rights_follow_the_owners_current_role(engine: Engine) {
     }
     let patch = Some(json!({ "display_name": "Mine now" }));
     let res =
-        call(&app, Method::PATCH, &format!("/workspaces/contoso/tenants/{}", mine[0]), Auth::Bearer(&customer), patch)
+        api(&app, Method::PATCH, &format!("/workspaces/contoso/tenants/{}", mine[0]), Auth::Bearer(&customer), patch)
             .await;
     problem(&res, StatusCode::FORBIDDEN, "forbidden");
     app.cleanup().await;
@@ -616,14 +552,14 @@ async fn revoked_expired_and_unknown_tokens_are_refused(engine: Engine) {
     let jar = app.login("operator@contoso.example", DEMO_PASSWORD).await;
     let (secret, token) = create_token(&app, &jar, "contoso", "7").await;
     let id = token["id"].as_i64().unwrap().to_string();
-    assert_eq!(call(&app, Method::GET, "/me", Auth::Bearer(&secret), None).await.status, StatusCode::OK);
+    assert_eq!(api(&app, Method::GET, "/me", Auth::Bearer(&secret), None).await.status, StatusCode::OK);
 
     // Someone else cannot revoke it; its owner can, once.
     let other = app.login("manager@contoso.example", DEMO_PASSWORD).await;
     assert_eq!(app.post_form("/api/api_tokens/revoke", &[("id", &id)], &other).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.post_form("/api/api_tokens/revoke", &[("id", &id)], &jar).await.status, StatusCode::OK);
     assert_eq!(app.post_form("/api/api_tokens/revoke", &[("id", &id)], &jar).await.status, StatusCode::CONFLICT);
-    let res = call(&app, Method::GET, "/me", Auth::Bearer(&secret), None).await;
+    let res = api(&app, Method::GET, "/me", Auth::Bearer(&secret), None).await;
     problem(&res, StatusCode::UNAUTHORIZED, "unauthenticated");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'api_token.revoke'").await, 1);
     let list = app.post_form("/api/api_tokens/list", &[], &jar).await.json();
@@ -633,7 +569,7 @@ async fn revoked_expired_and_unknown_tokens_are_refused(engine: Engine) {
     let (expired, _) = create_token(&app, &jar, "contoso", "").await;
     exec(&app, "UPDATE api_tokens SET expires_at = created_at WHERE revoked_at IS NULL").await;
     problem(
-        &call(&app, Method::GET, "/me", Auth::Bearer(&expired), None).await,
+        &api(&app, Method::GET, "/me", Auth::Bearer(&expired), None).await,
         StatusCode::UNAUTHORIZED,
         "unauthenticated",
     );
@@ -645,7 +581,7 @@ async fn revoked_expired_and_unknown_tokens_are_refused(engine: Engine) {
     // Unknown and malformed secrets.
     for bad in [format!("tpat_{}", "B".repeat(43)), "tpat_short".into(), secret.to_uppercase(), String::new()] {
         problem(
-            &call(&app, Method::GET, "/me", Auth::Bearer(&bad), None).await,
+            &api(&app, Method::GET, "/me", Auth::Bearer(&bad), None).await,
             StatusCode::UNAUTHORIZED,
             "unauthenticated",
         );
@@ -671,20 +607,8 @@ async fn revoked_expired_and_unknown_tokens_are_refused(engine: Engine) {
     assert!(res.body.contains("expires_in_days") && res.body.contains("out_of_range"), "{}", res.body);
     // A plain form post (JavaScript off) would lose the one-time secret in the redirect: refused, nothing created.
     let before = app.scalar("SELECT COUNT(*) FROM api_tokens").await;
-    let req = jar
-        .apply(
-            Request::builder()
-                .method(Method::POST)
-                .uri("/api/api_tokens/create")
-                .header(header::HOST, "127.0.0.1:3000")
-                .header(header::ORIGIN, "http://127.0.0.1:3000")
-                .header(header::ACCEPT, "text/html")
-                .header(header::REFERER, "http://127.0.0.1:3000/account")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded"),
-        )
-        .body(Body::from("name=nojs&workspace=contoso&expires_in_days=7"))
-        .unwrap();
-    let res = app.send(req).await;
+    let form = [("name", "nojs"), ("workspace", "contoso"), ("expires_in_days", "7")];
+    let res = app.plain_post("/api/api_tokens/create", &form, &jar, "/account").await;
     // Leptos sends plain form posts back to the page with the error in the URL.
     assert!(res.status.is_redirection(), "{}", res.status);
     assert!(res.location().is_some_and(|l| l.contains("__err=")), "{:?}", res.location());
@@ -701,8 +625,8 @@ async fn revoked_expired_and_unknown_tokens_are_refused(engine: Engine) {
         .unwrap();
     assert_eq!(app.send(req).await.status, StatusCode::UNAUTHORIZED);
     // A bearer DELETE /session changes nothing and the token keeps working.
-    assert_eq!(call(&app, Method::DELETE, "/session", Auth::Bearer(&live), None).await.status, StatusCode::NO_CONTENT);
-    assert_eq!(call(&app, Method::GET, "/me", Auth::Bearer(&live), None).await.status, StatusCode::OK);
+    assert_eq!(api(&app, Method::DELETE, "/session", Auth::Bearer(&live), None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(api(&app, Method::GET, "/me", Auth::Bearer(&live), None).await.status, StatusCode::OK);
     app.cleanup().await;
 }
 
@@ -732,46 +656,46 @@ async fn tenants_are_managed_through_the_api(engine: Engine) {
     let item = format!("/workspaces/contoso/tenants/{id}");
 
     // Same GUID again: 422 on the field; broken input: every field reported.
-    let res = call(&app, Method::POST, "/workspaces/contoso/tenants", Auth::Bearer(&token), Some(body)).await;
+    let res = api(&app, Method::POST, "/workspaces/contoso/tenants", Auth::Bearer(&token), Some(body)).await;
     let v = problem(&res, StatusCode::UNPROCESSABLE_ENTITY, "validation");
     assert_eq!(field_errors(&v), [("entra_tenant_id".into(), "taken".into())]);
-    let res = call(&app, Method::POST, "/workspaces/contoso/tenants", Auth::Bearer(&token), Some(json!({}))).await;
+    let res = api(&app, Method::POST, "/workspaces/contoso/tenants", Auth::Bearer(&token), Some(json!({}))).await;
     let v = problem(&res, StatusCode::UNPROCESSABLE_ENTITY, "validation");
     assert_eq!(v["errors"].as_array().unwrap().len(), 3, "{v}");
 
     let res =
-        call(&app, Method::PATCH, &item, Auth::Bearer(&token), Some(json!({ "display_name": "  Renamed Co " }))).await;
+        api(&app, Method::PATCH, &item, Auth::Bearer(&token), Some(json!({ "display_name": "  Renamed Co " }))).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(res.json()["display_name"], "Renamed Co");
-    let res = call(&app, Method::PATCH, &item, Auth::Bearer(&token), Some(json!({ "display_name": "" }))).await;
+    let res = api(&app, Method::PATCH, &item, Auth::Bearer(&token), Some(json!({ "display_name": "" }))).await;
     assert_eq!(
         field_errors(&problem(&res, StatusCode::UNPROCESSABLE_ENTITY, "validation")),
         [("display_name".into(), "required".into())]
     );
 
-    let res = call(&app, Method::POST, &format!("{item}/archive"), Auth::Bearer(&token), None).await;
+    let res = api(&app, Method::POST, &format!("{item}/archive"), Auth::Bearer(&token), None).await;
     assert_eq!(res.json()["lifecycle"], "archived");
     let v = problem(
-        &call(&app, Method::POST, &format!("{item}/archive"), Auth::Bearer(&token), None).await,
+        &api(&app, Method::POST, &format!("{item}/archive"), Auth::Bearer(&token), None).await,
         StatusCode::CONFLICT,
         "conflict",
     );
     assert_eq!(v["reason"], "already_archived");
-    let listed = call(&app, Method::GET, "/workspaces/contoso/tenants", Auth::Bearer(&token), None).await.json();
+    let listed = api(&app, Method::GET, "/workspaces/contoso/tenants", Auth::Bearer(&token), None).await.json();
     assert!(
         listed["items"].as_array().unwrap().iter().all(|t| t["id"] != id),
         "archived tenants are hidden by default"
     );
     assert_eq!(contoso_tenant_ids(&app, &token).await.len(), 6);
-    let res = call(&app, Method::POST, &format!("{item}/restore"), Auth::Bearer(&token), None).await;
+    let res = api(&app, Method::POST, &format!("{item}/restore"), Auth::Bearer(&token), None).await;
     assert_eq!(res.json()["lifecycle"], "draft");
     let v = problem(
-        &call(&app, Method::POST, &format!("{item}/restore"), Auth::Bearer(&token), None).await,
+        &api(&app, Method::POST, &format!("{item}/restore"), Auth::Bearer(&token), None).await,
         StatusCode::CONFLICT,
         "conflict",
     );
     assert_eq!(v["reason"], "not_archived");
-    let got = call(&app, Method::GET, &item, Auth::Bearer(&token), None).await.json();
+    let got = api(&app, Method::GET, &item, Auth::Bearer(&token), None).await.json();
     assert_eq!((got["display_name"].as_str(), got["lifecycle"].as_str()), (Some("Renamed Co"), Some("draft")));
 
     // One audit row per mutation, by the token's owner as an integration.
@@ -794,7 +718,7 @@ async fn collections_are_paginated(engine: Engine) {
     let token = token_for(&app, "owner@contoso.example", "contoso").await;
     let page = |q: &'static str| {
         let (app, token) = (&app, token.clone());
-        async move { call(app, Method::GET, &format!("/workspaces/contoso/tenants{q}"), Auth::Bearer(&token), None).await }
+        async move { api(app, Method::GET, &format!("/workspaces/contoso/tenants{q}"), Auth::Bearer(&token), None).await }
     };
     let all = page("").await.json();
     assert_eq!((all["page"].as_u64(), all["per_page"].as_u64(), all["total"].as_u64()), (Some(1), Some(50), Some(5)));
@@ -827,7 +751,7 @@ async fn collections_are_paginated(engine: Engine) {
         let v = problem(&page(q).await, StatusCode::UNPROCESSABLE_ENTITY, "validation");
         assert_eq!(field_errors(&v), [(field.to_string(), code.to_string())], "{q}");
     }
-    let ws = call(&app, Method::GET, "/workspaces?per_page=1", Auth::Bearer(&token), None).await.json();
+    let ws = api(&app, Method::GET, "/workspaces?per_page=1", Auth::Bearer(&token), None).await.json();
     assert_eq!((ws["total"].as_u64(), ws["items"].as_array().map(Vec::len)), (Some(1), Some(1)));
     app.cleanup().await;
 }
@@ -889,11 +813,11 @@ async fn bad_input_is_a_problem_never_a_500(engine: Engine) {
     assert_eq!(field_errors(&v), [("display_name".into(), "too_long".into())]);
     // Ids that name nothing: 404, never 500.
     for id in ["abc", "99999999", "-1", "9223372036854775808"] {
-        let res = call(&app, Method::GET, &format!("{path}/{id}"), Auth::Bearer(&token), None).await;
+        let res = api(&app, Method::GET, &format!("{path}/{id}"), Auth::Bearer(&token), None).await;
         problem(&res, StatusCode::NOT_FOUND, "not_found");
     }
     problem(
-        &call(&app, Method::GET, "/workspaces/nope/tenants", Auth::Bearer(&token), None).await,
+        &api(&app, Method::GET, "/workspaces/nope/tenants", Auth::Bearer(&token), None).await,
         StatusCode::NOT_FOUND,
         "not_found",
     );

@@ -6,11 +6,9 @@
 
 mod common;
 
-use axum::body::Body;
-use common::{Engine, Jar, Response, TestApp};
-use http::{header, Method, Request, StatusCode};
+use common::{api, as_user, call, id_of, seeded, user_id, workspace_id, workspace_tenants, Auth, Engine, Jar, TestApp};
+use http::{header, Method, StatusCode};
 use serde_json::Value;
-use server::seed::DEMO_PASSWORD;
 
 use app::{
     audit::{
@@ -19,39 +17,6 @@ use app::{
     },
     authz::server::SystemScope,
 };
-
-async fn seeded(engine: Engine) -> Option<TestApp> {
-    let app = TestApp::new(engine).await?;
-    assert!(server::seed::demo(&app.db).await.unwrap());
-    Some(app)
-}
-
-async fn as_user(app: &TestApp, who: &str) -> Jar {
-    app.login(who, DEMO_PASSWORD).await
-}
-
-async fn call(app: &TestApp, path: &str, form: &[(&str, &str)], jar: &Jar) -> (StatusCode, Value) {
-    let res = app.post_form(path, form, jar).await;
-    (res.status, serde_json::from_str(&res.body).unwrap_or(Value::Null))
-}
-
-async fn id_of(app: &TestApp, sql: &str, bind: &str) -> i64 {
-    app::db_run!(&app.db, p => sqlx::query_scalar::<_, i64>(sql).bind(bind).fetch_one(p).await).unwrap()
-}
-
-async fn ws_id(app: &TestApp, slug: &str) -> i64 {
-    id_of(app, "SELECT id FROM workspaces WHERE slug = $1", slug).await
-}
-
-async fn user_id(app: &TestApp, email: &str) -> i64 {
-    id_of(app, "SELECT id FROM users WHERE email = $1", email).await
-}
-
-async fn tenants(app: &TestApp, ws: i64) -> Vec<i64> {
-    app::db_run!(&app.db, p => sqlx::query_scalar::<_, i64>("SELECT id FROM tenants WHERE workspace_id = $1 ORDER BY id")
-        .bind(ws).fetch_all(p).await)
-    .unwrap()
-}
 
 /// Ids of every audit row of `ws`, newest first.
 async fn all_ids(app: &TestApp, ws: i64) -> Vec<i64> {
@@ -67,7 +32,7 @@ async fn system_entry(app: &TestApp, ws: i64, tenant: Option<i64>, action: &'sta
         event = event.tenant(t);
     }
     let mut tx = app.db.begin().await.unwrap();
-    record_system(&mut tx, &SystemScope::for_job("audit test"), Some(ws), event).await.unwrap();
+    record_system(&mut tx, &SystemScope::for_test("audit test"), Some(ws), event).await.unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -76,8 +41,8 @@ async fn system_entry(app: &TestApp, ws: i64, tenant: Option<i64>, action: &'sta
 async fn activity(app: &TestApp) {
     let owner = as_user(app, "owner@contoso.example").await;
     let manager = as_user(app, "manager@contoso.example").await;
-    let contoso = ws_id(app, "contoso").await;
-    let t = tenants(app, contoso).await;
+    let contoso = workspace_id(app, "contoso").await;
+    let t = workspace_tenants(&app.db, "contoso").await;
     for (jar, tenant, name) in [(&owner, t[0], "Holding Renamed"), (&manager, t[1], "Retail Renamed")] {
         let tid = tenant.to_string();
         let (status, body) = call(
@@ -93,7 +58,7 @@ async fn activity(app: &TestApp) {
     system_entry(app, contoso, Some(t[1]), "sync.run", Outcome::Blocked).await;
     system_entry(app, contoso, None, "workspace.check", Outcome::Info).await;
     let fab = as_user(app, "owner@fabrikam.example").await;
-    let ft = tenants(app, ws_id(app, "fabrikam").await).await;
+    let ft = workspace_tenants(&app.db, "fabrikam").await;
     let (status, body) = call(
         app,
         "/api/tenants/rename",
@@ -126,8 +91,8 @@ async fn filters_narrow_the_list(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
     activity(&app).await;
     let owner = as_user(&app, "owner@contoso.example").await;
-    let contoso = ws_id(&app, "contoso").await;
-    let t = tenants(&app, contoso).await;
+    let contoso = workspace_id(&app, "contoso").await;
+    let t = workspace_tenants(&app.db, "contoso").await;
     let (status, body) = list(&app, &owner, &[]).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let all = entries(&body);
@@ -178,7 +143,7 @@ async fn filters_narrow_the_list(engine: Engine) {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {b}");
         assert!(b.to_string().contains(code), "{field}: {b}");
     }
-    let foreign = tenants(&app, ws_id(&app, "fabrikam").await).await[0].to_string();
+    let foreign = workspace_tenants(&app.db, "fabrikam").await[0].to_string();
     let (status, b) = list(&app, &owner, &[("tenant", &foreign)]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
     assert!(b.to_string().contains("unknown_tenant"), "{b}");
@@ -187,8 +152,8 @@ async fn filters_narrow_the_list(engine: Engine) {
 
 async fn pages_have_no_gaps_or_duplicates(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
-    let contoso = ws_id(&app, "contoso").await;
-    let t = tenants(&app, contoso).await;
+    let contoso = workspace_id(&app, "contoso").await;
+    let t = workspace_tenants(&app.db, "contoso").await;
     for i in 0..120 {
         let tenant = (i % 3 != 0).then(|| t[i % t.len()]);
         system_entry(&app, contoso, tenant, "bulk.entry", Outcome::Success).await;
@@ -219,9 +184,14 @@ async fn pages_have_no_gaps_or_duplicates(engine: Engine) {
     let pin = (expected[0] + 1).to_string();
     let mut api_seen = Vec::new();
     for page in 1.. {
-        let res =
-            api(&app, &format!("/workspaces/contoso/audit?per_page=7&page={page}&before={pin}"), Auth::Cookie(&owner))
-                .await;
+        let res = api(
+            &app,
+            Method::GET,
+            &format!("/workspaces/contoso/audit?per_page=7&page={page}&before={pin}"),
+            Auth::Cookie(&owner),
+            None,
+        )
+        .await;
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
         let body = res.json();
         assert_eq!(body["total"].as_u64(), Some(expected.len() as u64));
@@ -240,9 +210,9 @@ async fn foreign_and_hidden_entries_are_404(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
     activity(&app).await;
     let owner = as_user(&app, "owner@contoso.example").await;
-    let fabrikam = ws_id(&app, "fabrikam").await;
+    let fabrikam = workspace_id(&app, "fabrikam").await;
     let foreign = all_ids(&app, fabrikam).await[0].to_string();
-    let own = all_ids(&app, ws_id(&app, "contoso").await).await[0].to_string();
+    let own = all_ids(&app, workspace_id(&app, "contoso").await).await[0].to_string();
     let (status, b) = call(&app, "/api/audit/get", &[("workspace", "contoso"), ("id", &own)], &owner).await;
     assert_eq!(status, StatusCode::OK, "{b}");
     assert_eq!(b["entry"]["id"].to_string(), own);
@@ -257,17 +227,25 @@ async fn foreign_and_hidden_entries_are_404(engine: Engine) {
     );
     assert_eq!(app.get("/admin/workspaces/contoso/audit/abc", &owner).await.status, StatusCode::NOT_FOUND);
     assert_eq!(
-        api(&app, &format!("/workspaces/contoso/audit/{foreign}"), Auth::Cookie(&owner)).await.status,
+        api(&app, Method::GET, &format!("/workspaces/contoso/audit/{foreign}"), Auth::Cookie(&owner), None)
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(api(&app, "/workspaces/contoso/audit/abc", Auth::Cookie(&owner)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        api(&app, Method::GET, "/workspaces/contoso/audit/abc", Auth::Cookie(&owner), None).await.status,
+        StatusCode::NOT_FOUND
+    );
     // A non-member: 404 everywhere, also for the export.
     let fab = as_user(&app, "owner@fabrikam.example").await;
     let (status, _) = list(&app, &fab, &[]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(app.get("/admin/workspaces/contoso/audit", &fab).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.get("/admin/workspaces/contoso/audit/export.csv", &fab).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(api(&app, "/workspaces/contoso/audit", Auth::Cookie(&fab)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        api(&app, Method::GET, "/workspaces/contoso/audit", Auth::Cookie(&fab), None).await.status,
+        StatusCode::NOT_FOUND
+    );
     app.cleanup().await;
 }
 
@@ -290,7 +268,11 @@ async fn capabilities_decide_view_and_export(engine: Engine) {
             assert_eq!(body["can_export"], export, "{who}");
         }
         assert_eq!(app.get("/admin/workspaces/contoso/audit", &jar).await.status, want, "{who} page");
-        assert_eq!(api(&app, "/workspaces/contoso/audit", Auth::Cookie(&jar)).await.status, want, "{who} api");
+        assert_eq!(
+            api(&app, Method::GET, "/workspaces/contoso/audit", Auth::Cookie(&jar), None).await.status,
+            want,
+            "{who} api"
+        );
         let want = if export { StatusCode::OK } else { StatusCode::FORBIDDEN };
         let res = app.get("/admin/workspaces/contoso/audit/export.json", &jar).await;
         assert_eq!(res.status, want, "{who} export: {}", res.body);
@@ -306,8 +288,8 @@ async fn capabilities_decide_view_and_export(engine: Engine) {
 async fn narrowed_members_see_only_their_tenants(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
     activity(&app).await;
-    let contoso = ws_id(&app, "contoso").await;
-    let t = tenants(&app, contoso).await;
+    let contoso = workspace_id(&app, "contoso").await;
+    let t = workspace_tenants(&app.db, "contoso").await;
     let owner = as_user(&app, "owner@contoso.example").await;
     let readonly = user_id(&app, "readonly@contoso.example").await.to_string();
     let t1 = t[1].to_string();
@@ -335,10 +317,10 @@ async fn narrowed_members_see_only_their_tenants(engine: Engine) {
         let (status, _) =
             call(&app, "/api/audit/get", &[("workspace", "contoso"), ("id", &id.to_string())], &rita).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "entry {id}");
-        let res = api(&app, &format!("/workspaces/contoso/audit/{id}"), Auth::Cookie(&rita)).await;
+        let res = api(&app, Method::GET, &format!("/workspaces/contoso/audit/{id}"), Auth::Cookie(&rita), None).await;
         assert_eq!(res.status, StatusCode::NOT_FOUND, "api entry {id}");
     }
-    let res = api(&app, "/workspaces/contoso/audit?per_page=200", Auth::Cookie(&rita)).await;
+    let res = api(&app, Method::GET, "/workspaces/contoso/audit?per_page=200", Auth::Cookie(&rita), None).await;
     assert!(res.json()["items"].as_array().unwrap().iter().all(|e| e["tenant_id"].as_i64() == Some(t[1])));
     let (status, b) = list(&app, &rita, &[("tenant", &t[0].to_string())]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
@@ -351,7 +333,7 @@ async fn narrowed_members_see_only_their_tenants(engine: Engine) {
 async fn exports_are_complete_quoted_and_audited(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
     activity(&app).await;
-    let contoso = ws_id(&app, "contoso").await;
+    let contoso = workspace_id(&app, "contoso").await;
     let owner = as_user(&app, "owner@contoso.example").await;
 
     let res = app.get("/admin/workspaces/contoso/audit/export.csv?action=tenant.&outcome=success", &owner).await;
@@ -407,58 +389,46 @@ async fn exports_are_complete_quoted_and_audited(engine: Engine) {
     app.cleanup().await;
 }
 
-#[derive(Clone, Copy)]
-enum Auth<'a> {
-    None,
-    Bearer(&'a str),
-    Cookie(&'a Jar),
-}
-
-async fn api(app: &TestApp, path: &str, auth: Auth<'_>) -> Response {
-    let mut b = Request::builder()
-        .method(Method::GET)
-        .uri(format!("/api/v1{path}"))
-        .header(header::HOST, "127.0.0.1:3000")
-        .header(header::ACCEPT, "application/json");
-    match auth {
-        Auth::None => {}
-        Auth::Bearer(t) => b = b.header(header::AUTHORIZATION, format!("Bearer {t}")),
-        Auth::Cookie(jar) => b = jar.apply(b),
-    }
-    app.send(b.body(Body::empty()).unwrap()).await
-}
-
 async fn api_serves_the_log(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
     activity(&app).await;
-    let contoso = ws_id(&app, "contoso").await;
+    let contoso = workspace_id(&app, "contoso").await;
     for path in ["/workspaces/contoso/audit", "/workspaces/contoso/audit/1"] {
-        let res = api(&app, path, Auth::None).await;
+        let res = api(&app, Method::GET, path, Auth::None, None).await;
         assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{path}");
         assert_eq!(res.json()["code"], "unauthenticated");
-        assert_eq!(api(&app, path, Auth::Bearer("tpat_nope")).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            api(&app, Method::GET, path, Auth::Bearer("tpat_nope"), None).await.status,
+            StatusCode::UNAUTHORIZED
+        );
     }
     let owner = as_user(&app, "owner@contoso.example").await;
-    let res = api(&app, "/workspaces/contoso/audit?action=tenant.rename&per_page=1", Auth::Cookie(&owner)).await;
+    let res =
+        api(&app, Method::GET, "/workspaces/contoso/audit?action=tenant.rename&per_page=1", Auth::Cookie(&owner), None)
+            .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     let body = res.json();
     assert_eq!((body["page"].as_u64(), body["per_page"].as_u64(), body["total"].as_u64()), (Some(1), Some(1), Some(2)));
     let item = &body["items"][0];
     assert_eq!(item["action"], "tenant.rename");
     assert!(item["recorded_at"].as_str().unwrap().ends_with('Z'));
-    let one = api(&app, &format!("/workspaces/contoso/audit/{}", item["id"]), Auth::Cookie(&owner)).await;
+    let one =
+        api(&app, Method::GET, &format!("/workspaces/contoso/audit/{}", item["id"]), Auth::Cookie(&owner), None).await;
     assert_eq!(one.status, StatusCode::OK, "{}", one.body);
     assert_eq!(one.json(), *item);
     for (q, field) in [("outcome=nope", "outcome"), ("per_page=201", "per_page"), ("to=x", "to")] {
-        let res = api(&app, &format!("/workspaces/contoso/audit?{q}"), Auth::Cookie(&owner)).await;
+        let res = api(&app, Method::GET, &format!("/workspaces/contoso/audit?{q}"), Auth::Cookie(&owner), None).await;
         assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{q}: {}", res.body);
         assert_eq!(res.json()["errors"][0]["field"], field, "{q}");
     }
     let customer = as_user(&app, "customer@contoso.example").await;
-    assert_eq!(api(&app, "/workspaces/contoso/audit", Auth::Cookie(&customer)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        api(&app, Method::GET, "/workspaces/contoso/audit", Auth::Cookie(&customer), None).await.status,
+        StatusCode::FORBIDDEN
+    );
     // Reading through the API is not an export: nothing new is recorded.
     let n = all_ids(&app, contoso).await.len();
-    api(&app, "/workspaces/contoso/audit", Auth::Cookie(&owner)).await;
+    api(&app, Method::GET, "/workspaces/contoso/audit", Auth::Cookie(&owner), None).await;
     assert_eq!(all_ids(&app, contoso).await.len(), n);
     app.cleanup().await;
 }
@@ -474,7 +444,7 @@ async fn pages_render_the_log_and_an_entry(engine: Engine) {
     let res = app.get("/admin/workspaces/contoso/audit?from=nope", &owner).await;
     assert_eq!(res.status, StatusCode::OK);
     assert!(res.body.contains("audit-filter-error"));
-    let id = all_ids(&app, ws_id(&app, "contoso").await).await[0];
+    let id = all_ids(&app, workspace_id(&app, "contoso").await).await[0];
     let res = app.get(&format!("/admin/workspaces/contoso/audit/{id}"), &owner).await;
     assert_eq!(res.status, StatusCode::OK);
     assert!(res.body.contains("audit-detail-hash"), "{}", res.body);
@@ -490,8 +460,8 @@ async fn pages_render_the_log_and_an_entry(engine: Engine) {
 /// `cargo test -p server --release --test audit -- --ignored --nocapture list_latency`.
 async fn list_latency_at_100k_rows(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
-    let contoso = ws_id(&app, "contoso").await;
-    let t = tenants(&app, contoso).await;
+    let contoso = workspace_id(&app, "contoso").await;
+    let t = workspace_tenants(&app.db, "contoso").await;
     let owner_id = user_id(&app, "owner@contoso.example").await;
     let sql = format!(
         "INSERT INTO audit_log (workspace_id, tenant_id, actor_id, actor_label, actor_type, action, resource_type, \
@@ -603,7 +573,7 @@ async fn bulk_append_keeps_the_chain(engine: Engine) {
     let scope = common::member_scope(&other, "owner@contoso.example", "contoso").await.unwrap();
     let counted = app::audit::server::repo::count(&other, &scope, &app::audit::AuditFilter::default(), 1_000).await;
     let left = id_of(
-        &app,
+        &app.db,
         "SELECT COUNT(*) FROM audit_log a JOIN workspaces w ON w.id = a.workspace_id WHERE w.slug = $1",
         "contoso",
     )

@@ -9,7 +9,6 @@ mod common;
 use std::{sync::Arc, time::Duration};
 
 use app::{
-    authz::server::{SystemScope, WorkspaceScope},
     connections::{server::service as connections, ConnectionInput, ConnectionType, VerificationStatus},
     db_run,
     error::AppError,
@@ -22,7 +21,7 @@ use app::{
     paging::PageRequest,
 };
 use common::{
-    member_scope,
+    contoso_owner, member_scope, sim_control, system,
     world::{sim_world, SimWorld},
     Engine,
 };
@@ -38,10 +37,6 @@ async fn world(engine: Engine) -> Option<World> {
 }
 
 impl SimWorld {
-    async fn owner(&self) -> WorkspaceScope {
-        member_scope(self.db(), "owner@contoso.example", "contoso").await.unwrap()
-    }
-
     /// Connects an active tenant and runs its first sync.
     async fn connected(&self, tenant: i64) -> OperationRunDto {
         self.connect(tenant).await;
@@ -52,7 +47,11 @@ impl SimWorld {
 
     /// Saves a platform connection for `tenant` and drains the queue after starting its verification.
     async fn connect(&self, tenant: i64) -> Vec<OperationRunDto> {
-        let scope = self.owner().await.tenant(self.db(), tenant, app::authz::Capability::TenantsView).await.unwrap();
+        let scope = contoso_owner(self.db())
+            .await
+            .tenant(self.db(), tenant, app::authz::Capability::TenantsView)
+            .await
+            .unwrap();
         let input = ConnectionInput::parse("platform", None, None, false).unwrap();
         connections::save(self.db(), &self.keys, &scope, input).await.unwrap();
         connections::start_verify(self.db(), &scope).await.unwrap();
@@ -60,22 +59,26 @@ impl SimWorld {
     }
 
     async fn sync(&self, tenant: i64) -> OperationRunDto {
-        let scope = self.owner().await.tenant(self.db(), tenant, app::authz::Capability::TenantsView).await.unwrap();
+        let scope = contoso_owner(self.db())
+            .await
+            .tenant(self.db(), tenant, app::authz::Capability::TenantsView)
+            .await
+            .unwrap();
         let started = inventory::start_sync(self.db(), &scope).await.unwrap();
         self.drain().await;
         self.run(started.run.id).await
     }
 
     async fn flags(&self, tid: &str, body: Value) -> Value {
-        self.control(reqwest::Method::PATCH, &format!("/tenants/{tid}"), body).await
+        sim_control(&self.sim, reqwest::Method::PATCH, &format!("/tenants/{tid}"), body).await
     }
 
     async fn fault(&self, tid: &str, body: Value) -> Value {
-        self.control(reqwest::Method::POST, &format!("/tenants/{tid}/faults"), body).await
+        sim_control(&self.sim, reqwest::Method::POST, &format!("/tenants/{tid}/faults"), body).await
     }
 
     async fn clear(&self, tid: &str) -> Value {
-        self.control(reqwest::Method::DELETE, &format!("/tenants/{tid}/faults"), json!({})).await
+        sim_control(&self.sim, reqwest::Method::DELETE, &format!("/tenants/{tid}/faults"), json!({})).await
     }
 
     async fn member_tenant(&self, email: &str, id: i64) -> Result<app::authz::server::TenantScope, AppError> {
@@ -86,27 +89,15 @@ impl SimWorld {
             .await
     }
 
-    async fn control(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
-        let resp = reqwest::Client::new()
-            .request(method, format!("{}/_sim{path}", self.sim.base_url()))
-            .header("content-type", "application/json")
-            .body(body.to_string())
-            .send()
+    async fn policies(&self, tenant: i64, visibility: Visibility) -> Vec<app::inventory::PolicyDto> {
+        let scope = contoso_owner(self.db())
+            .await
+            .tenant(self.db(), tenant, app::authz::Capability::TenantsView)
             .await
             .unwrap();
-        assert!(resp.status().is_success(), "control {path}: {}", resp.status());
-        serde_json::from_str(&resp.text().await.unwrap()).unwrap_or(Value::Null)
-    }
-
-    async fn policies(&self, tenant: i64, visibility: Visibility) -> Vec<app::inventory::PolicyDto> {
-        let scope = self.owner().await.tenant(self.db(), tenant, app::authz::Capability::TenantsView).await.unwrap();
         let page = PageRequest::parse(None, Some(200)).unwrap();
         let q = PolicyQuery::parse(None, None, None, Some(visibility.id()), page).unwrap();
         inventory::list(self.db(), &scope, &q).await.unwrap().items
-    }
-
-    async fn count(&self, sql: &str) -> i64 {
-        db_run!(self.db(), p => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await).unwrap()
     }
 }
 
@@ -127,7 +118,7 @@ async fn onboarding_verifies_activates_and_syncs(engine: Engine) {
     assert_eq!((verify.run_type.as_str(), verify.outcome), ("provider.connection.verify", RunOutcome::Succeeded));
     assert_eq!(verify.context["verification_report"]["status"], "healthy");
     assert_eq!((sync.run_type.as_str(), sync.outcome), ("inventory.sync", RunOutcome::Succeeded), "{sync:?}");
-    let scope = w.owner().await.tenant(w.db(), legacy, app::authz::Capability::TenantsView).await.unwrap();
+    let scope = contoso_owner(w.db()).await.tenant(w.db(), legacy, app::authz::Capability::TenantsView).await.unwrap();
     let conn = connections::get(w.db(), &scope).await.unwrap().unwrap();
     assert_eq!(conn.verification_status, VerificationStatus::Healthy);
     assert!(conn.permissions_missing.is_empty());
@@ -148,8 +139,8 @@ async fn onboarding_verifies_activates_and_syncs(engine: Engine) {
     assert_eq!(overview.policies, items);
     let coverage = &sync.context["inventory"]["coverage"]["policy_types"];
     assert_eq!(coverage["settings_catalog"]["status"], "complete");
-    assert_eq!(w.count("SELECT COUNT(*) FROM audit_log WHERE action = 'tenant.activate'").await, 1);
-    assert_eq!(w.count("SELECT COUNT(*) FROM audit_log WHERE action = 'provider_connection.save'").await, 1);
+    assert_eq!(w.app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'tenant.activate'").await, 1);
+    assert_eq!(w.app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'provider_connection.save'").await, 1);
     w.app.cleanup().await;
 }
 
@@ -166,7 +157,8 @@ async fn versions_only_for_real_changes(engine: Engine) {
         w.sim.sim.tenant(&tid).unwrap().store.lock().unwrap().items("deviceManagement/deviceConfigurations")[0].clone();
     let (id, name) = (dc["id"].as_str().unwrap().to_string(), dc["displayName"].clone());
     let path = format!("deviceManagement/deviceConfigurations/{id}");
-    w.control(
+    sim_control(
+        &w.sim,
         reqwest::Method::POST,
         &format!("/tenants/{tid}/drift"),
         json!({"op": "update", "path": path, "set": {"displayName": name}}),
@@ -175,7 +167,8 @@ async fn versions_only_for_real_changes(engine: Engine) {
     let volatile = w.sync(retail).await;
     assert_eq!(summary(&volatile, "versions_created"), 0, "{volatile:?}");
     // A real change: exactly one new version, and the diff names the setting.
-    w.control(
+    sim_control(
+        &w.sim,
         reqwest::Method::POST,
         &format!("/tenants/{tid}/drift"),
         json!({"op": "update", "path": path, "set": {"description": "Changed in the portal"}}),
@@ -185,7 +178,7 @@ async fn versions_only_for_real_changes(engine: Engine) {
     assert_eq!(summary(&changed, "versions_created"), 1);
     let policy =
         w.policies(retail, Visibility::All).await.into_iter().find(|p| p.version_count == 2).expect("changed policy");
-    let scope = w.owner().await.tenant(w.db(), retail, app::authz::Capability::TenantsView).await.unwrap();
+    let scope = contoso_owner(w.db()).await.tenant(w.db(), retail, app::authz::Capability::TenantsView).await.unwrap();
     let detail = inventory::get(w.db(), &scope, policy.id).await.unwrap();
     assert_eq!(detail.versions.iter().map(|v| v.version_no).collect::<Vec<_>>(), [2, 1]);
     let d = inventory::compare(w.db(), &scope, policy.id, detail.versions[1].id, detail.versions[0].id).await.unwrap();
@@ -221,7 +214,8 @@ async fn secret_only_change_is_protected_and_stored_nowhere(engine: Engine) {
         .expect("encrypted setting");
     const SECRET: &str = "Wifi-PSK-0f3c9a7e-never-store-me";
     let path = format!("deviceManagement/deviceConfigurations/{}", custom["id"].as_str().unwrap());
-    w.control(
+    sim_control(
+        &w.sim,
         reqwest::Method::POST,
         &format!("/tenants/{tid}/drift"),
         json!({"op": "update", "path": path, "pointer": format!("/omaSettings/{index}/value"), "value": SECRET}),
@@ -230,7 +224,7 @@ async fn secret_only_change_is_protected_and_stored_nowhere(engine: Engine) {
     let run = w.sync(retail).await;
     assert_eq!((summary(&run, "versions_created"), summary(&run, "protected_changes")), (1, 1), "{run:?}");
     let policy = w.policies(retail, Visibility::All).await.into_iter().find(|p| p.version_count == 2).unwrap();
-    let scope = w.owner().await.tenant(w.db(), retail, app::authz::Capability::TenantsView).await.unwrap();
+    let scope = contoso_owner(w.db()).await.tenant(w.db(), retail, app::authz::Capability::TenantsView).await.unwrap();
     let detail = inventory::get(w.db(), &scope, policy.id).await.unwrap();
     assert!(detail.versions[0].protected_change && !detail.versions[1].protected_change);
     let d = inventory::compare(w.db(), &scope, policy.id, detail.versions[1].id, detail.versions[0].id).await.unwrap();
@@ -255,7 +249,7 @@ async fn secret_only_change_is_protected_and_stored_nowhere(engine: Engine) {
         ("policies", "display_name"),
     ] {
         let sql = format!("SELECT COUNT(*) FROM {table} WHERE {column} LIKE '%never-store-me%'");
-        assert_eq!(w.count(&sql).await, 0, "{table}.{column} holds the secret");
+        assert_eq!(w.app.scalar(&sql).await, 0, "{table}.{column} holds the secret");
     }
     w.app.cleanup().await;
 }
@@ -268,9 +262,11 @@ async fn provider_missing_only_after_complete_syncs(engine: Engine) {
         w.sim.sim.tenant(&tid).unwrap().store.lock().unwrap().items("deviceManagement/deviceCompliancePolicies")[0]
             .clone();
     let path = format!("deviceManagement/deviceCompliancePolicies/{}", victim["id"].as_str().unwrap());
-    w.control(reqwest::Method::POST, &format!("/tenants/{tid}/drift"), json!({"op": "delete", "path": path})).await;
+    sim_control(&w.sim, reqwest::Method::POST, &format!("/tenants/{tid}/drift"), json!({"op": "delete", "path": path}))
+        .await;
     // Conditional access answers 503 throughout: a partial run marks nothing missing.
-    w.control(
+    sim_control(
+        &w.sim,
         reqwest::Method::POST,
         &format!("/tenants/{tid}/faults"),
         json!({"route": "conditionalAccess", "type": "status", "status": 503}),
@@ -281,13 +277,13 @@ async fn provider_missing_only_after_complete_syncs(engine: Engine) {
     assert_eq!(reason(&partial).as_deref(), Some("graph.unavailable"));
     assert_eq!(summary(&partial, "marked_missing"), 0);
     assert!(w.policies(retail, Visibility::ProviderMissing).await.is_empty());
-    let scope = w.owner().await.tenant(w.db(), retail, app::authz::Capability::TenantsView).await.unwrap();
+    let scope = contoso_owner(w.db()).await.tenant(w.db(), retail, app::authz::Capability::TenantsView).await.unwrap();
     let overview = inventory::overview(w.db(), &scope).await.unwrap();
     let ca = overview.coverage.iter().find(|c| c.policy_type == "conditional_access_policy").unwrap();
     assert_eq!((ca.status.as_str(), ca.reason_code.as_deref()), ("failed", Some("graph.unavailable")));
     assert!(ca.synced_at.is_some(), "the last complete fetch stays visible");
     // Complete again: the deleted policy is missing; ignoring it keeps both facts apart.
-    w.control(reqwest::Method::DELETE, &format!("/tenants/{tid}/faults"), json!({})).await;
+    sim_control(&w.sim, reqwest::Method::DELETE, &format!("/tenants/{tid}/faults"), json!({})).await;
     let complete = w.sync(retail).await;
     assert_eq!((complete.outcome, summary(&complete, "marked_missing")), (RunOutcome::Succeeded, 1));
     let missing = w.policies(retail, Visibility::ProviderMissing).await;
@@ -299,7 +295,7 @@ async fn provider_missing_only_after_complete_syncs(engine: Engine) {
     assert_eq!(w.policies(retail, Visibility::ProviderMissing).await.len(), 1);
     w.sync(retail).await;
     assert_eq!(w.policies(retail, Visibility::Ignored).await.len(), 1, "sync never clears a local ignore");
-    assert_eq!(w.count("SELECT COUNT(*) FROM audit_log WHERE action = 'policy.ignore'").await, 1);
+    assert_eq!(w.app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'policy.ignore'").await, 1);
     w.app.cleanup().await;
 }
 
@@ -308,7 +304,7 @@ async fn faults_map_to_outcomes_and_reason_codes(engine: Engine) {
     let Some(w) = world(engine).await else { return };
     let (retail, tid) = w.tenant("Contoso Retail").await;
     w.connected(retail).await;
-    let scope = w.owner().await.tenant(w.db(), retail, app::authz::Capability::TenantsView).await.unwrap();
+    let scope = contoso_owner(w.db()).await.tenant(w.db(), retail, app::authz::Capability::TenantsView).await.unwrap();
     let verify = || async {
         let s = connections::start_verify(w.db(), &scope).await.unwrap();
         w.drain().await;
@@ -380,16 +376,16 @@ async fn faults_map_to_outcomes_and_reason_codes(engine: Engine) {
 async fn dedicated_secrets_are_sealed(engine: Engine) {
     let Some(w) = world(engine).await else { return };
     let (retail, _) = w.tenant("Contoso Retail").await;
-    let scope = w.owner().await.tenant(w.db(), retail, app::authz::Capability::TenantsView).await.unwrap();
+    let scope = contoso_owner(w.db()).await.tenant(w.db(), retail, app::authz::Capability::TenantsView).await.unwrap();
     let (client_id, secret) = platform_app(w.sim.sim.config.seed);
     let input = ConnectionInput::parse("dedicated", Some(&client_id), Some(&secret), false).unwrap();
     let dto = connections::save(w.db(), &w.keys, &scope, input).await.unwrap();
     assert!(dto.has_secret && dto.connection_type == ConnectionType::Dedicated);
     assert!(!serde_json::to_string(&dto).unwrap().contains(&secret));
     let like = format!("SELECT COUNT(*) FROM provider_credentials WHERE sealed LIKE '%{}%'", &secret[4..20]);
-    assert_eq!(w.count(&like).await, 0);
+    assert_eq!(w.app.scalar(&like).await, 0);
     let audit = format!("SELECT COUNT(*) FROM audit_log WHERE metadata LIKE '%{}%'", &secret[4..20]);
-    assert_eq!(w.count(&audit).await, 0);
+    assert_eq!(w.app.scalar(&audit).await, 0);
     let s = connections::start_verify(w.db(), &scope).await.unwrap();
     w.drain().await;
     assert_eq!(w.run(s.run.id).await.outcome, RunOutcome::Succeeded);
@@ -400,7 +396,7 @@ async fn dedicated_secrets_are_sealed(engine: Engine) {
     let other = Arc::new(Keys::from_bytes(&[9u8; 32]).unwrap());
     let registry = server::jobs::registry(w.provider.clone(), other);
     let s = connections::start_verify(w.db(), &scope).await.unwrap();
-    let system = SystemScope::for_job("tests");
+    let system = system();
     let claimed = worker::claim_next(w.db(), &system, "w").await.unwrap().unwrap();
     worker::execute(w.db(), &system, &registry, claimed).await.unwrap();
     let run = w.run(s.run.id).await;
@@ -450,7 +446,7 @@ async fn two_worker_pools_execute_each_run_once(engine: Engine) {
     let b = worker::spawn_workers(w.db().clone(), registry(), 2, Duration::from_millis(20), "node-b");
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
     loop {
-        let active = w.count("SELECT COUNT(*) FROM operation_runs WHERE status <> 'completed'").await;
+        let active = w.app.scalar("SELECT COUNT(*) FROM operation_runs WHERE status <> 'completed'").await;
         if active == 0 {
             break;
         }
@@ -459,39 +455,24 @@ async fn two_worker_pools_execute_each_run_once(engine: Engine) {
     }
     a.shutdown().await;
     b.shutdown().await;
-    let runs = w.count("SELECT COUNT(*) FROM operation_runs").await;
+    let runs = w.app.scalar("SELECT COUNT(*) FROM operation_runs").await;
     assert!(runs >= 10, "{runs}");
-    assert_eq!(w.count("SELECT COUNT(*) FROM operation_runs WHERE outcome <> 'succeeded'").await, 0);
-    let completions = w.count("SELECT COUNT(*) FROM audit_log WHERE action = 'operation.complete'").await;
+    assert_eq!(w.app.scalar("SELECT COUNT(*) FROM operation_runs WHERE outcome <> 'succeeded'").await, 0);
+    let completions = w.app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'operation.complete'").await;
     assert_eq!(completions, runs, "each run completed exactly once");
-    let both = w.count("SELECT COUNT(DISTINCT SUBSTR(claimed_by, 1, 6)) FROM operation_runs").await;
+    let both = w.app.scalar("SELECT COUNT(DISTINCT SUBSTR(claimed_by, 1, 6)) FROM operation_runs").await;
     assert_eq!(both, 2, "both pools took work");
     // One version per policy: no run executed twice.
-    assert_eq!(w.count("SELECT COUNT(*) FROM policies WHERE version_count <> 1").await, 0);
-    let scope = w.owner().await;
+    assert_eq!(w.app.scalar("SELECT COUNT(*) FROM policies WHERE version_count <> 1").await, 0);
+    let scope = contoso_owner(w.db()).await;
     let list = runs::list(w.db(), &scope, &app::operations::RunQuery::default()).await.unwrap();
     assert!(list.items.iter().all(|r| r.status == RunStatus::Completed));
     w.app.cleanup().await;
 }
 
-/// A JSON API call as a signed-in member (session cookie), returning (status, body).
-async fn api(w: &World, jar: &common::Jar, method: http::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut b = jar.apply(
-        http::Request::builder()
-            .method(method)
-            .uri(format!("/api/v1{path}"))
-            .header("host", "127.0.0.1:3000")
-            .header("origin", "http://127.0.0.1:3000")
-            .header("accept", "application/json"),
-    );
-    let body = match body {
-        Some(v) => {
-            b = b.header("content-type", "application/json");
-            axum::body::Body::from(v.to_string())
-        }
-        None => axum::body::Body::empty(),
-    };
-    let res = w.app.send(b.body(body).unwrap()).await;
+/// A JSON API call as a signed-in member (session cookie), returning (status, body or `Null`).
+async fn api_json(w: &World, jar: &common::Jar, method: http::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    let res = common::api(&w.app, method, path, common::Auth::Cookie(jar), body).await;
     (res.status.as_u16(), serde_json::from_str(&res.body).unwrap_or(Value::Null))
 }
 
@@ -500,71 +481,79 @@ async fn json_api_serves_connections_runs_and_policies(engine: Engine) {
     let (retail, _) = w.tenant("Contoso Retail").await;
     let base = format!("/workspaces/contoso/tenants/{retail}");
     let owner = w.app.login("owner@contoso.example", server::seed::DEMO_PASSWORD).await;
-    let (status, _) = api(&w, &owner, http::Method::GET, &format!("{base}/connection"), None).await;
+    let (status, _) = api_json(&w, &owner, http::Method::GET, &format!("{base}/connection"), None).await;
     assert_eq!(status, 404, "no connection yet");
     // A dedicated connection: the secret goes in and never comes back out.
     let (client_id, secret) = platform_app(w.sim.sim.config.seed);
     let body = json!({"connection_type": "dedicated", "client_id": client_id, "client_secret": secret});
-    let (status, conn) = api(&w, &owner, http::Method::PUT, &format!("{base}/connection"), Some(body)).await;
+    let (status, conn) = api_json(&w, &owner, http::Method::PUT, &format!("{base}/connection"), Some(body)).await;
     assert_eq!((status, conn["has_secret"].as_bool()), (200, Some(true)), "{conn}");
     assert!(!conn.to_string().contains(&secret));
     let bad = json!({"connection_type": "dedicated", "client_id": "nope"});
-    let (status, problem) = api(&w, &owner, http::Method::PUT, &format!("{base}/connection"), Some(bad)).await;
+    let (status, problem) = api_json(&w, &owner, http::Method::PUT, &format!("{base}/connection"), Some(bad)).await;
     assert_eq!((status, problem["errors"][0]["field"].as_str()), (422, Some("client_id")), "{problem}");
-    let (status, started) = api(&w, &owner, http::Method::POST, &format!("{base}/connection/verify"), None).await;
+    let (status, started) = api_json(&w, &owner, http::Method::POST, &format!("{base}/connection/verify"), None).await;
     assert_eq!((status, started["created"].as_bool()), (202, Some(true)), "{started}");
-    let (_, again) = api(&w, &owner, http::Method::POST, &format!("{base}/connection/verify"), None).await;
+    let (_, again) = api_json(&w, &owner, http::Method::POST, &format!("{base}/connection/verify"), None).await;
     assert_eq!((again["created"].as_bool(), &again["run"]["id"]), (Some(false), &started["run"]["id"]));
     w.drain().await;
     let run = started["run"]["id"].as_i64().unwrap();
-    let (status, done) = api(&w, &owner, http::Method::GET, &format!("/workspaces/contoso/runs/{run}"), None).await;
+    let (status, done) =
+        api_json(&w, &owner, http::Method::GET, &format!("/workspaces/contoso/runs/{run}"), None).await;
     assert_eq!((status, done["outcome"].as_str()), (200, Some("succeeded")), "{done}");
     // Sync through the API, then read policies, a version and a diff.
-    let (status, sync) = api(&w, &owner, http::Method::POST, &format!("{base}/inventory/sync"), None).await;
+    let (status, sync) = api_json(&w, &owner, http::Method::POST, &format!("{base}/inventory/sync"), None).await;
     assert_eq!(status, 202, "{sync}");
     w.drain().await;
-    let (_, runs) =
-        api(&w, &owner, http::Method::GET, "/workspaces/contoso/runs?run_type=inventory.sync&outcome=succeeded", None)
-            .await;
+    let (_, runs) = api_json(
+        &w,
+        &owner,
+        http::Method::GET,
+        "/workspaces/contoso/runs?run_type=inventory.sync&outcome=succeeded",
+        None,
+    )
+    .await;
     assert_eq!(runs["total"], 1, "{runs}");
-    let (status, problem) = api(&w, &owner, http::Method::GET, "/workspaces/contoso/runs?status=nope", None).await;
+    let (status, problem) = api_json(&w, &owner, http::Method::GET, "/workspaces/contoso/runs?status=nope", None).await;
     assert_eq!((status, problem["errors"][0]["field"].as_str()), (422, Some("status")));
     let (_, page) =
-        api(&w, &owner, http::Method::GET, &format!("{base}/policies?type=settings_catalog&per_page=5"), None).await;
+        api_json(&w, &owner, http::Method::GET, &format!("{base}/policies?type=settings_catalog&per_page=5"), None)
+            .await;
     assert!(page["total"].as_i64().unwrap() > 0 && page["items"].as_array().unwrap().len() <= 5, "{page}");
     let policy = page["items"][0]["id"].as_i64().unwrap();
-    let (status, detail) = api(&w, &owner, http::Method::GET, &format!("{base}/policies/{policy}"), None).await;
+    let (status, detail) = api_json(&w, &owner, http::Method::GET, &format!("{base}/policies/{policy}"), None).await;
     assert_eq!((status, detail["versions"].as_array().map(Vec::len)), (200, Some(1)));
     let version = detail["versions"][0]["id"].as_i64().unwrap();
     let (status, content) =
-        api(&w, &owner, http::Method::GET, &format!("{base}/policies/{policy}/versions/{version}"), None).await;
+        api_json(&w, &owner, http::Method::GET, &format!("{base}/policies/{policy}/versions/{version}"), None).await;
     assert_eq!(status, 200);
     assert!(
         content["snapshot"].is_object()
             && content.to_string().contains("[REDACTED]")
                 != content["protected_pointers"].as_array().unwrap().is_empty()
     );
-    let (status, diff) = api(&w, &owner, http::Method::GET, &format!("{base}/policies/{policy}/diff"), None).await;
+    let (status, diff) = api_json(&w, &owner, http::Method::GET, &format!("{base}/policies/{policy}/diff"), None).await;
     assert_eq!((status, diff["changes"].as_array().map(Vec::len)), (200, Some(0)));
-    let (status, _) = api(&w, &owner, http::Method::GET, &format!("{base}/policies/{policy}/diff?from=x"), None).await;
+    let (status, _) =
+        api_json(&w, &owner, http::Method::GET, &format!("{base}/policies/{policy}/diff?from=x"), None).await;
     assert_eq!(status, 422);
     let (status, ignored) =
-        api(&w, &owner, http::Method::POST, &format!("{base}/policies/{policy}/ignore"), None).await;
+        api_json(&w, &owner, http::Method::POST, &format!("{base}/policies/{policy}/ignore"), None).await;
     assert_eq!((status, ignored["policy"]["ignored_at"].is_string()), (200, true));
-    let (_, overview) = api(&w, &owner, http::Method::GET, &format!("{base}/inventory"), None).await;
+    let (_, overview) = api_json(&w, &owner, http::Method::GET, &format!("{base}/inventory"), None).await;
     assert_eq!(overview["ignored"], 1, "{overview}");
     // 404 vs 403: another workspace's tenant is not found; the customer may not read policies.
     let (hq, _) = w.tenant("Fabrikam HQ").await;
     let (status, _) =
-        api(&w, &owner, http::Method::GET, &format!("/workspaces/contoso/tenants/{hq}/policies"), None).await;
+        api_json(&w, &owner, http::Method::GET, &format!("/workspaces/contoso/tenants/{hq}/policies"), None).await;
     assert_eq!(status, 404);
-    let (status, _) = api(&w, &owner, http::Method::GET, &format!("{base}/policies/999999"), None).await;
+    let (status, _) = api_json(&w, &owner, http::Method::GET, &format!("{base}/policies/999999"), None).await;
     assert_eq!(status, 404);
     let customer = w.app.login("customer@contoso.example", server::seed::DEMO_PASSWORD).await;
-    let (status, _) = api(&w, &customer, http::Method::GET, &format!("{base}/policies"), None).await;
+    let (status, _) = api_json(&w, &customer, http::Method::GET, &format!("{base}/policies"), None).await;
     assert_eq!(status, 403);
     let readonly = w.app.login("readonly@contoso.example", server::seed::DEMO_PASSWORD).await;
-    let (status, _) = api(&w, &readonly, http::Method::POST, &format!("{base}/inventory/sync"), None).await;
+    let (status, _) = api_json(&w, &readonly, http::Method::POST, &format!("{base}/inventory/sync"), None).await;
     assert_eq!(status, 403);
     w.app.cleanup().await;
 }

@@ -7,11 +7,11 @@
 mod common;
 
 use common::{
+    as_user,
     world::{sim_world, SimWorld},
     Engine, Jar,
 };
 use http::StatusCode;
-use server::seed::DEMO_PASSWORD;
 
 type World = SimWorld;
 
@@ -23,10 +23,6 @@ async fn world(engine: Engine) -> Option<World> {
 }
 
 impl SimWorld {
-    async fn as_user(&self, email: &str) -> Jar {
-        self.app.login(email, DEMO_PASSWORD).await
-    }
-
     /// Saves a platform connection, verifies it and syncs the inventory through the server functions.
     async fn connect(&self, owner: &Jar, tenant: i64) {
         let t = tenant.to_string();
@@ -46,7 +42,7 @@ impl SimWorld {
 
 async fn policy_pages_render_and_scope_rules_hold(engine: Engine) {
     let Some(w) = world(engine).await else { return };
-    let owner = w.as_user("owner@contoso.example").await;
+    let owner = as_user(&w.app, "owner@contoso.example").await;
     let retail = w.tenant("Contoso Retail").await.0;
     w.connect(&owner, retail).await;
     let t = retail.to_string();
@@ -111,7 +107,7 @@ async fn policy_pages_render_and_scope_rules_hold(engine: Engine) {
     assert_eq!(w.app.post_form("/api/inventory/ignore", &form, &owner).await.status, StatusCode::OK);
     let res = w.app.get(&format!("{base}/policies?visibility=ignored"), &owner).await;
     assert!(res.body.contains(name) && res.body.contains(r#"data-testid="badge-ignored""#));
-    let readonly = w.as_user("readonly@contoso.example").await;
+    let readonly = as_user(&w.app, "readonly@contoso.example").await;
     assert_eq!(w.app.post_form("/api/inventory/ignore", &form, &readonly).await.status, StatusCode::FORBIDDEN);
     assert_eq!(w.app.post_form("/api/inventory/sync", &form[..2], &readonly).await.status, StatusCode::FORBIDDEN);
     let res = w.app.get(&format!("{base}/policies/{policy}"), &readonly).await;
@@ -123,7 +119,7 @@ async fn policy_pages_render_and_scope_rules_hold(engine: Engine) {
     let holding = w.tenant("Contoso Holding").await.0;
     let other = format!("/admin/workspaces/contoso/environments/{holding}");
     assert_eq!(w.app.get(&format!("{other}/policies/{policy}"), &owner).await.status, StatusCode::NOT_FOUND);
-    let customer = w.as_user("customer@contoso.example").await;
+    let customer = as_user(&w.app, "customer@contoso.example").await;
     assert_eq!(w.app.get(&format!("{other}/policies"), &customer).await.status, StatusCode::NOT_FOUND);
     let h = holding.to_string();
     let res = w.app.post_form("/api/inventory/policies", &[ws, ("tenant", &h)], &customer).await;
@@ -138,7 +134,7 @@ async fn policy_pages_render_and_scope_rules_hold(engine: Engine) {
 
 async fn tenant_page_shows_the_panels_and_never_the_secret(engine: Engine) {
     let Some(w) = world(engine).await else { return };
-    let owner = w.as_user("owner@contoso.example").await;
+    let owner = as_user(&w.app, "owner@contoso.example").await;
     let legacy = w.tenant("Contoso Legacy").await.0;
     let page = format!("/admin/workspaces/contoso/environments/{legacy}");
 
@@ -190,7 +186,7 @@ async fn tenant_page_shows_the_panels_and_never_the_secret(engine: Engine) {
     let res = w.app.plain_post("/api/connections/verify", &form[..2], &owner, ENVIRONMENTS).await;
     assert!(res.location().unwrap().contains("queued=false"));
     // Read-only members see the panel with its actions disabled and the reason, and cannot save.
-    let readonly = w.as_user("readonly@contoso.example").await;
+    let readonly = as_user(&w.app, "readonly@contoso.example").await;
     let res = w.app.get(&page, &readonly).await;
     assert_eq!(res.status, StatusCode::OK);
     assert!(res.body.contains(r#"data-testid="connection-disabled-reason""#));

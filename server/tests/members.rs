@@ -11,27 +11,16 @@ use std::{
 };
 
 use axum::body::Body;
-use common::{serde_urlencoded, Engine, Jar, TestApp};
+use common::{as_user, call, seeded, serde_urlencoded, user_id, Engine, Jar, TestApp};
 use http::{header, Method, Request, StatusCode};
 use serde_json::Value;
-use server::seed::DEMO_PASSWORD;
 
 const NEW_PW: &str = "a-long-new-password";
 
-async fn seeded(engine: Engine) -> Option<TestApp> {
-    logs(); // capture from the first test on
-    let app = TestApp::new(engine).await?;
-    assert!(server::seed::demo(&app.db).await.unwrap());
-    Some(app)
-}
-
-async fn as_user(app: &TestApp, who: &str) -> Jar {
-    app.login(who, DEMO_PASSWORD).await
-}
-
-async fn call(app: &TestApp, path: &str, form: &[(&str, &str)], jar: &Jar) -> (StatusCode, Value) {
-    let res = app.post_form(path, form, jar).await;
-    (res.status, serde_json::from_str(&res.body).unwrap_or(Value::Null))
+/// [`seeded`], with this binary's log capture installed first (so it holds every test's logs).
+async fn seeded_with_logs(engine: Engine) -> Option<TestApp> {
+    logs();
+    seeded(engine).await
 }
 
 /// Creates an invite as `jar` and returns (invite id, token).
@@ -60,11 +49,6 @@ async fn member(app: &TestApp, jar: &Jar, email: &str) -> Option<Value> {
     body["members"].as_array().unwrap().iter().find(|m| m["email"] == email).cloned()
 }
 
-async fn user_id(app: &TestApp, email: &str) -> i64 {
-    app::db_run!(&app.db, p => sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(p).await)
-        .unwrap()
-}
-
 async fn audit_count(app: &TestApp) -> i64 {
     app.scalar("SELECT COUNT(*) FROM audit_log").await
 }
@@ -75,7 +59,7 @@ async fn audit_actions(app: &TestApp) -> Vec<String> {
 }
 
 async fn owner_invites_and_a_new_account_joins(engine: Engine) {
-    let Some(app) = seeded(engine).await else { return };
+    let Some(app) = seeded_with_logs(engine).await else { return };
     let owner = as_user(&app, "owner@contoso.example").await;
     let all = tenant_ids(&app, &owner, "contoso").await;
     let (_, token) = invite(&app, &owner, "Nina.New@Example.com", "readonly", &[all[0], all[2]]).await;
@@ -155,7 +139,7 @@ async fn owner_invites_and_a_new_account_joins(engine: Engine) {
 }
 
 async fn existing_account_accepts_and_others_are_refused(engine: Engine) {
-    let Some(app) = seeded(engine).await else { return };
+    let Some(app) = seeded_with_logs(engine).await else { return };
     app.create_user("existing@example.com", NEW_PW).await;
     let owner = as_user(&app, "owner@contoso.example").await;
     let (_, token) = invite(&app, &owner, "existing@example.com", "operator", &[]).await;
@@ -214,7 +198,7 @@ async fn existing_account_accepts_and_others_are_refused(engine: Engine) {
 }
 
 async fn expired_revoked_and_unknown_invites_are_refused(engine: Engine) {
-    let Some(app) = seeded(engine).await else { return };
+    let Some(app) = seeded_with_logs(engine).await else { return };
     let owner = as_user(&app, "owner@contoso.example").await;
     let anon = Jar::default();
     let (expired_id, expired) = invite(&app, &owner, "late@example.com", "readonly", &[]).await;
@@ -275,7 +259,7 @@ async fn expired_revoked_and_unknown_invites_are_refused(engine: Engine) {
 }
 
 async fn only_owners_manage_members(engine: Engine) {
-    let Some(app) = seeded(engine).await else { return };
+    let Some(app) = seeded_with_logs(engine).await else { return };
     let owner = as_user(&app, "owner@contoso.example").await;
     let (invite_id, _) = invite(&app, &owner, "pending@example.com", "readonly", &[]).await;
     let target = user_id(&app, "operator@contoso.example").await.to_string();
@@ -319,7 +303,7 @@ async fn only_owners_manage_members(engine: Engine) {
 }
 
 async fn last_owner_cannot_be_demoted_or_removed(engine: Engine) {
-    let Some(app) = seeded(engine).await else { return };
+    let Some(app) = seeded_with_logs(engine).await else { return };
     let owner = as_user(&app, "owner@contoso.example").await;
     let me = user_id(&app, "owner@contoso.example").await.to_string();
     let manager = user_id(&app, "manager@contoso.example").await.to_string();
@@ -348,18 +332,8 @@ async fn last_owner_cannot_be_demoted_or_removed(engine: Engine) {
         StatusCode::FORBIDDEN
     );
     // The page shows the reason, localized.
-    let req = Request::builder()
-        .method(Method::POST)
-        .uri("/api/members/remove")
-        .header(header::HOST, "127.0.0.1:3000")
-        .header(header::ORIGIN, "http://127.0.0.1:3000")
-        .header(header::ACCEPT, "text/html")
-        .header(header::REFERER, "http://127.0.0.1:3000/admin/workspaces/contoso/members")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::COOKIE, new_owner.0.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; "))
-        .body(Body::from(serde_urlencoded(&[("workspace", "contoso"), ("member", &manager)])))
-        .unwrap();
-    let res = app.send(req).await;
+    let form = [("workspace", "contoso"), ("member", manager.as_str())];
+    let res = app.plain_post("/api/members/remove", &form, &new_owner, "/admin/workspaces/contoso/members").await;
     assert_eq!(res.status, StatusCode::FOUND);
     let back = res.location().unwrap().trim_start_matches("http://127.0.0.1:3000").to_string();
     assert!(back.contains("__err="), "{back}");
@@ -373,7 +347,7 @@ async fn last_owner_cannot_be_demoted_or_removed(engine: Engine) {
 }
 
 async fn role_changes_and_narrowing_take_effect(engine: Engine) {
-    let Some(app) = seeded(engine).await else { return };
+    let Some(app) = seeded_with_logs(engine).await else { return };
     let owner = as_user(&app, "owner@contoso.example").await;
     let readonly = as_user(&app, "readonly@contoso.example").await;
     let ro = user_id(&app, "readonly@contoso.example").await.to_string();
@@ -448,7 +422,7 @@ async fn role_changes_and_narrowing_take_effect(engine: Engine) {
 }
 
 async fn each_mutation_writes_exactly_one_audit_row(engine: Engine) {
-    let Some(app) = seeded(engine).await else { return };
+    let Some(app) = seeded_with_logs(engine).await else { return };
     let owner = as_user(&app, "owner@contoso.example").await;
     let ro = user_id(&app, "readonly@contoso.example").await.to_string();
     let tenant = tenant_ids(&app, &owner, "contoso").await[0].to_string();
@@ -522,7 +496,7 @@ fn logs() -> Arc<Mutex<Vec<u8>>> {
 }
 
 async fn tokens_never_reach_the_audit_log_or_the_logs(engine: Engine) {
-    let Some(app) = seeded(engine).await else { return };
+    let Some(app) = seeded_with_logs(engine).await else { return };
     let owner = as_user(&app, "owner@contoso.example").await;
     let (id, token) = invite(&app, &owner, "quiet@example.com", "readonly", &[]).await;
     let anon = Jar::default();
@@ -559,7 +533,7 @@ async fn tokens_never_reach_the_audit_log_or_the_logs(engine: Engine) {
 }
 
 async fn members_page_and_the_no_javascript_invite(engine: Engine) {
-    let Some(app) = seeded(engine).await else { return };
+    let Some(app) = seeded_with_logs(engine).await else { return };
     let owner = as_user(&app, "owner@contoso.example").await;
     let page = app.get("/admin/workspaces/contoso/members", &owner).await;
     assert_eq!(page.status, StatusCode::OK);

@@ -9,7 +9,7 @@ mod common;
 use std::time::Duration;
 
 use app::{
-    authz::server::{SystemScope, WorkspaceScope},
+    authz::server::WorkspaceScope,
     db::Db,
     db_run,
     operations::{
@@ -20,31 +20,18 @@ use app::{
         InitiatorKind, RunOutcome, RunType, SummaryCounts,
     },
 };
-use common::{member_scope, Engine, Jar, TestApp};
+use common::{call, contoso_owner, member_scope, seeded, system, Engine, Jar, TestApp};
 use http::StatusCode;
 use serde_json::Value;
 use server::seed::DEMO_PASSWORD;
 
-async fn seeded(engine: Engine) -> Option<TestApp> {
-    let app = TestApp::new(engine).await?;
-    assert!(server::seed::demo(&app.db).await.unwrap());
-    Some(app)
-}
-
-async fn owner(db: &Db) -> WorkspaceScope {
-    member_scope(db, "owner@contoso.example", "contoso").await.unwrap()
-}
-
-async fn tenants(db: &Db) -> Vec<i64> {
+/// Contoso's active tenants, by id.
+async fn active_tenants(db: &Db) -> Vec<i64> {
     db_run!(db, p => sqlx::query_scalar::<_, i64>(
         "SELECT t.id FROM tenants t JOIN workspaces w ON w.id = t.workspace_id WHERE w.slug = 'contoso' \
          AND t.lifecycle = 'active' ORDER BY t.id")
         .fetch_all(p).await)
     .unwrap()
-}
-
-fn system() -> SystemScope {
-    SystemScope::for_job("tests")
 }
 
 /// Notifications of run `run_id`: (user id, outcome, summary JSON).
@@ -72,8 +59,8 @@ async fn claim(db: &Db, worker_id: &str) -> worker::ClaimedRun {
 
 async fn a_human_run_completed_by_the_worker_notifies_its_initiator_once(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
-    let (db, ws) = (&app.db, owner(&app.db).await);
-    let t = tenants(db).await[0];
+    let (db, ws) = (&app.db, contoso_owner(&app.db).await);
+    let t = active_tenants(db).await[0];
     let id = start(db, &ws, t, "").await;
     assert!(notifications_of(db, id).await.is_empty(), "queued: no notification");
     let claimed = claim(db, "w").await;
@@ -100,8 +87,8 @@ async fn a_human_run_completed_by_the_worker_notifies_its_initiator_once(engine:
 
 async fn racing_completions_notify_once(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
-    let (db, ws) = (&app.db, owner(&app.db).await);
-    let t = tenants(db).await[0];
+    let (db, ws) = (&app.db, contoso_owner(&app.db).await);
+    let t = active_tenants(db).await[0];
     let id = start(db, &ws, t, "").await;
     let claimed = claim(db, "w").await;
     let racers: Vec<_> = [RunOutcome::Succeeded, RunOutcome::Failed, RunOutcome::Cancelled, RunOutcome::Succeeded]
@@ -109,9 +96,7 @@ async fn racing_completions_notify_once(engine: Engine) {
         .map(|o| {
             let (db, claimed) = (db.clone(), claimed.clone());
             tokio::spawn(async move {
-                worker::complete(&db, &SystemScope::for_job("tests"), &claimed, o, &SummaryCounts::new(), None)
-                    .await
-                    .is_ok()
+                worker::complete(&db, &system(), &claimed, o, &SummaryCounts::new(), None).await.is_ok()
             })
         })
         .collect();
@@ -130,8 +115,8 @@ async fn racing_completions_notify_once(engine: Engine) {
 
 async fn cancelling_a_queued_run_notifies_once(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
-    let (db, ws) = (&app.db, owner(&app.db).await);
-    let t = tenants(db).await[0];
+    let (db, ws) = (&app.db, contoso_owner(&app.db).await);
+    let t = active_tenants(db).await[0];
     let id = start(db, &ws, t, "").await;
     let operator = member_scope(db, "operator@contoso.example", "contoso").await.unwrap();
     service::request_cancel(db, &operator, id).await.unwrap();
@@ -159,8 +144,8 @@ async fn cancelling_a_queued_run_notifies_once(engine: Engine) {
 
 async fn reconciled_stale_runs_notify_once(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
-    let (db, ws) = (&app.db, owner(&app.db).await);
-    let t = tenants(db).await[0];
+    let (db, ws) = (&app.db, contoso_owner(&app.db).await);
+    let t = active_tenants(db).await[0];
     let id = start(db, &ws, t, "").await;
     let _claimed = claim(db, "w").await;
     let later = chrono::Utc::now() + chrono::Duration::hours(1);
@@ -175,7 +160,7 @@ async fn reconciled_stale_runs_notify_once(engine: Engine) {
 async fn claim_time_blocking_notifies_the_initiator(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
     let db = &app.db;
-    let t = tenants(db).await[0];
+    let t = active_tenants(db).await[0];
     let operator = member_scope(db, "operator@contoso.example", "contoso").await.unwrap();
     let id = start(db, &operator, t, "").await;
     // The operator loses access before the run is claimed: it ends blocked, and they are told.
@@ -192,8 +177,8 @@ async fn claim_time_blocking_notifies_the_initiator(engine: Engine) {
 async fn scheduled_and_system_runs_notify_nobody(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
     let db = &app.db;
-    let ws = owner(db).await;
-    let t = tenants(db).await;
+    let ws = contoso_owner(db).await;
+    let t = active_tenants(db).await;
     let (scheduled, _) =
         worker::enqueue(db, &system(), ws.workspace_id(), Some(t[0]), RunType::InventorySync, InitiatorKind::Scheduled)
             .await
@@ -226,16 +211,11 @@ async fn scheduled_and_system_runs_notify_nobody(engine: Engine) {
     app.cleanup().await;
 }
 
-async fn call(app: &TestApp, path: &str, form: &[(&str, &str)], jar: &Jar) -> (StatusCode, Value) {
-    let res = app.post_form(path, form, jar).await;
-    (res.status, serde_json::from_str(&res.body).unwrap_or(Value::Null))
-}
-
 async fn users_see_and_mark_only_their_own_notifications(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
     let db = &app.db;
-    let t = tenants(db).await;
-    let ws = owner(db).await;
+    let t = active_tenants(db).await;
+    let ws = contoso_owner(db).await;
     let operator = member_scope(db, "operator@contoso.example", "contoso").await.unwrap();
     let mine = start(db, &ws, t[0], "").await;
     let theirs = start(db, &operator, t[1], "").await;
@@ -300,8 +280,8 @@ async fn body_id(app: &TestApp, jar: &Jar) -> i64 {
 async fn operations_server_functions_validate_and_answer_403_404(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
     let db = &app.db;
-    let t = tenants(db).await;
-    let ws = owner(db).await;
+    let t = active_tenants(db).await;
+    let ws = contoso_owner(db).await;
     let run = start(db, &ws, t[0], "").await;
     let owner_jar = app.login("owner@contoso.example", DEMO_PASSWORD).await;
     let readonly = app.login("readonly@contoso.example", DEMO_PASSWORD).await;

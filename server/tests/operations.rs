@@ -8,7 +8,6 @@ mod common;
 use std::{collections::HashSet, time::Duration};
 
 use app::{
-    authz::server::{SystemScope, WorkspaceScope},
     db::Db,
     db_run,
     error::AppError,
@@ -21,30 +20,7 @@ use app::{
     },
     paging::PageRequest,
 };
-use common::{Engine, TestApp};
-
-async fn seeded(engine: Engine) -> Option<TestApp> {
-    let app = TestApp::new(engine).await?;
-    assert!(server::seed::demo(&app.db).await.unwrap());
-    Some(app)
-}
-
-/// The scope `email` gets entering workspace `slug` (as a signed-in request would).
-async fn scope(db: &Db, email: &str, slug: &str) -> Result<WorkspaceScope, AppError> {
-    common::member_scope(db, email, slug).await
-}
-
-async fn owner(db: &Db) -> WorkspaceScope {
-    scope(db, "owner@contoso.example", "contoso").await.unwrap()
-}
-
-/// Contoso's tenant ids, by id.
-async fn tenants(db: &Db, slug: &str) -> Vec<i64> {
-    db_run!(db, p => sqlx::query_scalar::<_, i64>(
-        "SELECT t.id FROM tenants t JOIN workspaces w ON w.id = t.workspace_id WHERE w.slug = $1 ORDER BY t.id")
-        .bind(slug).fetch_all(p).await)
-    .unwrap()
-}
+use common::{contoso_owner, member_scope, seeded, system, user_id, workspace_tenants, Engine};
 
 async fn audit_count(db: &Db, action: &str) -> i64 {
     db_run!(db, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_log WHERE action = $1")
@@ -60,10 +36,6 @@ fn keyed(tenant: i64, key: &str) -> StartRun {
     StartRun { idempotency_key: key.into(), ..sync(tenant) }
 }
 
-fn system() -> SystemScope {
-    SystemScope::for_job("tests")
-}
-
 async fn claim(db: &Db, worker_id: &str) -> Option<worker::ClaimedRun> {
     worker::claim_next(db, &system(), worker_id).await.unwrap()
 }
@@ -75,8 +47,8 @@ async fn succeed(db: &Db, claimed: &worker::ClaimedRun) {
 
 async fn start_is_idempotent_per_identity(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
-    let (db, ws) = (&app.db, owner(&app.db).await);
-    let t = tenants(db, "contoso").await[0];
+    let (db, ws) = (&app.db, contoso_owner(&app.db).await);
+    let t = workspace_tenants(db, "contoso").await[0];
     let first = service::start(db, &ws, sync(t)).await.unwrap();
     assert!(first.created);
     assert_eq!((first.run.status, first.run.outcome), (RunStatus::Queued, RunOutcome::Pending));
@@ -95,7 +67,7 @@ async fn start_is_idempotent_per_identity(engine: Engine) {
     let next = service::start(db, &ws, sync(t)).await.unwrap();
     assert!(next.created && next.run.id != first.run.id);
     // Racing starts of one identity: exactly one run.
-    let t2 = tenants(db, "contoso").await[1];
+    let t2 = workspace_tenants(db, "contoso").await[1];
     let racers: Vec<_> = (0..8)
         .map(|_| {
             let (db, ws) = (db.clone(), ws.clone());
@@ -115,8 +87,8 @@ async fn start_is_idempotent_per_identity(engine: Engine) {
 
 async fn concurrent_claimers_never_share_a_run(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
-    let (db, ws) = (&app.db, owner(&app.db).await);
-    let t = tenants(db, "contoso").await[0];
+    let (db, ws) = (&app.db, contoso_owner(&app.db).await);
+    let t = workspace_tenants(db, "contoso").await[0];
     let mut started = HashSet::new();
     for i in 0..20 {
         started.insert(service::start(db, &ws, keyed(t, &format!("k{i}"))).await.unwrap().run.id);
@@ -149,21 +121,19 @@ async fn concurrent_claimers_never_share_a_run(engine: Engine) {
 async fn claim_reauthorizes_the_initiator(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
     let db = &app.db;
-    let ts = tenants(db, "contoso").await;
-    let operator = scope(db, "operator@contoso.example", "contoso").await.unwrap();
+    let ts = workspace_tenants(db, "contoso").await;
+    let operator = member_scope(db, "operator@contoso.example", "contoso").await.unwrap();
     let removed = service::start(db, &operator, sync(ts[0])).await.unwrap().run.id;
     let lowered = service::start(db, &operator, sync(ts[1])).await.unwrap().run.id;
-    let ok_run = service::start(db, &owner(db).await, sync(ts[2])).await.unwrap().run.id;
-    let uid: i64 = db_run!(db, p => sqlx::query_scalar("SELECT id FROM users WHERE email = 'operator@contoso.example'")
-        .fetch_one(p).await)
-    .unwrap();
+    let ok_run = service::start(db, &contoso_owner(db).await, sync(ts[2])).await.unwrap().run.id;
+    let uid = user_id(&app, "operator@contoso.example").await;
     // Role lowered to one without operations.start, then removed from the workspace.
     db_run!(db, p => sqlx::query("UPDATE workspace_memberships SET role = 'readonly' WHERE user_id = $1")
         .bind(uid).execute(p).await.map(|r| r.rows_affected()))
     .unwrap();
     let first = claim(db, "w").await.unwrap();
     assert_eq!(first.run.id, ok_run, "blocked runs are skipped, the owner's run is claimed");
-    let ws = owner(db).await;
+    let ws = contoso_owner(db).await;
     let run = service::get(db, &ws, lowered).await.unwrap();
     assert_eq!((run.status, run.outcome), (RunStatus::Completed, RunOutcome::Blocked));
     assert_eq!(run.failure.unwrap().reason, Reason::Run(RunReason::InitiatorLostAccess));
@@ -172,7 +142,7 @@ async fn claim_reauthorizes_the_initiator(engine: Engine) {
     db_run!(db, p => sqlx::query("UPDATE workspace_memberships SET role = 'operator' WHERE user_id = $1")
         .bind(uid).execute(p).await.map(|r| r.rows_affected()))
     .unwrap();
-    let operator = scope(db, "operator@contoso.example", "contoso").await.unwrap();
+    let operator = member_scope(db, "operator@contoso.example", "contoso").await.unwrap();
     let gone = service::start(db, &operator, sync(ts[3])).await.unwrap().run.id;
     db_run!(db, p => sqlx::query("DELETE FROM workspace_memberships WHERE user_id = $1").bind(uid).execute(p).await.map(|r| r.rows_affected()))
         .unwrap();
@@ -189,8 +159,8 @@ async fn claim_reauthorizes_the_initiator(engine: Engine) {
 
 async fn cancel_queued_and_running(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
-    let (db, ws) = (&app.db, owner(&app.db).await);
-    let t = tenants(db, "contoso").await[0];
+    let (db, ws) = (&app.db, contoso_owner(&app.db).await);
+    let t = workspace_tenants(db, "contoso").await[0];
     let queued = service::start(db, &ws, keyed(t, "q")).await.unwrap().run.id;
     let run = service::request_cancel(db, &ws, queued).await.unwrap();
     assert_eq!((run.status, run.outcome), (RunStatus::Completed, RunOutcome::Cancelled));
@@ -213,7 +183,7 @@ async fn cancel_queued_and_running(engine: Engine) {
     assert_eq!((run.status, run.outcome), (RunStatus::Completed, RunOutcome::Cancelled));
     assert_eq!(audit_count(db, "operation.cancel").await, 2);
     // Operators may cancel, read-only members may not.
-    let readonly = scope(db, "readonly@contoso.example", "contoso").await.unwrap();
+    let readonly = member_scope(db, "readonly@contoso.example", "contoso").await.unwrap();
     let third = service::start(db, &ws, keyed(t, "x")).await.unwrap().run.id;
     assert_eq!(service::request_cancel(db, &readonly, third).await.unwrap_err(), AppError::Forbidden);
     app.cleanup().await;
@@ -221,8 +191,8 @@ async fn cancel_queued_and_running(engine: Engine) {
 
 async fn stale_runs_are_reconciled(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
-    let (db, ws) = (&app.db, owner(&app.db).await);
-    let ts = tenants(db, "contoso").await;
+    let (db, ws) = (&app.db, contoso_owner(&app.db).await);
+    let ts = workspace_tenants(db, "contoso").await;
     let silent = service::start(db, &ws, sync(ts[0])).await.unwrap().run.id;
     let alive = service::start(db, &ws, sync(ts[1])).await.unwrap().run.id;
     let c1 = claim(db, "w1").await.unwrap();
@@ -254,8 +224,8 @@ async fn stale_runs_are_reconciled(engine: Engine) {
 
 async fn illegal_transitions_are_refused(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
-    let (db, ws) = (&app.db, owner(&app.db).await);
-    let t = tenants(db, "contoso").await[0];
+    let (db, ws) = (&app.db, contoso_owner(&app.db).await);
+    let t = workspace_tenants(db, "contoso").await[0];
     let id = service::start(db, &ws, sync(t)).await.unwrap().run.id;
     let claimed = claim(db, "w").await.unwrap();
     let none = SummaryCounts::new();
@@ -275,8 +245,8 @@ async fn illegal_transitions_are_refused(engine: Engine) {
 
 async fn list_filters_and_pages(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
-    let (db, ws) = (&app.db, owner(&app.db).await);
-    let ts = tenants(db, "contoso").await;
+    let (db, ws) = (&app.db, contoso_owner(&app.db).await);
+    let ts = workspace_tenants(db, "contoso").await;
     for t in &ts {
         service::start(db, &ws, sync(*t)).await.unwrap();
     }
@@ -307,31 +277,31 @@ async fn list_filters_and_pages(engine: Engine) {
     let beyond = list(RunQuery { page: PageRequest { page: 99, per_page: 2 }, ..RunQuery::default() }).await;
     assert_eq!((beyond.total, beyond.items.len()), (all.total, 0));
     // A customer narrowed to one tenant sees nothing at all (no operations.view).
-    let customer = scope(db, "customer@contoso.example", "contoso").await.unwrap();
+    let customer = member_scope(db, "customer@contoso.example", "contoso").await.unwrap();
     assert_eq!(service::list(db, &customer, &RunQuery::default()).await.unwrap_err(), AppError::Forbidden);
     app.cleanup().await;
 }
 
 async fn scope_rules(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
-    let (db, ws) = (&app.db, owner(&app.db).await);
-    let ts = tenants(db, "contoso").await;
+    let (db, ws) = (&app.db, contoso_owner(&app.db).await);
+    let ts = workspace_tenants(db, "contoso").await;
     let id = service::start(db, &ws, sync(ts[0])).await.unwrap().run.id;
     // Another workspace's run id, and a tenant of another workspace: not found.
-    let fab = scope(db, "owner@fabrikam.example", "fabrikam").await.unwrap();
+    let fab = member_scope(db, "owner@fabrikam.example", "fabrikam").await.unwrap();
     assert_eq!(service::get(db, &fab, id).await.unwrap_err(), AppError::NotFound);
     assert_eq!(service::request_cancel(db, &fab, id).await.unwrap_err(), AppError::NotFound);
     assert_eq!(service::start(db, &fab, sync(ts[0])).await.unwrap_err(), AppError::NotFound);
     // Read-only members see runs but may not start them.
-    let readonly = scope(db, "readonly@contoso.example", "contoso").await.unwrap();
+    let readonly = member_scope(db, "readonly@contoso.example", "contoso").await.unwrap();
     assert_eq!(service::get(db, &readonly, id).await.unwrap().id, id);
     assert_eq!(service::start(db, &readonly, sync(ts[1])).await.unwrap_err(), AppError::Forbidden);
     // Operators start syncs but not restores (restore.execute).
-    let operator = scope(db, "operator@contoso.example", "contoso").await.unwrap();
+    let operator = member_scope(db, "operator@contoso.example", "contoso").await.unwrap();
     let restore = StartRun::new(RunType::RestoreExecute, Some(ts[1]));
     assert_eq!(service::start(db, &operator, restore).await.unwrap_err(), AppError::Forbidden);
     // Customers: their own tenant → forbidden; any other tenant → not found; runs → forbidden.
-    let customer = scope(db, "customer@contoso.example", "contoso").await.unwrap();
+    let customer = member_scope(db, "customer@contoso.example", "contoso").await.unwrap();
     let own = customer.tenant_filter().unwrap()[0];
     let other = *ts.iter().find(|t| **t != own).unwrap();
     assert_eq!(service::start(db, &customer, sync(own)).await.unwrap_err(), AppError::Forbidden);
@@ -351,8 +321,8 @@ async fn scope_rules(engine: Engine) {
 
 async fn workers_execute_handlers_and_shut_down(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
-    let (db, ws) = (&app.db, owner(&app.db).await);
-    let ts = tenants(db, "contoso").await;
+    let (db, ws) = (&app.db, contoso_owner(&app.db).await);
+    let ts = workspace_tenants(db, "contoso").await;
     let mut registry = Registry::new();
     registry.register(RunType::InventorySync, |ctx| async move {
         for i in 1..=3 {
@@ -395,8 +365,8 @@ async fn workers_execute_handlers_and_shut_down(engine: Engine) {
 /// applies), newest first, five at most plus how many more; customers get `Forbidden`.
 async fn active_runs_of_the_caller(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
-    let (db, ws) = (&app.db, owner(&app.db).await);
-    let ts = tenants(db, "contoso").await;
+    let (db, ws) = (&app.db, contoso_owner(&app.db).await);
+    let ts = workspace_tenants(db, "contoso").await;
     let mut mine = Vec::new();
     for t in &ts {
         mine.push(service::start(db, &ws, sync(*t)).await.unwrap().run.id);
@@ -406,7 +376,7 @@ async fn active_runs_of_the_caller(engine: Engine) {
         mine.push(service::start(db, &ws, keyed(ts[3], key)).await.unwrap().run.id);
     }
     // Someone else's run and a system run do not show; a completed one neither.
-    let manager = scope(db, "manager@contoso.example", "contoso").await.unwrap();
+    let manager = member_scope(db, "manager@contoso.example", "contoso").await.unwrap();
     let theirs = service::start(db, &manager, StartRun::new(RunType::BackupCapture, Some(ts[1]))).await.unwrap();
     worker::enqueue(
         db,
@@ -438,9 +408,9 @@ async fn active_runs_of_the_caller(engine: Engine) {
     assert_eq!(theirs_view.runs.iter().map(|r| r.run.id).collect::<Vec<_>>(), vec![theirs.run.id]);
     assert_eq!(theirs_view.more, 0);
     // Customers have no operations.view; another workspace shows none of Contoso's.
-    let customer = scope(db, "customer@contoso.example", "contoso").await.unwrap();
+    let customer = member_scope(db, "customer@contoso.example", "contoso").await.unwrap();
     assert_eq!(service::active_started_by_caller(db, &customer).await.unwrap_err(), AppError::Forbidden);
-    let fab = scope(db, "owner@fabrikam.example", "fabrikam").await.unwrap();
+    let fab = member_scope(db, "owner@fabrikam.example", "fabrikam").await.unwrap();
     assert!(service::active_started_by_caller(db, &fab).await.unwrap().runs.is_empty());
     app.cleanup().await;
 }

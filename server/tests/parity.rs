@@ -66,7 +66,10 @@ const PAIRS: &[Pair] = &[
         [WS, ("display_name", "Parity {n}"), ("primary_domain", "parity-{n}.example"),
          ("entra_tenant_id", "7d1e2f3a-4444-4c3d-9e3f-00000000000{n}")],
         POST "/workspaces/{slug}/tenants",
-        Some(r#"{"display_name":"Parity {n}","primary_domain":"parity-{n}.example","entra_tenant_id":"7d1e2f3a-4444-4c3d-9e3f-00000000000{n}"}"#),
+        Some(concat!(
+            r#"{"display_name":"Parity {n}","primary_domain":"parity-{n}.example","#,
+            r#""entra_tenant_id":"7d1e2f3a-4444-4c3d-9e3f-00000000000{n}"}"#
+        )),
         Write),
     pair!("/api/tenants/get", [WS, TENANT], GET "/workspaces/{slug}/tenants/{id}", None, Read),
     pair!("/api/tenants/rename", [WS, TENANT, ("display_name", "{name}")],
@@ -111,7 +114,16 @@ const PAIRS: &[Pair] = &[
 
 /// The same mistake through both transports (as the owner): (server function, form, method, API path with
 /// query, JSON body, the field codes both must answer with 422).
-const MISTAKES: &[(&str, &[(&str, &str)], Method, &str, Option<&str>, &[&str])] = &[
+type Mistake = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    Method,
+    &'static str,
+    Option<&'static str>,
+    &'static [&'static str],
+);
+
+const MISTAKES: &[Mistake] = &[
     (
         "/api/operations/start",
         &[WS, ("run_type", "nope"), TENANT],

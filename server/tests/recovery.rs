@@ -12,7 +12,7 @@ use std::{
 };
 
 use app::{db::Db, db_run};
-use common::{Engine, TestApp, TEST_SECRET_KEY};
+use common::{scalar, sim_control, Engine, TestApp, TEST_SECRET_KEY};
 use serde_json::json;
 use server::graph_sim::{self, generator::platform_app, SimConfig, SimHandle, Throttling};
 
@@ -51,10 +51,6 @@ fn serve(app: &TestApp, sim: &SimHandle, data: &std::path::Path, port: u16) -> S
         .spawn()
         .expect("start tenantpilot");
     Server(child)
-}
-
-async fn scalar(db: &Db, sql: &str) -> i64 {
-    db_run!(db, p => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await).expect(sql)
 }
 
 async fn wait_for(db: &Db, what: &str, sql: &str, within: Duration) {
@@ -99,17 +95,6 @@ async fn versions_are_whole(db: &Db) {
     assert_eq!(broken, 0, "policies whose versions do not add up");
 }
 
-async fn control(sim: &SimHandle, method: reqwest::Method, path: &str, body: serde_json::Value) {
-    let resp = reqwest::Client::new()
-        .request(method, format!("{}/_sim{path}", sim.base_url()))
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert!(resp.status().is_success(), "{path}: {}", resp.status());
-}
-
 async fn killed_sync_is_reconciled_without_half_written_versions(engine: Engine) {
     let Some(app) = TestApp::new(engine).await else { return };
     let identities = server::seed::demo_identities();
@@ -122,7 +107,7 @@ async fn killed_sync_is_reconciled_without_half_written_versions(engine: Engine)
     };
     let sim = graph_sim::spawn("127.0.0.1:0".parse().unwrap(), config).await.unwrap().1;
     for t in sim.tenants() {
-        control(
+        sim_control(
             &sim,
             reqwest::Method::POST,
             &format!("/tenants/{}/faults", t.tenant_id),
@@ -151,7 +136,7 @@ async fn killed_sync_is_reconciled_without_half_written_versions(engine: Engine)
 
     // Restarted (and the provider fast again): the interrupted runs fail as stale, the rest run once.
     for t in sim.tenants() {
-        control(&sim, reqwest::Method::DELETE, &format!("/tenants/{}/faults", t.tenant_id), json!({})).await;
+        sim_control(&sim, reqwest::Method::DELETE, &format!("/tenants/{}/faults", t.tenant_id), json!({})).await;
     }
     let second = serve(&app, &sim, &data, free_port());
     wait_for(

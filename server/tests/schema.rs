@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use app::db::Db;
-use common::{Engine, TestApp};
+use common::{seeded, try_exec, workspace_id, Engine, TestApp};
 use http::StatusCode;
 use server::seed::DEMO_PASSWORD;
 
@@ -96,13 +96,9 @@ async fn migrations_agree_across_engines() {
     pg.cleanup().await;
 }
 
-async fn exec(db: &Db, sql: &str) -> Result<u64, sqlx::Error> {
-    app::db_run!(db, p => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()))
-}
-
 /// Runs `sql` and expects the database to refuse it with a message containing `message`.
 async fn refused(db: &Db, sql: &str, message: &str) {
-    match exec(db, sql).await {
+    match try_exec(db, sql).await {
         Ok(n) => panic!("{sql}: accepted ({n} rows), expected refusal"),
         Err(e) => assert!(e.to_string().contains(message), "{sql}: {e}"),
     }
@@ -114,8 +110,7 @@ async fn count(app: &TestApp, table: &str) -> i64 {
 
 /// The demo seed, plus an audit entry written the way the product writes one: a manager creating a tenant.
 async fn with_audit_entries(engine: Engine) -> Option<TestApp> {
-    let app = TestApp::new(engine).await?;
-    assert!(server::seed::demo(&app.db).await.unwrap());
+    let app = seeded(engine).await?;
     let before = count(&app, "audit_log").await;
     let manager = app.login("manager@contoso.example", DEMO_PASSWORD).await;
     let form = [
@@ -148,7 +143,7 @@ async fn audit_log_is_append_only(engine: Engine) {
                 SELECT workspace_id, tenant_id, actor_id, actor_label, actor_type, action, resource_type, \
                 resource_id, outcome, summary, metadata, ip, user_agent, recorded_at, prev_hash, 'fork' \
                 FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log)";
-    let err = exec(db, fork).await.expect_err("a duplicate prev_hash must be refused");
+    let err = try_exec(db, fork).await.expect_err("a duplicate prev_hash must be refused");
     assert!(matches!(&err, sqlx::Error::Database(d) if d.is_unique_violation()), "{err}");
     // The product still appends after the refusals.
     let owner = app.login("owner@contoso.example", DEMO_PASSWORD).await;
@@ -163,9 +158,9 @@ async fn policy_versions_refuse_delete(engine: Engine) {
     let Some(app) = with_audit_entries(engine).await else { return };
     let db = &app.db;
     let tenant = app.scalar("SELECT id FROM tenants WHERE display_name = 'Schema Co'").await;
-    let workspace = app.scalar("SELECT id FROM workspaces WHERE slug = 'contoso'").await;
+    let workspace = workspace_id(&app, "contoso").await;
     let at = "'2026-01-01T00:00:00Z'";
-    exec(
+    try_exec(
         db,
         &format!(
             "INSERT INTO policies (workspace_id, tenant_id, policy_type, external_id, display_name, content_hash, \
@@ -175,7 +170,7 @@ async fn policy_versions_refuse_delete(engine: Engine) {
     .await
     .unwrap();
     let policy = app.scalar("SELECT id FROM policies WHERE external_id = 'p-1'").await;
-    exec(
+    try_exec(
         db,
         &format!(
             "INSERT INTO policy_versions (policy_id, tenant_id, version_no, policy_type, captured_at, content_hash, \
@@ -204,13 +199,13 @@ async fn audit_head_moves_but_is_never_removed(engine: Engine) {
     assert_eq!((count(&app, "audit_log").await, count(&app, "audit_head").await), (0, 0));
     let insert = "INSERT INTO audit_head (id, last_id, last_hash, mac, updated_at) \
                   VALUES (1, 0, 'genesis', 'mac', '2026-01-01T00:00:00.000Z')";
-    assert_eq!(exec(db, insert).await.unwrap(), 1);
+    assert_eq!(try_exec(db, insert).await.unwrap(), 1);
     // One row only: id is fixed to 1.
-    assert!(exec(db, &insert.replace("VALUES (1,", "VALUES (2,")).await.is_err(), "a second head row");
-    assert!(exec(db, insert).await.is_err(), "a duplicate head row");
+    assert!(try_exec(db, &insert.replace("VALUES (1,", "VALUES (2,")).await.is_err(), "a second head row");
+    assert!(try_exec(db, insert).await.is_err(), "a duplicate head row");
     // Moving the head forward is allowed; removing it is not.
     let moved = "UPDATE audit_head SET mac = 'mac2', updated_at = '2026-01-02T00:00:00.000Z' WHERE id = 1";
-    assert_eq!(exec(db, moved).await.unwrap(), 1);
+    assert_eq!(try_exec(db, moved).await.unwrap(), 1);
     refused(db, "DELETE FROM audit_head", "audit_head cannot be deleted").await;
     if engine == Engine::Postgres {
         refused(db, "TRUNCATE audit_head", "audit_head cannot be deleted").await;

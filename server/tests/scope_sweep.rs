@@ -252,7 +252,7 @@ async fn contoso_rows(app: &TestApp) -> Targets {
     let token = app.scalar("SELECT id FROM api_tokens WHERE prefix = 'tp_probe'").await;
     let mut tx = app.db.begin().await.unwrap();
     let event = app::audit::server::AuditEvent::new("test.entry", "test", "x").tenant(tenant);
-    let system = app::authz::server::SystemScope::for_job("scope sweep");
+    let system = app::authz::server::SystemScope::for_test("scope sweep");
     app::audit::server::record_system(&mut tx, &system, Some(ws), event).await.unwrap();
     tx.commit().await.unwrap();
     let audit_entry = app.scalar(&format!("SELECT MAX(id) FROM audit_log WHERE workspace_id = {ws}")).await;

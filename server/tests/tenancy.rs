@@ -3,21 +3,11 @@
 
 mod common;
 
-use common::{Engine, Jar, TestApp};
+use common::{as_user, call, seeded, workspace_id, Engine, Jar, TestApp};
 use http::StatusCode;
 use server::seed::DEMO_PASSWORD;
 
 const GUID: &str = "7d1e2f3a-3333-4c3d-9e3f-000000000099";
-
-async fn seeded(engine: Engine) -> Option<TestApp> {
-    let app = TestApp::new(engine).await?;
-    assert!(server::seed::demo(&app.db).await.unwrap());
-    Some(app)
-}
-
-async fn as_user(app: &TestApp, who: &str) -> Jar {
-    app.login(who, DEMO_PASSWORD).await
-}
 
 /// Every tenant the caller may see (one page of up to 50: enough for the demo), as a JSON array.
 async fn list(app: &TestApp, jar: &Jar, ws: &str) -> (StatusCode, serde_json::Value) {
@@ -26,8 +16,7 @@ async fn list(app: &TestApp, jar: &Jar, ws: &str) -> (StatusCode, serde_json::Va
 }
 
 async fn list_page(app: &TestApp, jar: &Jar, form: &[(&str, &str)]) -> (StatusCode, serde_json::Value) {
-    let res = app.post_form("/api/tenants/list", form, jar).await;
-    (res.status, serde_json::from_str(&res.body).unwrap_or(serde_json::Value::Null))
+    call(app, "/api/tenants/list", form, jar).await
 }
 
 async fn members_see_their_workspace_and_nothing_else(engine: Engine) {
@@ -203,7 +192,7 @@ async fn chooser_pages_follow_membership(engine: Engine) {
 
 /// 60 extra Contoso tenants ("Bulk 00" … "Bulk 59", every tenth archived) straight into the database.
 async fn add_bulk_tenants(app: &TestApp) {
-    let ws = app.scalar("SELECT id FROM workspaces WHERE slug = 'contoso'").await;
+    let ws = workspace_id(app, "contoso").await;
     for i in 0..60 {
         let lifecycle = if i % 10 == 0 { "archived" } else { "active" };
         let sql = "INSERT INTO tenants (workspace_id, display_name, primary_domain, entra_tenant_id, lifecycle, created_at, updated_at) \

@@ -7,40 +7,20 @@
 mod common;
 
 use axum::body::Body;
-use common::{Engine, Jar, Response, TestApp};
+use common::{api, call, problem, seeded, strings, user_id, Auth, Engine, Jar, Response, TestApp};
 use http::{header, Method, Request, StatusCode};
 use serde_json::{json, Value};
 use server::seed::DEMO_PASSWORD;
 
 const NEW_PW: &str = "a-brand-new-password";
 
-async fn seeded(engine: Engine) -> Option<TestApp> {
-    let app = TestApp::new(engine).await?;
-    assert!(server::seed::demo(&app.db).await.unwrap());
-    Some(app)
-}
-
-async fn call(app: &TestApp, path: &str, form: &[(&str, &str)], jar: &Jar) -> (StatusCode, Value) {
-    let res = app.post_form(path, form, jar).await;
-    (res.status, serde_json::from_str(&res.body).unwrap_or(Value::Null))
-}
-
 fn field_code<'a>(body: &'a Value, field: &str) -> Option<&'a str> {
     body["Validation"].as_array()?.iter().find(|e| e["field"] == field)?["code"].as_str()
-}
-
-async fn strings(app: &TestApp, sql: &str) -> Vec<String> {
-    app::db_run!(&app.db, p => sqlx::query_scalar::<_, String>(sql).fetch_all(p).await).expect(sql)
 }
 
 async fn actions(app: &TestApp, action: &str) -> Vec<String> {
     let sql = format!("SELECT metadata FROM audit_log WHERE action = '{action}' ORDER BY id");
     strings(app, &sql).await
-}
-
-async fn user_id(app: &TestApp, email: &str) -> i64 {
-    app::db_run!(&app.db, p => sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(p).await)
-        .unwrap()
 }
 
 fn lang(res: &Response) -> &str {
@@ -275,33 +255,6 @@ async fn the_system_directory_is_for_platform_operators_only(engine: Engine) {
     app.cleanup().await;
 }
 
-/// A JSON API call from this site's origin with the session cookie of `jar`.
-async fn api(app: &TestApp, method: Method, path: &str, jar: &Jar, body: Option<Value>) -> Response {
-    let b = jar.apply(
-        Request::builder()
-            .method(method)
-            .uri(format!("/api/v1{path}"))
-            .header(header::HOST, "127.0.0.1:3000")
-            .header(header::ORIGIN, "http://127.0.0.1:3000")
-            .header(header::ACCEPT, "application/json"),
-    );
-    let req = match body {
-        Some(v) => b.header(header::CONTENT_TYPE, "application/json").body(Body::from(v.to_string())).unwrap(),
-        None => b.body(Body::empty()).unwrap(),
-    };
-    app.send(req).await
-}
-
-#[track_caller]
-fn problem(res: &Response, status: StatusCode, code: &str) -> Value {
-    assert_eq!(res.status, status, "{}", res.body);
-    let ct = res.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    assert_eq!(ct, "application/problem+json");
-    let v = res.json();
-    assert_eq!(v["code"], code, "{v}");
-    v
-}
-
 fn api_field(v: &Value, field: &str) -> Option<String> {
     v["errors"].as_array()?.iter().find(|e| e["field"] == field).map(|e| e["code"].as_str().unwrap().to_string())
 }
@@ -312,7 +265,7 @@ async fn members_and_settings_through_the_api(engine: Engine) {
     let owner_id = user_id(&app, "owner@contoso.example").await;
     let readonly_id = user_id(&app, "readonly@contoso.example").await;
 
-    let res = api(&app, Method::GET, "/workspaces/contoso/members", &owner, None).await;
+    let res = api(&app, Method::GET, "/workspaces/contoso/members", Auth::Cookie(&owner), None).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(res.json()["total"], 5);
     assert_eq!(res.json()["items"][0]["role"], "owner");
@@ -321,15 +274,21 @@ async fn members_and_settings_through_the_api(engine: Engine) {
         &app,
         Method::POST,
         "/workspaces/contoso/invites",
-        &owner,
+        Auth::Cookie(&owner),
         Some(json!({ "email": "New@Example.com", "role": "readonly" })),
     )
     .await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     assert!(res.json()["link"].as_str().unwrap().starts_with("http://127.0.0.1:3000/invite/"));
     let v = problem(
-        &api(&app, Method::POST, "/workspaces/contoso/invites", &owner, Some(json!({ "email": "x", "role": "admin" })))
-            .await,
+        &api(
+            &app,
+            Method::POST,
+            "/workspaces/contoso/invites",
+            Auth::Cookie(&owner),
+            Some(json!({ "email": "x", "role": "admin" })),
+        )
+        .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation",
     );
@@ -337,19 +296,25 @@ async fn members_and_settings_through_the_api(engine: Engine) {
     assert_eq!(api_field(&v, "role").as_deref(), Some("unsupported"));
 
     let item = format!("/workspaces/contoso/members/{readonly_id}");
-    let res = api(&app, Method::PATCH, &item, &owner, Some(json!({ "role": "operator" }))).await;
+    let res = api(&app, Method::PATCH, &item, Auth::Cookie(&owner), Some(json!({ "role": "operator" }))).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(res.json()["role"], "operator");
     let ids: Vec<i64> = app::db_run!(&app.db, p => sqlx::query_scalar::<_, i64>("SELECT t.id FROM tenants t JOIN workspaces w ON w.id = t.workspace_id WHERE w.slug = 'contoso' ORDER BY t.id").fetch_all(p).await).unwrap();
-    let res =
-        api(&app, Method::PATCH, &item, &owner, Some(json!({ "role": "customer", "tenant_ids": [ids[0]] }))).await;
+    let res = api(
+        &app,
+        Method::PATCH,
+        &item,
+        Auth::Cookie(&owner),
+        Some(json!({ "role": "customer", "tenant_ids": [ids[0]] })),
+    )
+    .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!(
         (res.json()["role"].as_str(), res.json()["tenants"][0]["id"].as_i64()),
         (Some("customer"), Some(ids[0]))
     );
     let v = problem(
-        &api(&app, Method::PATCH, &item, &owner, Some(json!({ "tenant_ids": [] }))).await,
+        &api(&app, Method::PATCH, &item, Auth::Cookie(&owner), Some(json!({ "tenant_ids": [] }))).await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation",
     );
@@ -358,38 +323,42 @@ async fn members_and_settings_through_the_api(engine: Engine) {
     // The last owner can be neither demoted nor removed.
     let mine = format!("/workspaces/contoso/members/{owner_id}");
     let v = problem(
-        &api(&app, Method::PATCH, &mine, &owner, Some(json!({ "role": "readonly" }))).await,
+        &api(&app, Method::PATCH, &mine, Auth::Cookie(&owner), Some(json!({ "role": "readonly" }))).await,
         StatusCode::CONFLICT,
         "conflict",
     );
     assert_eq!(v["reason"], "last_owner");
-    let v = problem(&api(&app, Method::DELETE, &mine, &owner, None).await, StatusCode::CONFLICT, "conflict");
+    let v =
+        problem(&api(&app, Method::DELETE, &mine, Auth::Cookie(&owner), None).await, StatusCode::CONFLICT, "conflict");
     assert_eq!(v["reason"], "last_owner");
 
     // Others: 403 for members without members.manage, 404 for foreign workspaces and unknown ids, 401 anonymous.
     let manager = app.login("manager@contoso.example", DEMO_PASSWORD).await;
-    problem(&api(&app, Method::DELETE, &item, &manager, None).await, StatusCode::FORBIDDEN, "forbidden");
+    problem(&api(&app, Method::DELETE, &item, Auth::Cookie(&manager), None).await, StatusCode::FORBIDDEN, "forbidden");
     let fabrikam = app.login("owner@fabrikam.example", DEMO_PASSWORD).await;
     problem(
-        &api(&app, Method::GET, "/workspaces/contoso/members", &fabrikam, None).await,
+        &api(&app, Method::GET, "/workspaces/contoso/members", Auth::Cookie(&fabrikam), None).await,
         StatusCode::NOT_FOUND,
         "not_found",
     );
-    problem(&api(&app, Method::DELETE, &item, &fabrikam, None).await, StatusCode::NOT_FOUND, "not_found");
+    problem(&api(&app, Method::DELETE, &item, Auth::Cookie(&fabrikam), None).await, StatusCode::NOT_FOUND, "not_found");
     problem(
-        &api(&app, Method::DELETE, "/workspaces/contoso/members/abc", &owner, None).await,
+        &api(&app, Method::DELETE, "/workspaces/contoso/members/abc", Auth::Cookie(&owner), None).await,
         StatusCode::NOT_FOUND,
         "not_found",
     );
     problem(
-        &api(&app, Method::GET, "/workspaces/contoso/members", &Jar::default(), None).await,
+        &api(&app, Method::GET, "/workspaces/contoso/members", Auth::None, None).await,
         StatusCode::UNAUTHORIZED,
         "unauthenticated",
     );
 
-    let res = api(&app, Method::DELETE, &item, &owner, None).await;
+    let res = api(&app, Method::DELETE, &item, Auth::Cookie(&owner), None).await;
     assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
-    assert_eq!(api(&app, Method::GET, "/workspaces/contoso/members", &owner, None).await.json()["total"], 4);
+    assert_eq!(
+        api(&app, Method::GET, "/workspaces/contoso/members", Auth::Cookie(&owner), None).await.json()["total"],
+        4
+    );
     let audited = strings(&app, "SELECT action FROM audit_log WHERE action LIKE 'member.%' ORDER BY id").await;
     assert_eq!(
         audited,
@@ -397,12 +366,20 @@ async fn members_and_settings_through_the_api(engine: Engine) {
     );
 
     // Settings: partial updates, null clears, bad values are field errors and change nothing.
-    let res = api(&app, Method::PATCH, "/workspaces/contoso", &owner, Some(json!({ "default_locale": "de" }))).await;
+    let res =
+        api(&app, Method::PATCH, "/workspaces/contoso", Auth::Cookie(&owner), Some(json!({ "default_locale": "de" })))
+            .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     assert_eq!((res.json()["default_locale"].as_str(), res.json()["name"].as_str()), (Some("de"), Some("Contoso MSP")));
     let v = problem(
-        &api(&app, Method::PATCH, "/workspaces/contoso", &owner, Some(json!({ "timezone": "Mars/Base", "name": "" })))
-            .await,
+        &api(
+            &app,
+            Method::PATCH,
+            "/workspaces/contoso",
+            Auth::Cookie(&owner),
+            Some(json!({ "timezone": "Mars/Base", "name": "" })),
+        )
+        .await,
         StatusCode::UNPROCESSABLE_ENTITY,
         "validation",
     );
@@ -412,7 +389,7 @@ async fn members_and_settings_through_the_api(engine: Engine) {
         &app,
         Method::PATCH,
         "/workspaces/contoso",
-        &owner,
+        Auth::Cookie(&owner),
         Some(json!({ "default_locale": null, "timezone": "Europe/Vienna" })),
     )
     .await;
@@ -423,12 +400,12 @@ async fn members_and_settings_through_the_api(engine: Engine) {
     );
     let readonly = app.login("operator@contoso.example", DEMO_PASSWORD).await;
     problem(
-        &api(&app, Method::PATCH, "/workspaces/contoso", &readonly, Some(json!({ "name": "X" }))).await,
+        &api(&app, Method::PATCH, "/workspaces/contoso", Auth::Cookie(&readonly), Some(json!({ "name": "X" }))).await,
         StatusCode::FORBIDDEN,
         "forbidden",
     );
     problem(
-        &api(&app, Method::PATCH, "/workspaces/contoso", &fabrikam, Some(json!({ "name": "X" }))).await,
+        &api(&app, Method::PATCH, "/workspaces/contoso", Auth::Cookie(&fabrikam), Some(json!({ "name": "X" }))).await,
         StatusCode::NOT_FOUND,
         "not_found",
     );

@@ -121,8 +121,8 @@ impl<'a> From<&'a Db> for Ex<'a> {
 impl<'a> From<&'a mut Tx> for Ex<'a> {
     fn from(tx: &'a mut Tx) -> Self {
         match tx {
-            Tx::Sqlite(t) => Ex::Sqlite(&mut **t),
-            Tx::Postgres(t) => Ex::Postgres(&mut **t),
+            Tx::Sqlite(t) => Ex::Sqlite(t),
+            Tx::Postgres(t) => Ex::Postgres(t),
         }
     }
 }
@@ -133,8 +133,8 @@ impl<'b, 'a: 'b> From<&'b mut Ex<'a>> for Ex<'b> {
         match ex {
             Ex::SqlitePool(p) => Ex::SqlitePool(p),
             Ex::PgPool(p) => Ex::PgPool(p),
-            Ex::Sqlite(c) => Ex::Sqlite(&mut **c),
-            Ex::Postgres(c) => Ex::Postgres(&mut **c),
+            Ex::Sqlite(c) => Ex::Sqlite(c),
+            Ex::Postgres(c) => Ex::Postgres(c),
         }
     }
 }

@@ -249,7 +249,7 @@ impl TestApp {
     }
 
     pub async fn scalar(&self, sql: &str) -> i64 {
-        app::db_run!(&self.db, p => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await).expect(sql)
+        scalar(&self.db, sql).await
     }
 
     /// Number of stored sessions.
@@ -331,7 +331,7 @@ pub async fn tamper(db: &Db, sql: &str) -> u64 {
         };
         app::db_run!(db, p => sqlx::query(&drop).execute(p).await.map(|_| ())).expect(&drop);
     }
-    app::db_run!(db, p => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected())).expect(sql)
+    try_exec(db, sql).await.expect(sql)
 }
 
 /// A fresh app with the demo seeded (`None` when PostgreSQL is unavailable outside CI).
@@ -354,6 +354,120 @@ pub async fn call(app: &TestApp, path: &str, form: &[(&str, &str)], jar: &Jar) -
 
 /// The id of the account with `email`.
 pub async fn user_id(app: &TestApp, email: &str) -> i64 {
-    app::db_run!(&app.db, p => sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE email = $1").bind(email).fetch_one(p).await)
-        .unwrap()
+    id_of(&app.db, "SELECT id FROM users WHERE email = $1", email).await
+}
+
+/// The id of the workspace with `slug`.
+pub async fn workspace_id(app: &TestApp, slug: &str) -> i64 {
+    id_of(&app.db, "SELECT id FROM workspaces WHERE slug = $1", slug).await
+}
+
+/// The one integer `sql` selects with `$1` bound to `bind`.
+pub async fn id_of(db: &Db, sql: &str, bind: &str) -> i64 {
+    app::db_run!(db, p => sqlx::query_scalar::<_, i64>(sql).bind(bind).fetch_one(p).await).expect(sql)
+}
+
+/// The one integer `sql` selects.
+pub async fn scalar(db: &Db, sql: &str) -> i64 {
+    app::db_run!(db, p => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await).expect(sql)
+}
+
+/// The strings `sql` selects, in its order.
+pub async fn strings(app: &TestApp, sql: &str) -> Vec<String> {
+    app::db_run!(&app.db, p => sqlx::query_scalar::<_, String>(sql).fetch_all(p).await).expect(sql)
+}
+
+/// Runs `sql` (no triggers lifted); the rows it affected, or the database's refusal.
+pub async fn try_exec(db: &Db, sql: &str) -> Result<u64, sqlx::Error> {
+    app::db_run!(db, p => sqlx::query(sql).execute(p).await.map(|r| r.rows_affected()))
+}
+
+/// Runs `sql`, which must succeed.
+pub async fn exec(app: &TestApp, sql: &str) {
+    try_exec(&app.db, sql).await.expect(sql);
+}
+
+/// The ids of the tenants of workspace `slug` (any lifecycle), by id.
+pub async fn workspace_tenants(db: &Db, slug: &str) -> Vec<i64> {
+    app::db_run!(db, p => sqlx::query_scalar::<_, i64>(
+        "SELECT t.id FROM tenants t JOIN workspaces w ON w.id = t.workspace_id WHERE w.slug = $1 ORDER BY t.id")
+        .bind(slug).fetch_all(p).await)
+    .unwrap()
+}
+
+/// The system scope tests act with (claiming and completing runs, writing system audit entries).
+pub fn system() -> app::authz::server::SystemScope {
+    app::authz::server::SystemScope::for_test("tests")
+}
+
+/// The scope of Contoso's owner in Contoso.
+pub async fn contoso_owner(db: &Db) -> app::authz::server::WorkspaceScope {
+    member_scope(db, "owner@contoso.example", "contoso").await.unwrap()
+}
+
+/// How a JSON API call authenticates.
+#[derive(Clone, Copy)]
+pub enum Auth<'a> {
+    None,
+    Bearer(&'a str),
+    Cookie(&'a Jar),
+}
+
+/// A JSON API call (`/api/v1{path}`) from this site's origin; `body` is sent as JSON.
+pub async fn api(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    auth: Auth<'_>,
+    body: Option<serde_json::Value>,
+) -> Response {
+    let mut b = Request::builder()
+        .method(method)
+        .uri(format!("/api/v1{path}"))
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::ORIGIN, "http://127.0.0.1:3000")
+        .header(header::ACCEPT, "application/json");
+    match auth {
+        Auth::None => {}
+        Auth::Bearer(t) => b = b.header(header::AUTHORIZATION, format!("Bearer {t}")),
+        Auth::Cookie(jar) => b = jar.apply(b),
+    }
+    let req = match body {
+        Some(v) => b.header(header::CONTENT_TYPE, "application/json").body(Body::from(v.to_string())).unwrap(),
+        None => b.body(Body::empty()).unwrap(),
+    };
+    app.send(req).await
+}
+
+/// Asserts an RFC 9457 problem with `status` and `code`; returns the document.
+#[track_caller]
+pub fn problem(res: &Response, status: StatusCode, code: &str) -> serde_json::Value {
+    assert_eq!(res.status, status, "{}", res.body);
+    let ct = res.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert_eq!(ct, "application/problem+json", "{}", res.body);
+    let v = res.json();
+    assert_eq!(v["status"], status.as_u16(), "{v}");
+    assert_eq!(v["code"], code, "{v}");
+    assert_eq!(v["type"], format!("urn:tenantpilot:problem:{code}"));
+    assert!(v["title"].as_str().is_some_and(|t| !t.is_empty()), "{v}");
+    assert!(v["detail"].as_str().is_some(), "{v}");
+    v
+}
+
+/// A call to the Graph simulator's control API (`/_sim{path}`), which must succeed; its JSON answer or `Null`.
+pub async fn sim_control(
+    sim: &server::graph_sim::SimHandle,
+    method: reqwest::Method,
+    path: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let resp = reqwest::Client::new()
+        .request(method, format!("{}/_sim{path}", sim.base_url()))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "control {path}: {}", resp.status());
+    serde_json::from_str(&resp.text().await.unwrap()).unwrap_or(serde_json::Value::Null)
 }

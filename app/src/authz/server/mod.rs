@@ -290,14 +290,38 @@ pub async fn enter_platform(cap: PlatformCapability) -> Result<(crate::state::Ap
     Ok((state, scope))
 }
 
-/// Background work acting without a user (scheduled jobs, the demo seed). Loudly named so reviews find it.
+/// Background work acting without a user. Built only where the system acts on its own: the operations
+/// worker and scheduler (which claim runs and queue due work) inside this crate, and two named entry
+/// points of the server process — [`SystemScope::demo_seed`] and [`SystemScope::benchmark`]. Tests get
+/// [`SystemScope::for_test`] behind the `test-support` feature.
 #[derive(Debug, Clone)]
 pub struct SystemScope {
     reason: &'static str,
 }
 
 impl SystemScope {
-    pub fn for_job(reason: &'static str) -> Self {
+    pub(crate) fn for_job(reason: &'static str) -> Self {
+        Self { reason }
+    }
+
+    /// The operations scheduler and reconciler (the server's ticker): queues due syncs, fails stale runs.
+    pub fn scheduler() -> Self {
+        Self::for_job("operations scheduler")
+    }
+
+    /// Seeding the demo into an empty database (`TENANTPILOT_DEMO`) and the benchmark fixture built on it.
+    pub fn demo_seed() -> Self {
+        Self::for_job("demo seed")
+    }
+
+    /// The benchmark commands (`tenantpilot bench-sync`, `bench-seed`): their own workspaces and tenants.
+    pub fn benchmark() -> Self {
+        Self::for_job("benchmark")
+    }
+
+    /// For tests only.
+    #[cfg(feature = "test-support")]
+    pub fn for_test(reason: &'static str) -> Self {
         Self { reason }
     }
 
