@@ -13,12 +13,11 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use axum::body::Body;
 use common::{
     world::{sim_world, SimWorld},
-    Engine, Jar, Response,
+    Auth, Engine, Jar, Response,
 };
-use http::{header, Method, Request, StatusCode};
+use http::{Method, StatusCode};
 use serde_json::Value;
 use server::seed::DEMO_PASSWORD;
 
@@ -337,10 +336,6 @@ async fn sign_in(w: &SimWorld, email: &str, workspace: &str) -> Who {
     Who { jar, token }
 }
 
-async fn id_of(w: &SimWorld, sql: &str, bind: &str) -> i64 {
-    app::db_run!(w.db(), p => sqlx::query_scalar::<_, i64>(sql).bind(bind).fetch_one(p).await).expect(sql)
-}
-
 async fn fixture(engine: Engine) -> Option<Fixture> {
     let w = sim_world(engine, 3).await?;
     let owner = sign_in(&w, "owner@contoso.example", "contoso").await;
@@ -379,10 +374,10 @@ async fn fixture(engine: Engine) -> Option<Fixture> {
         assert_eq!(res.status, StatusCode::OK, "{}", res.body);
         runs.push(res.json()["run"]["id"].as_i64().unwrap());
     }
-    let manager = id_of(&w, "SELECT id FROM users WHERE email = $1", "manager@contoso.example").await;
-    let operator = id_of(&w, "SELECT id FROM users WHERE email = $1", "operator@contoso.example").await;
-    let audit = id_of(
-        &w,
+    let manager = common::id_of(w.db(), "SELECT id FROM users WHERE email = $1", "manager@contoso.example").await;
+    let operator = common::id_of(w.db(), "SELECT id FROM users WHERE email = $1", "operator@contoso.example").await;
+    let audit = common::id_of(
+        w.db(),
         "SELECT MAX(a.id) FROM audit_log a JOIN workspaces w ON w.id = a.workspace_id WHERE w.slug = $1",
         "contoso",
     )
@@ -453,27 +448,10 @@ impl Fixture {
     }
 }
 
-enum ApiAuth<'a> {
-    Bearer(&'a str),
-    Cookie(&'a Jar),
-}
-
-async fn api(f: &Fixture, method: &Method, path: &str, body: Option<&str>, auth: ApiAuth<'_>) -> Response {
-    let mut b = Request::builder()
-        .method(method.clone())
-        .uri(format!("/api/v1{path}"))
-        .header(header::HOST, "127.0.0.1:3000")
-        .header(header::ORIGIN, "http://127.0.0.1:3000")
-        .header(header::ACCEPT, "application/json");
-    b = match auth {
-        ApiAuth::Bearer(t) => b.header(header::AUTHORIZATION, format!("Bearer {t}")),
-        ApiAuth::Cookie(jar) => jar.apply(b),
-    };
-    let req = match body {
-        Some(v) => b.header(header::CONTENT_TYPE, "application/json").body(Body::from(v.to_string())).unwrap(),
-        None => b.body(Body::empty()).unwrap(),
-    };
-    f.w.app.send(req).await
+/// A JSON API call with a JSON text body (the pairs are written as text templates).
+async fn api(f: &Fixture, method: &Method, path: &str, body: Option<&str>, auth: Auth<'_>) -> Response {
+    let body = body.map(|text| serde_json::from_str(text).expect("pair bodies are JSON"));
+    common::api(&f.w.app, method.clone(), path, auth, body).await
 }
 
 /// Equal answers: both successful, or the same error status (and, for validation, the same field codes).
@@ -526,10 +504,10 @@ async fn pairs_answer_alike_for_every_actor(engine: Engine) {
             let api_target = f.target(pair, case, Side::Api);
             let path = api_target.fill(&pair.route.replace("/audit/{id}", "/audit/{audit}"));
             let body = pair.body.map(|b| api_target.fill(b));
-            let by_token = api(&f, &pair.method, &path, body.as_deref(), ApiAuth::Bearer(&who.token)).await;
+            let by_token = api(&f, &pair.method, &path, body.as_deref(), Auth::Bearer(&who.token)).await;
             let mut answers = vec![("token", by_token)];
             if case != Case::Own {
-                let by_cookie = api(&f, &pair.method, &path, body.as_deref(), ApiAuth::Cookie(&who.jar)).await;
+                let by_cookie = api(&f, &pair.method, &path, body.as_deref(), Auth::Cookie(&who.jar)).await;
                 answers.push(("cookie", by_cookie));
             }
             let label = format!("{} ↔ {} {} as {case:?}", pair.server_fn, pair.method, pair.route);
@@ -569,7 +547,7 @@ async fn pairs_answer_alike_for_every_actor(engine: Engine) {
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let by_fn = f.w.app.post_form(server_fn, &form, &f.owner.jar).await;
         let body = body.map(|b| target.fill(b));
-        let by_api = api(&f, method, &target.fill(path), body.as_deref(), ApiAuth::Bearer(&f.owner.token)).await;
+        let by_api = api(&f, method, &target.fill(path), body.as_deref(), Auth::Bearer(&f.owner.token)).await;
         let want: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
         for (side, res, api) in [("server fn", &by_fn, false), ("API", &by_api, true)] {
             if res.status != StatusCode::UNPROCESSABLE_ENTITY || details(res, api) != want {

@@ -8,7 +8,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{seeded, user_id, Engine, TestApp};
+use common::{exec, seeded, user_id, Engine, TestApp};
 
 use app::{
     audit::AuditFilter,
@@ -140,10 +140,6 @@ fn every_repository_function_is_swept_or_exempt() {
     assert!(unlisted.is_empty(), "repository functions neither swept nor exempt: {unlisted:?}");
     let gone: Vec<_> = listed.difference(&found).collect();
     assert!(gone.is_empty(), "listed functions that no longer exist: {gone:?}");
-}
-
-async fn exec(app: &TestApp, sql: &str) {
-    app::db_run!(&app.db, p => sqlx::query(sql).execute(p).await.map(|_| ())).expect(sql);
 }
 
 /// Contoso's rows the foreign scopes aim at.

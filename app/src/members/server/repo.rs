@@ -170,55 +170,68 @@ fn parse_role(raw: &str) -> Result<Role, AppError> {
     })
 }
 
+/// A member's role, `None` when they are not a member (inside the change's transaction).
+async fn role_of(tx: &mut Tx, ws: i64, user_id: i64) -> Result<Option<Role>, AppError> {
+    let raw: Option<String> =
+        db_run!(&mut *tx, c => sqlx::query_scalar(MEMBER_ROLE).bind(ws).bind(user_id).fetch_optional(c).await)
+            .map_err(internal)?;
+    raw.as_deref().map(parse_role).transpose()
+}
+
+/// Takes the workspace's membership lock and reads the member's role (`NotFound` when not a member).
+async fn locked_member(tx: &mut Tx, ws: i64, user_id: i64) -> Result<Role, AppError> {
+    tx.lock(Lock::Memberships(ws)).await?;
+    role_of(tx, ws, user_id).await?.ok_or(AppError::NotFound)
+}
+
+/// Refuses to take the owner role from the last owner.
+async fn keep_an_owner(tx: &mut Tx, ws: i64) -> Result<(), AppError> {
+    let owners: i64 =
+        db_run!(&mut *tx, c => sqlx::query_scalar(OWNER_COUNT).bind(ws).fetch_one(c).await).map_err(internal)?;
+    if owners <= 1 {
+        return Err(AppError::Conflict(conflict::LAST_OWNER.into()));
+    }
+    Ok(())
+}
+
+async fn narrowing_of(tx: &mut Tx, ws: i64, user_id: i64) -> Result<Vec<i64>, AppError> {
+    db_run!(&mut *tx, c => sqlx::query_scalar(NARROWING_OF).bind(ws).bind(user_id).fetch_all(c).await).map_err(internal)
+}
+
+/// Replaces a member's narrowing rows with `tenant_ids` (none: not narrowed).
+async fn set_narrowing(tx: &mut Tx, ws: i64, user_id: i64, tenant_ids: &[i64]) -> Result<(), AppError> {
+    db_run!(&mut *tx, c => sqlx::query("DELETE FROM membership_tenants WHERE workspace_id = $1 AND user_id = $2")
+        .bind(ws).bind(user_id).execute(c).await.map(|_| ()))
+    .map_err(internal)?;
+    for t in tenant_ids {
+        db_run!(&mut *tx, c => sqlx::query(
+            "INSERT INTO membership_tenants (workspace_id, user_id, tenant_id) VALUES ($1, $2, $3)")
+            .bind(ws).bind(user_id).bind(t).execute(c).await.map(|_| ()))
+        .map_err(internal)?;
+    }
+    Ok(())
+}
+
 /// Sets a member's role; returns the previous one. Refuses to demote the last owner; a customer viewer
 /// must already be narrowed; a new owner loses any narrowing.
 pub async fn update_role(tx: &mut Tx, scope: &WorkspaceScope, user_id: i64, role: Role) -> Result<Role, AppError> {
     let ws = scope.workspace_id();
-    tx.lock(Lock::Memberships(ws)).await?;
-    let from: Option<String> = db_run!(&mut *tx, conn => sqlx::query_scalar(MEMBER_ROLE)
-        .bind(ws)
-        .bind(user_id)
-        .fetch_optional(conn)
-        .await)
-    .map_err(internal)?;
-    let from = parse_role(&from.ok_or(AppError::NotFound)?)?;
+    let from = locked_member(tx, ws, user_id).await?;
     if from == role {
         return Ok(from);
     }
     if from == Role::Owner {
-        let owners: i64 = db_run!(&mut *tx, conn => sqlx::query_scalar(OWNER_COUNT).bind(ws).fetch_one(conn).await)
-            .map_err(internal)?;
-        if owners <= 1 {
-            return Err(AppError::Conflict(conflict::LAST_OWNER.into()));
-        }
+        keep_an_owner(tx, ws).await?;
     }
-    if role.requires_narrowing() {
-        let narrowed: Vec<i64> = db_run!(&mut *tx, conn => sqlx::query_scalar(NARROWING_OF)
-            .bind(ws)
-            .bind(user_id)
-            .fetch_all(conn)
-            .await)
-        .map_err(internal)?;
-        if narrowed.is_empty() {
-            return Err(AppError::validation("role", "customer_needs_tenant"));
-        }
+    if role.requires_narrowing() && narrowing_of(tx, ws, user_id).await?.is_empty() {
+        return Err(AppError::validation("role", "customer_needs_tenant"));
     }
-    db_run!(&mut *tx, conn => sqlx::query("UPDATE workspace_memberships SET role = $1 WHERE workspace_id = $2 AND user_id = $3")
-        .bind(role.id())
-        .bind(ws)
-        .bind(user_id)
-        .execute(conn)
-        .await
-        .map(|r| r.rows_affected()))
-        .map_err(internal)?;
+    db_run!(&mut *tx, c => sqlx::query(
+        "UPDATE workspace_memberships SET role = $1 WHERE workspace_id = $2 AND user_id = $3")
+        .bind(role.id()).bind(ws).bind(user_id).execute(c).await.map(|_| ()))
+    .map_err(internal)?;
     if role == Role::Owner {
-        db_run!(&mut *tx, conn => sqlx::query("DELETE FROM membership_tenants WHERE workspace_id = $1 AND user_id = $2")
-            .bind(ws)
-            .bind(user_id)
-            .execute(conn)
-            .await
-            .map(|r| r.rows_affected()))
-            .map_err(internal)?;
+        set_narrowing(tx, ws, user_id, &[]).await?;
     }
     Ok(from)
 }
@@ -232,37 +245,11 @@ pub async fn replace_narrowing(
     tenant_ids: &[i64],
 ) -> Result<(Role, Vec<i64>), AppError> {
     let ws = scope.workspace_id();
-    tx.lock(Lock::Memberships(ws)).await?;
-    let role: Option<String> = db_run!(&mut *tx, conn => sqlx::query_scalar(MEMBER_ROLE)
-        .bind(ws)
-        .bind(user_id)
-        .fetch_optional(conn)
-        .await)
-    .map_err(internal)?;
-    let role = parse_role(&role.ok_or(AppError::NotFound)?)?;
+    let role = locked_member(tx, ws, user_id).await?;
     crate::members::check_narrowing(role, tenant_ids).map_err(|c| AppError::validation("tenant_ids", c))?;
-    let before: Vec<i64> =
-        db_run!(&mut *tx, conn => sqlx::query_scalar(NARROWING_OF).bind(ws).bind(user_id).fetch_all(conn).await)
-            .map_err(internal)?;
-    if before == tenant_ids {
-        return Ok((role, before));
-    }
-    db_run!(&mut *tx, conn => sqlx::query("DELETE FROM membership_tenants WHERE workspace_id = $1 AND user_id = $2")
-        .bind(ws)
-        .bind(user_id)
-        .execute(conn)
-        .await
-        .map(|r| r.rows_affected()))
-    .map_err(internal)?;
-    for t in tenant_ids {
-        db_run!(&mut *tx, conn => sqlx::query("INSERT INTO membership_tenants (workspace_id, user_id, tenant_id) VALUES ($1, $2, $3)")
-            .bind(ws)
-            .bind(user_id)
-            .bind(t)
-            .execute(conn)
-            .await
-            .map(|r| r.rows_affected()))
-            .map_err(internal)?;
+    let before = narrowing_of(tx, ws, user_id).await?;
+    if before != tenant_ids {
+        set_narrowing(tx, ws, user_id, tenant_ids).await?;
     }
     Ok((role, before))
 }
@@ -270,34 +257,13 @@ pub async fn replace_narrowing(
 /// Removes a member (their narrowing goes with them); returns their role. Refuses to remove the last owner.
 pub async fn delete_member(tx: &mut Tx, scope: &WorkspaceScope, user_id: i64) -> Result<Role, AppError> {
     let ws = scope.workspace_id();
-    tx.lock(Lock::Memberships(ws)).await?;
-    let role: Option<String> = db_run!(&mut *tx, conn => sqlx::query_scalar(MEMBER_ROLE)
-        .bind(ws)
-        .bind(user_id)
-        .fetch_optional(conn)
-        .await)
-    .map_err(internal)?;
-    let role = parse_role(&role.ok_or(AppError::NotFound)?)?;
+    let role = locked_member(tx, ws, user_id).await?;
     if role == Role::Owner {
-        let owners: i64 = db_run!(&mut *tx, conn => sqlx::query_scalar(OWNER_COUNT).bind(ws).fetch_one(conn).await)
-            .map_err(internal)?;
-        if owners <= 1 {
-            return Err(AppError::Conflict(conflict::LAST_OWNER.into()));
-        }
+        keep_an_owner(tx, ws).await?;
     }
-    db_run!(&mut *tx, conn => sqlx::query("DELETE FROM membership_tenants WHERE workspace_id = $1 AND user_id = $2")
-        .bind(ws)
-        .bind(user_id)
-        .execute(conn)
-        .await
-        .map(|r| r.rows_affected()))
-    .map_err(internal)?;
-    db_run!(&mut *tx, conn => sqlx::query("DELETE FROM workspace_memberships WHERE workspace_id = $1 AND user_id = $2")
-        .bind(ws)
-        .bind(user_id)
-        .execute(conn)
-        .await
-        .map(|r| r.rows_affected()))
+    set_narrowing(tx, ws, user_id, &[]).await?;
+    db_run!(&mut *tx, c => sqlx::query("DELETE FROM workspace_memberships WHERE workspace_id = $1 AND user_id = $2")
+        .bind(ws).bind(user_id).execute(c).await.map(|_| ()))
     .map_err(internal)?;
     Ok(role)
 }
@@ -333,13 +299,7 @@ pub async fn accept_invite(tx: &mut Tx, invite: &InviteRow, joiner: Joiner<'_>) 
     }
     let user_id = match &joiner {
         Joiner::Existing(id) => {
-            let member: Option<String> = db_run!(&mut *tx, conn => sqlx::query_scalar(MEMBER_ROLE)
-                .bind(ws)
-                .bind(*id)
-                .fetch_optional(conn)
-                .await)
-            .map_err(internal)?;
-            if member.is_some() {
+            if role_of(tx, ws, *id).await?.is_some() {
                 return Err(AppError::Conflict(conflict::ALREADY_MEMBER.into()));
             }
             *id
@@ -373,15 +333,7 @@ pub async fn accept_invite(tx: &mut Tx, invite: &InviteRow, joiner: Joiner<'_>) 
         .fetch_all(conn)
         .await)
         .map_err(internal)?;
-    for t in tenants.iter().filter(|t| existing.contains(t)) {
-        db_run!(&mut *tx, conn => sqlx::query("INSERT INTO membership_tenants (workspace_id, user_id, tenant_id) VALUES ($1, $2, $3)")
-            .bind(ws)
-            .bind(user_id)
-            .bind(t)
-            .execute(conn)
-            .await
-            .map(|r| r.rows_affected()))
-            .map_err(internal)?;
-    }
+    let kept: Vec<i64> = tenants.into_iter().filter(|t| existing.contains(t)).collect();
+    set_narrowing(tx, ws, user_id, &kept).await?;
     Ok(user_id)
 }
