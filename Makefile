@@ -11,12 +11,17 @@ export CARGO_INCREMENTAL ?= 0
 BIN_DIR := $(CARGO_TARGET_DIR)
 TOOLS_PATH := $(CACHE)/tools/bin
 
-.PHONY: run test bootstrap build build-debug fmt-check lint unit integration e2e bench clean-data
+.PHONY: run dev test bootstrap build build-debug fmt-check lint unit integration e2e bench clean-data
 
 ## run: build (release), migrate ./data/tenantpilot.db, seed the demo, serve on http://127.0.0.1:3000
 run: bootstrap-run
 	scripts/build release
 	TENANTPILOT_DEMO=1 $(BIN_DIR)/release/tenantpilot serve
+
+## dev: the fast development loop: debug server, client without wasm-opt (<target>/site-dev), served like
+## `run`; rebuilds and restarts on every saved change (scripts/dev)
+dev: bootstrap-run
+	scripts/dev
 
 ## test: formatting, unit + integration tests on SQLite and PostgreSQL, clippy per feature set, the wasm
 ## build, and the Playwright suite in Chromium (JavaScript off and hydrated)
