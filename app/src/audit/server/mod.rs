@@ -20,7 +20,7 @@ use super::{ActorType, Outcome};
 use crate::{
     auth::server::{Actor, RequestMeta},
     authz::server::{SystemScope, WorkspaceScope},
-    db::{internal, Db, Lock, Tx},
+    db::{internal, Column, Db, Lock, Rows, Tx},
     db_run,
     error::AppError,
     keys::Keys,
@@ -247,7 +247,7 @@ async fn append(
     append_chained(tx, vec![row]).await.map(|_| ())
 }
 
-/// Rows per multi-row `INSERT` (16 columns each: far below both engines' parameter limits).
+/// Rows per multi-row `INSERT` (16 columns each: far below SQLite's parameter limit; PostgreSQL binds arrays).
 const BATCH: usize = 500;
 const COLUMNS: &str = "workspace_id, tenant_id, actor_id, actor_label, actor_type, action, resource_type, \
     resource_id, outcome, summary, metadata, ip, user_agent, recorded_at, prev_hash, hash";
@@ -277,61 +277,63 @@ async fn append_chained(tx: &mut Tx, mut rows: Vec<AuditRow>) -> Result<u64, App
         row.hash = row.compute_hash(&row.prev_hash);
         prev = row.hash.clone();
     }
-    let mut last_id = None;
     for chunk in rows.chunks(BATCH) {
-        let sql = format!(
-            "INSERT INTO audit_log ({COLUMNS}) VALUES {} RETURNING id",
-            values_list(chunk.len(), 16, tx.engine() == "postgres")
-        );
-        let ids: Vec<i64> = db_run!(&mut *tx, c => {
-            let mut q = sqlx::query_scalar::<_, i64>(&sql);
-            for r in chunk {
-                q = q
-                    .bind(r.workspace_id)
-                    .bind(r.tenant_id)
-                    .bind(r.actor_id)
-                    .bind(&r.actor_label)
-                    .bind(&r.actor_type)
-                    .bind(&r.action)
-                    .bind(&r.resource_type)
-                    .bind(&r.resource_id)
-                    .bind(&r.outcome)
-                    .bind(&r.summary)
-                    .bind(&r.metadata)
-                    .bind(&r.ip)
-                    .bind(&r.user_agent)
-                    .bind(&r.recorded_at)
-                    .bind(&r.prev_hash)
-                    .bind(&r.hash);
+        let batch = columns(chunk).ok_or(AppError::Internal)?;
+        match tx {
+            Tx::Postgres(t) => {
+                let sql = format!("INSERT INTO audit_log ({COLUMNS}) {}", batch.postgres_query());
+                batch.bind_postgres(sqlx::query(&sql)).execute(&mut **t).await.map(|_| ())
             }
-            q.fetch_all(c).await
-        })
+            Tx::Sqlite(t) => {
+                let sql = format!("INSERT INTO audit_log ({COLUMNS}) {}", batch.sqlite_values());
+                batch.bind_sqlite(sqlx::query(&sql)).execute(&mut **t).await.map(|_| ())
+            }
+        }
         .map_err(internal)?;
-        last_id = ids.into_iter().max().or(last_id);
     }
-    if let Some(last_id) = last_id {
-        let mac = keys.checkpoint_mac(&checkpoint_message(last_id, &prev));
-        let sql = "INSERT INTO audit_head (id, last_id, last_hash, mac, updated_at) VALUES (1, $1, $2, $3, $4) \
-                   ON CONFLICT (id) DO UPDATE SET last_id = excluded.last_id, last_hash = excluded.last_hash, \
-                   mac = excluded.mac, updated_at = excluded.updated_at";
-        db_run!(&mut *tx, c => sqlx::query(sql).bind(last_id).bind(&prev).bind(&mac).bind(&now).execute(c).await.map(|_| ()))
-            .map_err(internal)?;
+    if !rows.is_empty() {
+        // The chain lock is held: the newest row is the last one inserted here.
+        let last_id: i64 = db_run!(&mut *tx, c => sqlx::query_scalar(
+            "SELECT id FROM audit_log ORDER BY id DESC LIMIT 1").fetch_one(c).await)
+        .map_err(internal)?;
+        write_head(tx, keys, last_id, &prev, &now).await?;
     }
     Ok(rows.len() as u64)
 }
 
-/// `($1, …, $k), ($k+1, …)`: `rows` tuples of `columns` placeholders, numbered for PostgreSQL and
-/// positional (`?`) for SQLite (which looks each `$n` up by name: quadratic in a batch's thousands).
-fn values_list(rows: usize, columns: usize, numbered: bool) -> String {
-    (0..rows)
-        .map(|r| {
-            let cols: Vec<String> = (1..=columns)
-                .map(|c| if numbered { format!("${}", r * columns + c) } else { "?".to_string() })
-                .collect();
-            format!("({})", cols.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+/// A batch of rows as [`Rows`], column by column in [`COLUMNS`]' order.
+fn columns(chunk: &[AuditRow]) -> Option<Rows> {
+    let opt_int = |f: fn(&AuditRow) -> Option<i64>| Column::OptInt(chunk.iter().map(f).collect());
+    let text = |f: fn(&AuditRow) -> &String| Column::Text(chunk.iter().map(|r| f(r).clone()).collect());
+    let opt_text = |f: fn(&AuditRow) -> &Option<String>| Column::OptText(chunk.iter().map(|r| f(r).clone()).collect());
+    Rows::new(vec![
+        opt_int(|r| r.workspace_id),
+        opt_int(|r| r.tenant_id),
+        opt_int(|r| r.actor_id),
+        text(|r| &r.actor_label),
+        text(|r| &r.actor_type),
+        text(|r| &r.action),
+        text(|r| &r.resource_type),
+        opt_text(|r| &r.resource_id),
+        text(|r| &r.outcome),
+        text(|r| &r.summary),
+        text(|r| &r.metadata),
+        opt_text(|r| &r.ip),
+        opt_text(|r| &r.user_agent),
+        text(|r| &r.recorded_at),
+        text(|r| &r.prev_hash),
+        text(|r| &r.hash),
+    ])
+}
+
+/// Moves the signed checkpoint to entry `last_id` with hash `last_hash` (creating it the first time).
+async fn write_head(tx: &mut Tx, keys: &Keys, last_id: i64, last_hash: &str, now: &str) -> Result<(), AppError> {
+    let mac = keys.checkpoint_mac(&checkpoint_message(last_id, last_hash));
+    let sql = "INSERT INTO audit_head (id, last_id, last_hash, mac, updated_at) VALUES (1, $1, $2, $3, $4) \
+               ON CONFLICT (id) DO UPDATE SET last_id = excluded.last_id, last_hash = excluded.last_hash, \
+               mac = excluded.mac, updated_at = excluded.updated_at";
+    db_run!(tx, c => sqlx::query(sql).bind(last_id).bind(last_hash).bind(&mac).bind(now).execute(c).await.map(|_| ()))
+        .map_err(internal)
 }
 
 /// Appends generated rows in one transaction (the benchmark fixture, `tenantpilot bench-seed`): 100,000
@@ -347,22 +349,22 @@ pub async fn append_generated(db: &Db, _scope: &SystemScope, rows: Vec<AuditRow>
 /// called at start-up, so that from then on a cut-off tail is detected. Does nothing on an empty log or
 /// when a checkpoint exists.
 pub async fn seal_unsigned_head(db: &Db) -> Result<(), AppError> {
+    const HEAD: &str = "SELECT last_id FROM audit_head WHERE id = 1";
+    // The usual start: a checkpoint exists, and no write transaction is needed to see that.
+    if db_run!(db, p => sqlx::query_scalar::<_, i64>(HEAD).fetch_optional(p).await).map_err(internal)?.is_some() {
+        return Ok(());
+    }
     let keys = checkpoint_key()?;
     let mut tx = db.begin().await?;
     tx.lock(Lock::AuditChain).await?;
-    let head: Option<i64> = db_run!(&mut tx, c => sqlx::query_scalar("SELECT last_id FROM audit_head WHERE id = 1")
-        .fetch_optional(c).await)
-    .map_err(internal)?;
+    let head: Option<i64> =
+        db_run!(&mut tx, c => sqlx::query_scalar(HEAD).fetch_optional(c).await).map_err(internal)?;
     let last: Option<(i64, String)> = db_run!(&mut tx, c => sqlx::query_as(
         "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(c).await)
     .map_err(internal)?;
     if let (None, Some((id, hash))) = (head, last) {
-        let mac = keys.checkpoint_mac(&checkpoint_message(id, &hash));
         let now = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
-        db_run!(&mut tx, c => sqlx::query(
-            "INSERT INTO audit_head (id, last_id, last_hash, mac, updated_at) VALUES (1, $1, $2, $3, $4)")
-            .bind(id).bind(&hash).bind(&mac).bind(&now).execute(c).await.map(|_| ()))
-        .map_err(internal)?;
+        write_head(&mut tx, keys, id, &hash, &now).await?;
         tracing::warn!(last_id = id, "audit log had no signed checkpoint: signed its current head");
     }
     tx.commit().await

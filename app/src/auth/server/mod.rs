@@ -85,7 +85,7 @@ impl Actor {
 
     /// Authenticates `creds` like the sign-in form does (throttling and failure records included) and
     /// returns the account as an actor: for callers that hold credentials instead of a session (the
-    /// command line, tests).
+    /// integration tests today).
     pub async fn sign_in(db: &Db, creds: &crate::auth::Credentials, meta: &RequestMeta) -> Result<Self, AppError> {
         service::authenticate(db, creds, meta).await.map(|user| Self { user, token: None })
     }

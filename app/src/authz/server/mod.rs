@@ -161,17 +161,22 @@ impl WorkspaceScope {
 
     /// Tenant `tenant_id` of this workspace, without any capability: foreign or non-entitled → NotFound.
     async fn into_tenant(self, db: &Db, tenant_id: i64) -> Result<TenantScope, AppError> {
-        let exists = db_run!(db, p => sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM tenants WHERE workspace_id = $1 AND id = $2")
-            .bind(self.workspace_id).bind(tenant_id).fetch_one(p).await)
-        .map_err(internal)?
-            > 0;
+        let exists = tenant_in_workspace(db, self.workspace_id, tenant_id).await?;
         let entitled = self.tenant_filter().is_none_or(|ids| ids.contains(&tenant_id));
         if !exists || !entitled {
             return Err(AppError::NotFound);
         }
         Ok(TenantScope { ws: self, tenant_id })
     }
+}
+
+/// Whether tenant `tenant_id` belongs to workspace `workspace_id`.
+async fn tenant_in_workspace(db: &Db, workspace_id: i64, tenant_id: i64) -> Result<bool, AppError> {
+    let n = db_run!(db, p => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM tenants WHERE workspace_id = $1 AND id = $2")
+        .bind(workspace_id).bind(tenant_id).fetch_one(p).await)
+    .map_err(internal)?;
+    Ok(n > 0)
 }
 
 impl TenantScope {
@@ -332,11 +337,7 @@ impl SystemScope {
     /// Enters tenant `tenant_id` of workspace `workspace_id` as the system (demo seed, benchmarks): the
     /// pair is checked to exist (`NotFound` otherwise), so even system work cannot bind a mismatched pair.
     pub async fn tenant(&self, db: &Db, workspace_id: i64, tenant_id: i64) -> Result<SystemTenantScope, AppError> {
-        let exists = db_run!(db, p => sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM tenants WHERE workspace_id = $1 AND id = $2")
-            .bind(workspace_id).bind(tenant_id).fetch_one(p).await)
-        .map_err(internal)?;
-        if exists == 0 {
+        if !tenant_in_workspace(db, workspace_id, tenant_id).await? {
             return Err(AppError::NotFound);
         }
         Ok(SystemTenantScope { workspace_id, tenant_id })
