@@ -1,8 +1,9 @@
 //! The inventory and provider-connection pages and their server functions over HTTP, on SQLite and
 //! PostgreSQL: the policy list and detail render for members (with filters, versions and the snapshot),
 //! foreign or non-entitled tenants are 404, bad filters are localized 422s, missing capabilities are 403,
-//! the tenant page shows the connection and inventory panels without ever echoing a client secret, and a
-//! plain form post that starts a run is redirected to the tenant page carrying the "queued" notice.
+//! the tenant page shows the connection and inventory panels without ever echoing a client secret, a
+//! plain form post that starts a run is redirected to the tenant page carrying the "queued" notice, and a
+//! version reads as settings (by group, secrets as a badge) with its raw JSON in a `<details>`.
 
 mod common;
 
@@ -194,4 +195,89 @@ async fn tenant_page_shows_the_panels_and_never_the_secret(engine: Engine) {
     w.app.cleanup().await;
 }
 
-on_both_engines!(policy_pages_render_and_scope_rules_hold, tenant_page_shows_the_panels_and_never_the_secret);
+async fn a_version_reads_as_settings_with_the_raw_json_one_click_away(engine: Engine) {
+    let Some(w) = world(engine).await else { return };
+    let owner = as_user(&w.app, "owner@contoso.example").await;
+    let retail = w.tenant("Contoso Retail").await.0;
+    w.connect(&owner, retail).await;
+    let t = retail.to_string();
+    let ws = ("workspace", "contoso");
+    let form = [ws, ("tenant", t.as_str()), ("policy_type", "settings_catalog"), ("visibility", "all")];
+    let res = w.app.post_form("/api/inventory/policies", &form, &owner).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let policy = res.json()["items"][0].clone();
+    assert_eq!(policy["policy_type"], "settings_catalog", "{}", res.body);
+    let (p, version) = (policy["id"].as_i64().unwrap().to_string(), policy["latest_version_id"].as_i64().unwrap());
+    let v = version.to_string();
+    let res =
+        w.app.post_form("/api/inventory/version", &[ws, ("tenant", &t), ("policy", &p), ("version", &v)], &owner).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let detail = res.json();
+    let settings = detail["settings"].as_array().expect("settings").clone();
+    let setting = |key: &str| settings.iter().find(|s| s["key"] == key).cloned();
+
+    // Every top-level setting instance of the snapshot is a catalog setting keyed by its definition id; a
+    // simple value is the value itself, a redacted one is protected.
+    let instances = detail["snapshot"]["settings"].as_array().expect("snapshot settings").clone();
+    assert!(!instances.is_empty());
+    let mut simple_key = None;
+    for instance in instances.iter().map(|s| &s["settingInstance"]) {
+        let def = instance["settingDefinitionId"].as_str().unwrap();
+        let s = setting(def).unwrap_or_else(|| panic!("no setting {def}: {settings:#?}"));
+        assert_eq!((s["group"].as_str(), s["section"].is_string()), (Some("catalog"), true), "{s}");
+        if let Some(value) = instance["simpleSettingValue"].get("value") {
+            assert_eq!(&s["value"], value, "{def}");
+            let secret = value == "[REDACTED]";
+            assert_eq!(s["protected"], secret, "{def}");
+            if !secret {
+                simple_key = Some(def.to_string());
+            }
+        }
+    }
+    assert_eq!(setting("platforms").expect("platforms")["value"], "windows10");
+    assert_eq!(setting("platforms").unwrap()["group"], "properties");
+    assert!(setting("name").is_none() && setting("description").is_none(), "identity is not a setting");
+    let protected: Vec<&str> =
+        settings.iter().filter(|s| s["protected"] == true).map(|s| s["key"].as_str().unwrap()).collect();
+    let pointers = detail["protected_pointers"].as_array().unwrap();
+    assert_eq!(protected.len(), pointers.len(), "one protected setting per redacted pointer: {protected:?}");
+
+    // The version page: the settings table by group, the raw JSON inside a <details>, no secret value.
+    let base = format!("/admin/workspaces/contoso/environments/{retail}");
+    let res = w.app.get(&format!("{base}/policies/{p}?version={v}"), &owner).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert!(res.body.contains(r#"data-testid="settings-table" data-group="catalog""#), "catalog table");
+    assert!(res.body.contains(r#"data-testid="settings-table" data-group="properties""#), "properties table");
+    assert!(res.body.contains(r#"data-testid="settings-group" data-group="catalog""#));
+    for text in ["Settings catalog", "Properties", "Setting", "Value", "Raw JSON"] {
+        assert!(res.body.contains(text), "{text}");
+    }
+    if let Some(key) = simple_key {
+        assert!(res.body.contains(&format!(r#"data-testid="setting-row" data-key="{key}""#)), "row of {key}");
+    }
+    assert_eq!(
+        res.body.matches(r#"data-testid="setting-redacted""#).count(),
+        protected.len(),
+        "a redacted secret shows the badge"
+    );
+    let raw = res.body.find(r#"<details data-testid="snapshot-raw">"#).expect("raw JSON in a <details>");
+    let (summary, pre, end) = (
+        res.body[raw..].find("<summary").expect("summary"),
+        res.body[raw..].find(r#"data-testid="snapshot""#).expect("the raw JSON"),
+        res.body[raw..].find("</details>").expect("closed"),
+    );
+    assert!(summary < pre && pre < end, "the raw JSON sits inside the <details>");
+    assert!(res.body.find(r#"data-testid="settings-table""#).unwrap() < raw, "settings first, raw JSON below");
+    // In German.
+    let res = w.app.post_form("/api/prefs/locale", &[("locale", "de")], &owner).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let res = w.app.get(&format!("{base}/policies/{p}?version={v}"), &owner).await;
+    assert!(res.body.contains("Einstellungskatalog") && res.body.contains("JSON-Rohdaten"));
+    w.app.cleanup().await;
+}
+
+on_both_engines!(
+    policy_pages_render_and_scope_rules_hold,
+    tenant_page_shows_the_panels_and_never_the_secret,
+    a_version_reads_as_settings_with_the_raw_json_one_click_away
+);

@@ -1,14 +1,15 @@
 //! Inventory: every policy and foundation object of a managed tenant as the last syncs saw it, with
 //! immutable versions (BRIEF §2.3, §5.7). This module (both builds) owns the shared vocabulary — the list
-//! query with its visibility filter, the DTOs of policies, versions, diffs and per-type coverage — and
-//! the pages. The sync run (fetch, normalize, redact, hash, version), storage and the diff live in
-//! `inventory::server`. See docs/inventory.md.
+//! query with its visibility filter, the DTOs of policies, versions, diffs and per-type coverage, the
+//! readable settings model (`settings`) — and the pages. The sync run (fetch, normalize, redact, hash,
+//! version), storage and the diff live in `inventory::server`. See docs/inventory.md.
 
 pub mod api;
 pub mod components;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod settings;
 
 use serde::{Deserialize, Serialize};
 
@@ -124,6 +125,8 @@ pub struct PolicyVersionDetail {
     pub assignments: serde_json::Value,
     pub scope_tags: serde_json::Value,
     pub protected_pointers: Vec<String>,
+    /// The snapshot as readable settings ([`settings::settings_of`]), the model drift evidence uses too.
+    pub settings: Vec<settings::Setting>,
 }
 
 /// A policy with its version history, newest first.

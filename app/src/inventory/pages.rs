@@ -5,7 +5,9 @@
 //! `/admin/workspaces/{workspace}/environments/{tenant}/policies/{policy}` — the facts (with the contract's
 //! risk and restore mode), Ignore / Stop ignoring, the version history, a GET form comparing two versions
 //! setting by setting (a protected change shows that a secret changed, never a value) and the selected
-//! version's redacted snapshot with the list of redacted pointers. Times are shown in UTC.
+//! version as readable settings (grouped as its type groups them; a redacted secret shows a badge) with its
+//! redacted raw JSON in a `<details>` (works without JavaScript) and the list of redacted pointers. Times
+//! are shown in UTC.
 
 use leptos::{either::Either, prelude::*};
 use leptos_router::{
@@ -17,8 +19,10 @@ use serde::{Deserialize, Serialize};
 use super::{
     api::{compare_policy_versions, get_policy, get_policy_version, list_policies, SetPolicyIgnored},
     components::{change_kind_label, utc, PlatformName, PolicyBadges, TypeName},
-    diff_versions, parse_version_id, Change, PolicyDetail, PolicyDto, PolicyVersionDetail, PolicyVersionDto,
-    VersionDiff, Visibility, MAX_SEARCH_CHARS, PLATFORMS,
+    diff_versions, parse_version_id,
+    settings::{Setting, GROUPS},
+    Change, PolicyDetail, PolicyDto, PolicyVersionDetail, PolicyVersionDto, VersionDiff, Visibility, MAX_SEARCH_CHARS,
+    PLATFORMS,
 };
 use crate::{
     components::{errors::error_page_for, ErrorPage, ErrorText, Pager, RoleName, SubmitButton},
@@ -287,6 +291,101 @@ fn pretty(v: &serde_json::Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default()
 }
 
+fn group_label(i18n: leptos_i18n::I18nContext<Locale>, group: &str) -> &'static str {
+    match group {
+        "catalog" => t_string!(i18n, inventory.setting_groups.catalog),
+        "oma_uri" => t_string!(i18n, inventory.setting_groups.oma_uri),
+        "admx" => t_string!(i18n, inventory.setting_groups.admx),
+        "ca_conditions" => t_string!(i18n, inventory.setting_groups.ca_conditions),
+        "ca_grant" => t_string!(i18n, inventory.setting_groups.ca_grant),
+        "ca_session" => t_string!(i18n, inventory.setting_groups.ca_session),
+        _ => t_string!(i18n, inventory.setting_groups.properties),
+    }
+}
+
+/// A setting's value as text: strings as they are, arrays joined with ", ", anything else as compact
+/// JSON. A settings-catalog choice value (`<definition id>_<option>`) shows only its option.
+fn setting_text(s: &Setting) -> String {
+    let definition = s.key.rsplit('/').next().unwrap_or_default();
+    let one = |v: &serde_json::Value| match v {
+        serde_json::Value::String(text) if s.group == "catalog" => text
+            .strip_prefix(definition)
+            .and_then(|rest| rest.strip_prefix('_'))
+            .filter(|rest| !rest.is_empty())
+            .unwrap_or(text)
+            .to_string(),
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Null => String::new(),
+        other => serde_json::to_string(other).unwrap_or_default(),
+    };
+    match &s.value {
+        serde_json::Value::Array(items) => items.iter().map(one).collect::<Vec<_>>().join(", "),
+        other => one(other),
+    }
+}
+
+/// The readable settings of a version: per group (in [`GROUPS`] order) a heading and a table, with a
+/// row per section heading and per setting. A redacted secret shows the "Redacted" badge, never a value.
+fn settings_view(settings: Vec<Setting>) -> impl IntoView {
+    let i18n = use_i18n();
+    if settings.is_empty() {
+        return Either::Left(
+            view! { <p class="muted" data-testid="settings-none">{t!(i18n, inventory.settings_none)}</p> },
+        );
+    }
+    let groups = GROUPS
+        .iter()
+        .filter_map(|group| {
+            let rows: Vec<&Setting> = settings.iter().filter(|s| s.group == *group).collect();
+            if rows.is_empty() {
+                return None;
+            }
+            let mut section: Option<&str> = None;
+            let body = rows
+                .into_iter()
+                .map(|s| {
+                    let heading = (section != Some(s.section.as_str()) && !s.section.is_empty()).then(|| {
+                        view! { <tr data-testid="settings-section"><th colspan="2" scope="colgroup">{s.section.clone()}</th></tr> }
+                    });
+                    section = Some(s.section.as_str());
+                    let value = if s.protected {
+                        Either::Left(view! {
+                            <span class="badge badge-warn" data-testid="setting-redacted">{t!(i18n, inventory.setting_redacted)}</span>
+                        })
+                    } else {
+                        let text = setting_text(s);
+                        // The full choice value when only its option is shown.
+                        let title = s.value.as_str().filter(|raw| *raw != text).map(String::from);
+                        Either::Right(view! { <code title=title>{text}</code> })
+                    };
+                    let key = (s.key != s.label).then(|| view! { <br/><small class="muted"><code>{s.key.clone()}</code></small> });
+                    view! {
+                        {heading}
+                        <tr data-testid="setting-row" data-key=s.key.clone()>
+                            <td>{s.label.clone()}{key}</td>
+                            <td>{value}</td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            let group = *group;
+            Some(view! {
+                <h3 data-testid="settings-group" data-group=group>{move || group_label(i18n, group)}</h3>
+                <div class="table-wrap">
+                    <table class="table" data-testid="settings-table" data-group=group>
+                        <thead><tr>
+                            <th>{t!(i18n, inventory.setting)}</th>
+                            <th>{t!(i18n, inventory.value)}</th>
+                        </tr></thead>
+                        <tbody>{body}</tbody>
+                    </table>
+                </div>
+            })
+        })
+        .collect_view();
+    Either::Right(groups)
+}
+
 #[component]
 pub fn PolicyDetailPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -416,7 +515,11 @@ pub fn PolicyDetailPage() -> impl IntoView {
                         let pointers = v.protected_pointers.clone();
                         Either::Right(Either::Right(view! {
                             <h2 data-testid="snapshot-title">{move || t_string!(i18n, inventory.snapshot, version = no).to_string()}</h2>
-                            <pre class="code" data-testid="snapshot">{pretty(&v.snapshot)}</pre>
+                            {settings_view(v.settings)}
+                            <details data-testid="snapshot-raw">
+                                <summary>{t!(i18n, inventory.raw_json)}</summary>
+                                <pre class="code" data-testid="snapshot">{pretty(&v.snapshot)}</pre>
+                            </details>
                             <h3>{t!(i18n, inventory.assignments)}</h3>
                             <pre class="code" data-testid="snapshot-assignments">{pretty(&v.assignments)}</pre>
                             <h3>{t!(i18n, inventory.scope_tags)}</h3>

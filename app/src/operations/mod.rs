@@ -28,6 +28,7 @@ string_ids! {
         ProviderConnectionVerify => "provider.connection.verify",
         InventorySync => "inventory.sync",
         CompareRun => "compare.run",
+        BaselineCapture => "baseline.capture",
         BackupCapture => "backup.capture",
         RestoreExecute => "restore.execute",
         ReviewCompose => "review.compose",
@@ -42,7 +43,7 @@ impl RunType {
         match self {
             Self::ProviderConnectionVerify => Capability::ProvidersManage,
             Self::InventorySync => Capability::InventorySync,
-            Self::CompareRun => Capability::BaselinesManage,
+            Self::CompareRun | Self::BaselineCapture => Capability::BaselinesManage,
             Self::BackupCapture => Capability::BackupsManage,
             Self::RestoreExecute => Capability::RestoreExecute,
             Self::ReviewCompose => Capability::ReviewsManage,
@@ -96,6 +97,7 @@ string_ids! {
         CancelledByUser => "run.cancelled_by_user",
         NoHandler => "run.no_handler",
         HandlerError => "run.handler_error",
+        BaselineUnusable => "run.baseline_unusable",
         ConnectionMissing => "run.connection_missing",
         CredentialUnreadable => "run.credential_unreadable",
     }
@@ -412,6 +414,17 @@ pub const SUMMARY_KEYS: &[&str] = &[
     "types_failed",
     "permissions_granted",
     "permissions_missing",
+    "subjects",
+    "matched",
+    "drift_missing",
+    "drift_different",
+    "drift_unexpected",
+    "findings_created",
+    "findings_resolved",
+    "findings_reopened",
+    "reflagged",
+    "gaps",
+    "items_captured",
 ];
 
 /// The whitelisted counts of `summary` (see [`SUMMARY_KEYS`]).

@@ -13,7 +13,8 @@ use crate::{
     db::Db,
     error::AppError,
     inventory::{
-        CoverageDto, InventoryOverview, PolicyDetail, PolicyDto, PolicyQuery, PolicyVersionDetail, VersionDiff,
+        settings::settings_of, CoverageDto, InventoryOverview, PolicyDetail, PolicyDto, PolicyQuery,
+        PolicyVersionDetail, VersionDiff,
     },
     operations::{
         server::service::{self as runs, StartRun},
@@ -73,13 +74,18 @@ pub async fn version(
     version_id: i64,
 ) -> Result<PolicyVersionDetail, AppError> {
     scope.workspace().require(Capability::PoliciesView)?;
-    let v = version_row(db, scope, policy_id, version_id).await?;
+    let p = policy(db, scope, policy_id).await?;
+    let v = repo::select_version(db, scope, p.id, version_id).await?.ok_or(AppError::NotFound)?;
+    let snapshot = parse(&v.snapshot);
+    let protected_pointers = protected_pointers(&v.secret_fingerprints);
+    let settings = settings_of(&p.policy_type, &snapshot, &protected_pointers);
     Ok(PolicyVersionDetail {
         version: v.dto(),
-        snapshot: parse(&v.snapshot),
+        snapshot,
         assignments: parse(&v.assignments),
         scope_tags: parse(&v.scope_tags),
-        protected_pointers: protected_pointers(&v.secret_fingerprints),
+        protected_pointers,
+        settings,
     })
 }
 

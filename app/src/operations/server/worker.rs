@@ -212,14 +212,32 @@ pub async fn enqueue(
     run_type: RunType,
     initiator_kind: InitiatorKind,
 ) -> Result<(i64, bool), AppError> {
-    let context = json!({ "queued_by": system.reason() });
+    enqueue_with(db, system, workspace_id, tenant_id, run_type, initiator_kind, "", json!({})).await
+}
+
+/// [`enqueue`] with an idempotency key and handler parameters (`context`, an object; `queued_by` is
+/// added).
+#[allow(clippy::too_many_arguments)]
+pub async fn enqueue_with(
+    db: &Db,
+    system: &SystemScope,
+    workspace_id: i64,
+    tenant_id: Option<i64>,
+    run_type: RunType,
+    initiator_kind: InitiatorKind,
+    idempotency_key: &str,
+    mut context: serde_json::Value,
+) -> Result<(i64, bool), AppError> {
+    if let Some(o) = context.as_object_mut() {
+        o.insert("queued_by".into(), json!(system.reason()));
+    }
     let new = repo::NewRun {
         workspace_id,
         tenant_id,
         run_type,
         initiator_user_id: None,
         initiator_kind,
-        idempotency_key: "",
+        idempotency_key,
         context: &context,
     };
     for _ in 0..3 {

@@ -195,14 +195,32 @@ pub fn resource() -> Resource {
                 "PolicyVersionDetail",
                 json!({
                     "type": "object",
-                    "required": ["version", "snapshot", "assignments", "scope_tags", "protected_pointers"],
+                    "required": ["version", "snapshot", "assignments", "scope_tags", "protected_pointers", "settings"],
                     "properties": {
                         "version": schema_ref("PolicyVersion"),
                         "snapshot": { "type": "object" },
                         "assignments": { "type": "array", "items": { "type": "object" } },
                         "scope_tags": { "type": "array", "items": { "type": "string" } },
                         "protected_pointers": { "type": "array", "items": { "type": "string" },
-                            "description": "JSON pointers of redacted secrets." }
+                            "description": "JSON pointers of redacted secrets." },
+                        "settings": { "type": "array", "items": schema_ref("PolicySetting"),
+                            "description": "The snapshot as readable settings, by group, section and key." }
+                    }
+                }),
+            ),
+            (
+                "PolicySetting",
+                json!({
+                    "type": "object",
+                    "required": ["group", "section", "key", "label", "value", "protected"],
+                    "properties": {
+                        "group": { "type": "string", "enum": app::inventory::settings::GROUPS },
+                        "section": { "type": "string", "description": "Sub-heading inside the group; empty when none." },
+                        "key": { "type": "string",
+                            "description": "Stable identity inside the policy: definition id path, OMA-URI, `admx:<definition>/<presentation>`, JSON path or property name." },
+                        "label": { "type": "string" },
+                        "value": { "nullable": true, "description": "The value as JSON; a redacted secret is `[REDACTED]`." },
+                        "protected": { "type": "boolean", "description": "The value is a redacted secret." }
                     }
                 }),
             ),
