@@ -1,11 +1,13 @@
 //! Background work of a server process: the run handlers ([`registry`]), the worker pool that claims and
-//! executes runs, the stale-run reconciler and the periodic-sync scheduler. Several server processes on
+//! executes runs, the stale-run reconciler, the periodic-sync scheduler, the baseline compare slots and
+//! the risk-acceptance expiry. Several server processes on
 //! one PostgreSQL share the queue (claims skip locked rows); `TENANTPILOT_WORKERS=0` makes a web-only node.
 
 use std::{sync::Arc, time::Duration};
 
 use app::{
     authz::server::SystemScope,
+    baselines::server::{capture, compare, schedule},
     connections::server::verify,
     db::Db,
     inventory::server::sync,
@@ -32,6 +34,8 @@ pub fn registry(provider: Arc<Provider>, keys: Arc<Keys>) -> Registry {
     let (p, k) = (provider.clone(), keys.clone());
     r.register(RunType::ProviderConnectionVerify, move |ctx| verify::run(ctx, p.clone(), k.clone()));
     r.register(RunType::InventorySync, move |ctx| sync::run(ctx, provider.clone(), keys.clone()));
+    r.register(RunType::BaselineCapture, capture::run);
+    r.register(RunType::CompareRun, compare::run);
     r
 }
 
@@ -72,6 +76,16 @@ pub fn start(db: Db, provider: Arc<Provider>, keys: Arc<Keys>, config: JobsConfi
                 Ok(ids) if !ids.is_empty() => tracing::warn!(runs = ?ids, "failed stale operation runs"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "reconciling stale runs failed"),
+            }
+            match schedule::tick(&db, &system, now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(runs = n, "queued scheduled baseline compares"),
+                Err(e) => tracing::warn!(error = %e, "scheduling baseline compares failed"),
+            }
+            match app::findings::server::system::expire_acceptances(&db, &system, now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(exceptions = n, "expired risk acceptances"),
+                Err(e) => tracing::warn!(error = %e, "expiring risk acceptances failed"),
             }
             if let Some(interval) = config.sync_interval {
                 match scheduler::tick(&db, &system, now, interval).await {

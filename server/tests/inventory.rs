@@ -37,38 +37,6 @@ async fn world(engine: Engine) -> Option<World> {
 }
 
 impl SimWorld {
-    /// Connects an active tenant and runs its first sync.
-    async fn connected(&self, tenant: i64) -> OperationRunDto {
-        self.connect(tenant).await;
-        let first = self.sync(tenant).await;
-        assert_eq!(first.outcome, RunOutcome::Succeeded, "{first:?}");
-        first
-    }
-
-    /// Saves a platform connection for `tenant` and drains the queue after starting its verification.
-    async fn connect(&self, tenant: i64) -> Vec<OperationRunDto> {
-        let scope = contoso_owner(self.db())
-            .await
-            .tenant(self.db(), tenant, app::authz::Capability::TenantsView)
-            .await
-            .unwrap();
-        let input = ConnectionInput::parse("platform", None, None, false).unwrap();
-        connections::save(self.db(), &self.keys, &scope, input).await.unwrap();
-        connections::start_verify(self.db(), &scope).await.unwrap();
-        self.drain().await
-    }
-
-    async fn sync(&self, tenant: i64) -> OperationRunDto {
-        let scope = contoso_owner(self.db())
-            .await
-            .tenant(self.db(), tenant, app::authz::Capability::TenantsView)
-            .await
-            .unwrap();
-        let started = inventory::start_sync(self.db(), &scope).await.unwrap();
-        self.drain().await;
-        self.run(started.run.id).await
-    }
-
     async fn flags(&self, tid: &str, body: Value) -> Value {
         sim_control(&self.sim, reqwest::Method::PATCH, &format!("/tenants/{tid}"), body).await
     }

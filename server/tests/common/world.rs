@@ -81,4 +81,36 @@ impl SimWorld {
         let row = app::operations::server::repo::select_run_by_id(self.db(), id).await.unwrap().unwrap();
         row.into_dto().unwrap()
     }
+
+    /// Connects an active tenant and runs its first sync.
+    pub async fn connected(&self, tenant: i64) -> OperationRunDto {
+        self.connect(tenant).await;
+        let first = self.sync(tenant).await;
+        assert_eq!(first.outcome, app::operations::RunOutcome::Succeeded, "{first:?}");
+        first
+    }
+
+    /// Saves a platform connection for `tenant` and drains the queue after starting its verification.
+    pub async fn connect(&self, tenant: i64) -> Vec<OperationRunDto> {
+        let scope = super::contoso_owner(self.db())
+            .await
+            .tenant(self.db(), tenant, app::authz::Capability::TenantsView)
+            .await
+            .unwrap();
+        let input = app::connections::ConnectionInput::parse("platform", None, None, false).unwrap();
+        app::connections::server::service::save(self.db(), &self.keys, &scope, input).await.unwrap();
+        app::connections::server::service::start_verify(self.db(), &scope).await.unwrap();
+        self.drain().await
+    }
+
+    pub async fn sync(&self, tenant: i64) -> OperationRunDto {
+        let scope = super::contoso_owner(self.db())
+            .await
+            .tenant(self.db(), tenant, app::authz::Capability::TenantsView)
+            .await
+            .unwrap();
+        let started = app::inventory::server::service::start_sync(self.db(), &scope).await.unwrap();
+        self.drain().await;
+        self.run(started.run.id).await
+    }
 }

@@ -202,8 +202,27 @@ pub trait TenantBound: sealed::Sealed + Send + Sync {
     fn bound_tenant_id(&self) -> i64;
 }
 
+/// What a repository over workspace-owned rows binds: the workspace of a checked scope — a member's
+/// [`WorkspaceScope`] or any [`TenantBound`] scope (its tenant's workspace). Sealed like [`TenantBound`].
+pub trait WorkspaceBound: sealed::Sealed + Send + Sync {
+    fn bound_workspace(&self) -> i64;
+}
+
+impl WorkspaceBound for WorkspaceScope {
+    fn bound_workspace(&self) -> i64 {
+        self.workspace_id
+    }
+}
+
+impl<T: TenantBound> WorkspaceBound for T {
+    fn bound_workspace(&self) -> i64 {
+        self.bound_workspace_id()
+    }
+}
+
 mod sealed {
     pub trait Sealed {}
+    impl Sealed for super::WorkspaceScope {}
     impl Sealed for super::TenantScope {}
     impl Sealed for super::RunScope {}
     impl Sealed for super::SystemTenantScope {}

@@ -32,7 +32,7 @@ pub async fn run(ctx: RunContext) -> Result<Done, Stop> {
     let scope = ctx.tenant_scope().ok_or_else(|| failed("the run names no tenant"))?;
     let profile_id = ctx.claimed.run.context.get("profile_id").and_then(Value::as_i64).ok_or_else(|| failed("no profile"))?;
     let ws = scope.workspace_id();
-    let profile = repo::select_profile(&db, ws, profile_id).await.map_err(store_failed)?.ok_or_else(|| failed("the profile no longer exists"))?;
+    let profile = repo::select_profile(&db, &scope, profile_id).await.map_err(store_failed)?.ok_or_else(|| failed("the profile no longer exists"))?;
     let now = Utc::now();
     let mut tx = db.begin().await.map_err(store_failed)?;
     let snapshot_id = repo::insert_snapshot(&mut tx, &scope, profile_id, ctx.run_id(), ctx.claimed.run.initiator_user_id, now)
@@ -66,7 +66,7 @@ pub async fn run(ctx: RunContext) -> Result<Done, Stop> {
     let system = SystemScope::for_job("baseline capture");
     let mut tx = db.begin().await.map_err(store_failed)?;
     repo::insert_items(&mut tx, snapshot_id, &items).await.map_err(store_failed)?;
-    repo::finish_snapshot(&mut tx, ws, profile_id, snapshot_id, status, &identity, items.len() as i64, &gaps, Utc::now())
+    repo::finish_snapshot(&mut tx, &scope, profile_id, snapshot_id, status, &identity, items.len() as i64, &gaps, Utc::now())
         .await
         .map_err(store_failed)?;
     let event = AuditEvent::new("baseline_snapshot.capture", "baseline_snapshot", snapshot_id)

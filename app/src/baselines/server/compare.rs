@@ -282,18 +282,17 @@ pub async fn compare_tenant(
     wanted_snapshot: Option<i64>,
 ) -> Result<CompareResult, Stop> {
     let loading = Instant::now();
-    let ws = scope.workspace_id();
-    let profile = repo::select_profile(db, ws, profile_id).await.map_err(store_failed)?.ok_or_else(|| failed("the profile no longer exists"))?;
+    let profile = repo::select_profile(db, scope, profile_id).await.map_err(store_failed)?.ok_or_else(|| failed("the profile no longer exists"))?;
     if !repo::is_assigned(db, scope, profile_id).await.map_err(store_failed)? {
         return Err(failed("the environment is not assigned to the profile"));
     }
     let snapshot_id = wanted_snapshot.or(profile.active_snapshot_id).ok_or_else(|| failed("the profile has no snapshot"))?;
-    let snapshot = repo::select_snapshot(db, ws, snapshot_id).await.map_err(store_failed)?.ok_or_else(|| failed("the snapshot does not exist"))?;
+    let snapshot = repo::select_snapshot(db, scope, snapshot_id).await.map_err(store_failed)?.ok_or_else(|| failed("the snapshot does not exist"))?;
     if snapshot.profile_id != profile_id || snapshot.status() != SnapshotStatus::Complete || profile.active_snapshot_id != Some(snapshot_id) {
         return Err(failed("the snapshot is incomplete or superseded"));
     }
     let types = profile.types();
-    let items = repo::select_items(db, ws, snapshot_id).await.map_err(store_failed)?;
+    let items = repo::select_items(db, scope, snapshot_id).await.map_err(store_failed)?;
     let baseline: Vec<Subject> = items
         .iter()
         .map(|i| Subject {
@@ -350,7 +349,7 @@ async fn apply(
 ) -> Result<(), crate::error::AppError> {
     let system = SystemScope::for_job("baseline compare");
     let now = Utc::now();
-    let settings = findings::select_settings(db, scope.workspace_id()).await?;
+    let settings = findings::select_settings(db, scope).await?;
     let mut tx = db.begin().await?;
     let existing = findings::select_of_profile(&mut tx, scope, profile.id).await?;
     let mut by_fp: HashMap<String, findings::FindingRow> = existing.into_iter().map(|f| (f.fingerprint.clone(), f)).collect();

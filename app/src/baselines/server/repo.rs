@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::{
-    authz::server::{TenantBound, WorkspaceScope},
+    authz::server::{TenantBound, WorkspaceBound, WorkspaceScope},
     baselines::{AssignedTenant, Gap, ProfileDto, ScheduleDto, Slot, SnapshotDto, SnapshotItemDto, SnapshotStatus},
     db::{internal, on_constraint, Column, Db, Ex, Filter, Rows, Tx},
     db_run,
@@ -60,10 +60,10 @@ pub async fn select_profiles(db: &Db, scope: &WorkspaceScope) -> Result<Vec<Prof
 }
 
 /// A profile of the workspace; `workspace_id` comes from a checked scope.
-pub async fn select_profile<'e>(ex: impl Into<Ex<'e>>, workspace_id: i64, id: i64) -> Result<Option<ProfileRow>, AppError> {
+pub async fn select_profile<'e>(ex: impl Into<Ex<'e>>, scope: &impl WorkspaceBound, id: i64) -> Result<Option<ProfileRow>, AppError> {
     let sql = format!("{PROFILE_SELECT} WHERE p.workspace_id = $1 AND p.id = $2");
     let x: Ex<'e> = ex.into();
-    db_run!(x, p => sqlx::query_as::<_, ProfileRow>(&sql).bind(workspace_id).bind(id).fetch_optional(p).await).map_err(internal)
+    db_run!(x, p => sqlx::query_as::<_, ProfileRow>(&sql).bind(scope.bound_workspace()).bind(id).fetch_optional(p).await).map_err(internal)
 }
 
 pub async fn insert_profile(
@@ -154,16 +154,16 @@ const SNAPSHOT_SELECT: &str = "SELECT s.id, s.workspace_id, s.profile_id, s.sour
      s.status, s.identity_hash, s.item_count, s.gaps, s.run_id, s.created_at, s.captured_at FROM baseline_snapshots s \
      LEFT JOIN tenants t ON t.id = s.source_tenant_id";
 
-pub async fn select_snapshots(db: &Db, workspace_id: i64, profile_id: i64) -> Result<Vec<SnapshotRow>, AppError> {
+pub async fn select_snapshots(db: &Db, scope: &impl WorkspaceBound, profile_id: i64) -> Result<Vec<SnapshotRow>, AppError> {
     let sql = format!("{SNAPSHOT_SELECT} WHERE s.workspace_id = $1 AND s.profile_id = $2 ORDER BY s.id DESC LIMIT 50");
-    db_run!(db, p => sqlx::query_as::<_, SnapshotRow>(&sql).bind(workspace_id).bind(profile_id).fetch_all(p).await)
+    db_run!(db, p => sqlx::query_as::<_, SnapshotRow>(&sql).bind(scope.bound_workspace()).bind(profile_id).fetch_all(p).await)
         .map_err(internal)
 }
 
-pub async fn select_snapshot<'e>(ex: impl Into<Ex<'e>>, workspace_id: i64, id: i64) -> Result<Option<SnapshotRow>, AppError> {
+pub async fn select_snapshot<'e>(ex: impl Into<Ex<'e>>, scope: &impl WorkspaceBound, id: i64) -> Result<Option<SnapshotRow>, AppError> {
     let sql = format!("{SNAPSHOT_SELECT} WHERE s.workspace_id = $1 AND s.id = $2");
     let x: Ex<'e> = ex.into();
-    db_run!(x, p => sqlx::query_as::<_, SnapshotRow>(&sql).bind(workspace_id).bind(id).fetch_optional(p).await).map_err(internal)
+    db_run!(x, p => sqlx::query_as::<_, SnapshotRow>(&sql).bind(scope.bound_workspace()).bind(id).fetch_optional(p).await).map_err(internal)
 }
 
 /// A building snapshot of the profile, captured from the run's tenant.
@@ -218,7 +218,7 @@ pub async fn insert_items(tx: &mut Tx, snapshot_id: i64, items: &[NewItem]) -> R
 #[allow(clippy::too_many_arguments)]
 pub async fn finish_snapshot(
     tx: &mut Tx,
-    workspace_id: i64,
+    scope: &impl WorkspaceBound,
     profile_id: i64,
     id: i64,
     status: SnapshotStatus,
@@ -231,13 +231,13 @@ pub async fn finish_snapshot(
     db_run!(&mut *tx, p => sqlx::query(
         "UPDATE baseline_snapshots SET status = $1, identity_hash = $2, item_count = $3, gaps = $4, captured_at = $5 \
          WHERE workspace_id = $6 AND id = $7 AND status = 'building'")
-        .bind(status.id()).bind(identity_hash).bind(item_count).bind(&gaps).bind(now).bind(workspace_id).bind(id)
+        .bind(status.id()).bind(identity_hash).bind(item_count).bind(&gaps).bind(now).bind(scope.bound_workspace()).bind(id)
         .execute(p).await.map(|_| ()))
     .map_err(internal)?;
     if status == SnapshotStatus::Complete {
         db_run!(tx, p => sqlx::query(
             "UPDATE baseline_profiles SET active_snapshot_id = $1, updated_at = $2 WHERE workspace_id = $3 AND id = $4")
-            .bind(id).bind(now).bind(workspace_id).bind(profile_id).execute(p).await.map(|_| ()))
+            .bind(id).bind(now).bind(scope.bound_workspace()).bind(profile_id).execute(p).await.map(|_| ()))
         .map_err(internal)?;
     }
     Ok(())
@@ -265,12 +265,12 @@ impl ItemRow {
 }
 
 /// The items of a snapshot of the workspace.
-pub async fn select_items(db: &Db, workspace_id: i64, snapshot_id: i64) -> Result<Vec<ItemRow>, AppError> {
+pub async fn select_items(db: &Db, scope: &impl WorkspaceBound, snapshot_id: i64) -> Result<Vec<ItemRow>, AppError> {
     db_run!(db, p => sqlx::query_as::<_, ItemRow>(
         "SELECT i.id, i.policy_type, i.display_name, i.settings_hash, i.settings FROM baseline_snapshot_items i \
          JOIN baseline_snapshots s ON s.id = i.snapshot_id WHERE s.workspace_id = $1 AND i.snapshot_id = $2 \
          ORDER BY i.policy_type, i.display_name, i.id")
-        .bind(workspace_id).bind(snapshot_id).fetch_all(p).await)
+        .bind(scope.bound_workspace()).bind(snapshot_id).fetch_all(p).await)
     .map_err(internal)
 }
 
@@ -332,8 +332,13 @@ pub async fn select_assigned(db: &Db, scope: &WorkspaceScope, profile_id: i64) -
         .collect())
 }
 
-/// All tenants a profile is assigned to (system side: compare all, schedules).
-pub async fn select_assigned_ids(db: &Db, workspace_id: i64, profile_id: i64) -> Result<Vec<i64>, AppError> {
+/// All tenants a profile is assigned to, for the system's schedule sweep over every workspace.
+pub async fn select_assigned_ids(
+    db: &Db,
+    _system: &crate::authz::server::SystemScope,
+    workspace_id: i64,
+    profile_id: i64,
+) -> Result<Vec<i64>, AppError> {
     db_run!(db, p => sqlx::query_scalar::<_, i64>(
         "SELECT a.tenant_id FROM baseline_assignments a JOIN tenants t ON t.id = a.tenant_id \
          WHERE a.workspace_id = $1 AND a.profile_id = $2 AND t.lifecycle <> 'archived' ORDER BY a.tenant_id")
@@ -384,10 +389,10 @@ impl ScheduleRow {
 
 const SCHEDULE_SELECT: &str = "SELECT id, workspace_id, profile_id, weekdays, minute_of_day, last_fired_at FROM baseline_schedules";
 
-pub async fn select_schedules<'e>(ex: impl Into<Ex<'e>>, workspace_id: i64, profile_id: i64) -> Result<Vec<ScheduleRow>, AppError> {
+pub async fn select_schedules<'e>(ex: impl Into<Ex<'e>>, scope: &impl WorkspaceBound, profile_id: i64) -> Result<Vec<ScheduleRow>, AppError> {
     let sql = format!("{SCHEDULE_SELECT} WHERE workspace_id = $1 AND profile_id = $2 ORDER BY id");
     let x: Ex<'e> = ex.into();
-    db_run!(x, p => sqlx::query_as::<_, ScheduleRow>(&sql).bind(workspace_id).bind(profile_id).fetch_all(p).await).map_err(internal)
+    db_run!(x, p => sqlx::query_as::<_, ScheduleRow>(&sql).bind(scope.bound_workspace()).bind(profile_id).fetch_all(p).await).map_err(internal)
 }
 
 /// Every schedule of every active workspace (the scheduler's tick).

@@ -38,11 +38,12 @@ pub async fn tick(db: &Db, system: &SystemScope, now: DateTime<Utc>) -> Result<u
         if !mine {
             continue;
         }
-        let Some(profile) = repo::select_profile(db, s.workspace_id, s.profile_id).await? else { continue };
-        if profile.active_snapshot_id.is_none() {
-            continue;
-        }
-        for tenant in repo::select_assigned_ids(db, s.workspace_id, s.profile_id).await? {
+        for tenant in repo::select_assigned_ids(db, system, s.workspace_id, s.profile_id).await? {
+            // A profile without a complete snapshot has nothing to compare against: skip, do not fail runs.
+            let scope = system.tenant(db, s.workspace_id, tenant).await?;
+            if repo::select_profile(db, &scope, s.profile_id).await?.is_none_or(|p| p.active_snapshot_id.is_none()) {
+                break;
+            }
             let (_, new) = worker::enqueue_with(
                 db,
                 system,

@@ -21,7 +21,7 @@ use crate::{
 };
 
 async fn profile(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<repo::ProfileRow, AppError> {
-    repo::select_profile(db, scope.workspace_id(), id).await?.ok_or(AppError::NotFound)
+    repo::select_profile(db, scope, id).await?.ok_or(AppError::NotFound)
 }
 
 pub async fn list_profiles(db: &Db, scope: &WorkspaceScope) -> Result<Vec<ProfileDto>, AppError> {
@@ -32,12 +32,12 @@ pub async fn list_profiles(db: &Db, scope: &WorkspaceScope) -> Result<Vec<Profil
 pub async fn get_profile(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<ProfileDetail, AppError> {
     scope.require(Capability::BaselinesView)?;
     let p = profile(db, scope, id).await?;
-    let snapshots = repo::select_snapshots(db, scope.workspace_id(), id).await?;
+    let snapshots = repo::select_snapshots(db, scope, id).await?;
     let active = p.active_snapshot_id;
     Ok(ProfileDetail {
         snapshots: snapshots.iter().map(|s| s.dto(active)).collect(),
         assignments: repo::select_assigned(db, scope, id).await?,
-        schedules: repo::select_schedules(db, scope.workspace_id(), id).await?.iter().map(repo::ScheduleRow::dto).collect(),
+        schedules: repo::select_schedules(db, scope, id).await?.iter().map(repo::ScheduleRow::dto).collect(),
         tenants: crate::members::server::service::visible_tenants(db, scope).await?.into_iter().filter(|t| !t.archived).collect(),
         can_manage: scope.can(Capability::BaselinesManage),
         profile: p.dto(),
@@ -114,7 +114,7 @@ pub async fn add_schedule(db: &Db, scope: &WorkspaceScope, id: i64, slot: Slot) 
     let p = profile(db, scope, id).await?;
     scope.require(Capability::BaselinesManage)?;
     let mut tx = db.begin().await?;
-    let existing = repo::select_schedules(&mut tx, scope.workspace_id(), id).await?;
+    let existing = repo::select_schedules(&mut tx, scope, id).await?;
     if existing.len() >= MAX_SCHEDULES {
         return Err(AppError::validation("schedule", "too_many"));
     }
@@ -153,7 +153,7 @@ async fn check_compare(db: &Db, scope: &WorkspaceScope, p: &repo::ProfileRow, sn
         Some(s) => s,
         None => p.active_snapshot_id.ok_or_else(|| AppError::Conflict("no_snapshot".into()))?,
     };
-    let s = repo::select_snapshot(db, scope.workspace_id(), id).await?.filter(|s| s.profile_id == p.id).ok_or(AppError::NotFound)?;
+    let s = repo::select_snapshot(db, scope, id).await?.filter(|s| s.profile_id == p.id).ok_or(AppError::NotFound)?;
     match s.status() {
         SnapshotStatus::Complete if p.active_snapshot_id == Some(id) => Ok(id),
         SnapshotStatus::Complete => Err(AppError::Conflict("snapshot_superseded".into())),
@@ -195,6 +195,6 @@ pub async fn compare_all(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<Vec
 pub async fn snapshot_items(db: &Db, scope: &WorkspaceScope, id: i64, snapshot_id: i64) -> Result<Vec<SnapshotItemDto>, AppError> {
     scope.require(Capability::BaselinesView)?;
     profile(db, scope, id).await?;
-    repo::select_snapshot(db, scope.workspace_id(), snapshot_id).await?.filter(|s| s.profile_id == id).ok_or(AppError::NotFound)?;
-    Ok(repo::select_items(db, scope.workspace_id(), snapshot_id).await?.iter().map(repo::ItemRow::dto).collect())
+    repo::select_snapshot(db, scope, snapshot_id).await?.filter(|s| s.profile_id == id).ok_or(AppError::NotFound)?;
+    Ok(repo::select_items(db, scope, snapshot_id).await?.iter().map(repo::ItemRow::dto).collect())
 }

@@ -5,7 +5,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::{
-    authz::server::{TenantBound, WorkspaceScope},
+    authz::server::{TenantBound, WorkspaceBound, WorkspaceScope},
     db::{internal, Ex, Filter, RawValue, Tx},
     db_run,
     error::AppError,
@@ -717,12 +717,12 @@ struct SettingsRow {
 }
 
 /// The workspace's governance settings (defaults when never set).
-pub async fn select_settings<'e>(ex: impl Into<Ex<'e>>, workspace_id: i64) -> Result<GovernanceSettings, AppError> {
+pub async fn select_settings<'e>(ex: impl Into<Ex<'e>>, scope: &impl WorkspaceBound) -> Result<GovernanceSettings, AppError> {
     let x: Ex<'e> = ex.into();
     let row = db_run!(x, p => sqlx::query_as::<_, SettingsRow>(
         "SELECT sla_critical_days, sla_high_days, sla_medium_days, sla_low_days, max_exception_days \
          FROM governance_settings WHERE workspace_id = $1")
-        .bind(workspace_id).fetch_optional(p).await)
+        .bind(scope.bound_workspace()).fetch_optional(p).await)
     .map_err(internal)?;
     Ok(row.map_or_else(GovernanceSettings::default, |r| GovernanceSettings {
         sla_critical_days: r.sla_critical_days,

@@ -399,7 +399,7 @@ pub async fn request_exception(
     scope.require(Capability::ExceptionsRequest)?;
     let reason = parse_text("reason", reason, true)?;
     let now = Utc::now();
-    let settings = repo::select_settings(db, scope.workspace_id()).await?;
+    let settings = repo::select_settings(db, scope).await?;
     let expires = parse_expiry(expires_at, &settings, now)?;
     let f = load(db, &tenant, finding_id).await?;
     // Accepting must be a legal move from here (a terminal finding cannot be accepted).
@@ -564,7 +564,7 @@ pub async fn renew_exception(
     scope.require(Capability::ExceptionsRequest)?;
     let reason = parse_text("reason", reason, true)?;
     let now = Utc::now();
-    let settings = repo::select_settings(db, scope.workspace_id()).await?;
+    let settings = repo::select_settings(db, scope).await?;
     let expires = parse_expiry(expires_at, &settings, now)?;
     let mut tx = db.begin().await?;
     let x = repo::select_exception(&mut tx, &tenant, id).await?.ok_or(AppError::NotFound)?;
@@ -634,14 +634,14 @@ pub async fn posture(db: &Db, scope: &WorkspaceScope) -> Result<PostureOverview,
 /// The workspace's SLA days and acceptance limit (`findings.view`).
 pub async fn settings(db: &Db, scope: &WorkspaceScope) -> Result<GovernanceSettings, AppError> {
     scope.require(Capability::FindingsView)?;
-    repo::select_settings(db, scope.workspace_id()).await
+    repo::select_settings(db, scope).await
 }
 
 /// Changes the SLA days and acceptance limit (`settings.manage`); existing due dates stay.
 pub async fn update_settings(db: &Db, scope: &WorkspaceScope, s: GovernanceSettings) -> Result<GovernanceSettings, AppError> {
     scope.require(Capability::SettingsManage)?;
     s.validate()?;
-    let before = repo::select_settings(db, scope.workspace_id()).await?;
+    let before = repo::select_settings(db, scope).await?;
     let mut tx = db.begin().await?;
     repo::upsert_settings(&mut tx, scope, &s, Utc::now()).await?;
     let event = AuditEvent::new("governance_settings.update", "workspace", scope.workspace_id())
