@@ -70,7 +70,7 @@ fn count(run: &app::operations::OperationRunDto, key: &str) -> i64 {
 }
 
 async fn drift_becomes_findings_and_accepted_risk_stays_watched(engine: Engine) {
-    let Some(w) = sim_world(engine, 12).await else { return };
+    let Some(w) = sim_world(engine, 60).await else { return };
     let (retail, tid) = w.tenant("Contoso Retail").await;
     w.connected(retail).await;
     let profile = baseline(&w, retail).await;
@@ -96,8 +96,9 @@ async fn drift_becomes_findings_and_accepted_risk_stays_watched(engine: Engine) 
     drift(&w, &tid, json!({"op": "add", "collection": COMPLIANCE})).await;
     w.sync(retail).await;
     let second = compare(&w, profile, retail).await;
-    assert_eq!((count(&second, "drift_missing"), count(&second, "drift_different"), count(&second, "drift_unexpected")), (1, 1, 1), "{second:?}");
     let all = open_findings(&w, retail).await;
+    let seen: Vec<_> = all.iter().map(|f| (f.drift_kind, f.subject_display_name.clone())).collect();
+    assert_eq!((count(&second, "drift_missing"), count(&second, "drift_different"), count(&second, "drift_unexpected")), (1, 1, 1), "{seen:?}");
     assert_eq!(all.len(), 3);
     assert!(all.iter().all(|f| f.subject_display_name != "Renamed copy"), "a renamed copy with the same settings matches");
     let different = all.iter().find(|f| f.drift_kind == DriftKind::Different).unwrap();
@@ -176,7 +177,7 @@ async fn drift_becomes_findings_and_accepted_risk_stays_watched(engine: Engine) 
 }
 
 async fn a_failed_type_is_a_gap_and_incomplete_snapshots_are_refused(engine: Engine) {
-    let Some(w) = sim_world(engine, 12).await else { return };
+    let Some(w) = sim_world(engine, 60).await else { return };
     let (retail, tid) = w.tenant("Contoso Retail").await;
     w.connected(retail).await;
     let profile = baseline(&w, retail).await;
@@ -216,7 +217,7 @@ async fn a_failed_type_is_a_gap_and_incomplete_snapshots_are_refused(engine: Eng
 }
 
 async fn claims_race_and_random_workflows_stay_legal(engine: Engine) {
-    let Some(w) = sim_world(engine, 12).await else { return };
+    let Some(w) = sim_world(engine, 60).await else { return };
     let (retail, tid) = w.tenant("Contoso Retail").await;
     w.connected(retail).await;
     let profile = baseline(&w, retail).await;
