@@ -36,6 +36,8 @@ const REPOSITORIES: &[(&str, &str)] = &[
     ("members", include_str!("../../app/src/members/server/repo.rs")),
     ("audit", include_str!("../../app/src/audit/server/repo.rs")),
     ("api_tokens", include_str!("../../app/src/api_tokens/server/repo.rs")),
+    ("baselines", include_str!("../../app/src/baselines/server/repo.rs")),
+    ("findings", include_str!("../../app/src/findings/server/repo.rs")),
 ];
 
 /// Called by [`foreign_scopes_reach_nothing`] with another workspace's scope.
@@ -91,6 +93,44 @@ const SWEPT: &[(&str, &str)] = &[
     ("api_tokens", "select_token"),
     ("api_tokens", "count_active"),
     ("api_tokens", "revoke"),
+    ("baselines", "select_profiles"),
+    ("baselines", "select_profile"),
+    ("baselines", "update_profile"),
+    ("baselines", "select_snapshots"),
+    ("baselines", "select_snapshot"),
+    ("baselines", "select_items"),
+    ("baselines", "delete_assignment"),
+    ("baselines", "select_assigned"),
+    ("baselines", "is_assigned"),
+    ("baselines", "count_assignments"),
+    ("baselines", "select_schedules"),
+    ("baselines", "delete_schedule"),
+    ("baselines", "select_tenant_policies"),
+    ("baselines", "select_coverage"),
+    ("baselines", "finish_snapshot"),
+    ("findings", "select_page"),
+    ("findings", "select_in_tenant"),
+    ("findings", "select_of_profile"),
+    ("findings", "lock_lifecycle"),
+    ("findings", "write_lifecycle"),
+    ("findings", "set_people"),
+    ("findings", "claim"),
+    ("findings", "touch_detected"),
+    ("findings", "select_events"),
+    ("findings", "select_comments"),
+    ("findings", "select_exceptions"),
+    ("findings", "select_exception"),
+    ("findings", "exception_tenant"),
+    ("findings", "finding_tenant"),
+    ("findings", "set_exception_status"),
+    ("findings", "select_decisions"),
+    ("findings", "select_settings"),
+    ("findings", "select_posture_counts"),
+    ("findings", "select_active_exceptions"),
+    ("findings", "select_last_compares"),
+    ("findings", "select_exceptions_of_finding"),
+    ("findings", "set_reflagged"),
+    ("findings", "set_verified"),
 ];
 
 /// Not swept, and why.
@@ -119,6 +159,22 @@ const EXEMPT: &[(&str, &str, &str)] = &[
     ("api_tokens", "select_by_hash", "authentication by the secret token itself"),
     ("api_tokens", "touch", "the token just authenticated"),
     ("api_tokens", "claim_use_audit", "the token just authenticated"),
+    ("baselines", "insert_profile", "inserts with the scope's workspace id"),
+    ("baselines", "insert_snapshot", "inserts with the claimed run's workspace and tenant"),
+    ("baselines", "insert_items", "items of a snapshot its own capture just inserted"),
+    ("baselines", "insert_assignment", "inserts with the scope's workspace id (the tenant was entered through it)"),
+    ("baselines", "select_assigned_ids", "the system's schedule sweep over every workspace"),
+    ("baselines", "select_all_schedules", "the system's schedule sweep over every workspace"),
+    ("baselines", "insert_schedule", "inserts with the scope's workspace id"),
+    ("baselines", "mark_fired", "the system's schedule sweep marks the slot it read"),
+    ("findings", "insert_finding", "inserts with the claimed run's workspace and tenant"),
+    ("findings", "insert_event", "inserts with the scope's workspace and tenant"),
+    ("findings", "insert_comment", "inserts with the scope's workspace and tenant"),
+    ("findings", "insert_exception", "inserts with the scope's workspace and tenant"),
+    ("findings", "insert_decision", "inserts with the scope's workspace"),
+    ("findings", "select_expired_active", "the system's expiry sweep over every workspace"),
+    ("findings", "upsert_settings", "writes the scope's own workspace row"),
+    ("findings", "select_assignable", "members of the scope's own workspace and tenant"),
 ];
 
 #[test]
@@ -436,4 +492,128 @@ async fn foreign_scopes_reach_nothing(engine: Engine) {
     app.cleanup().await;
 }
 
-on_both_engines!(foreign_scopes_reach_nothing);
+/// The governance repositories (baselines, findings, risk acceptances) with Fabrikam's scopes aimed at
+/// Contoso's rows: nothing is found, returned or changed.
+async fn foreign_scopes_reach_no_governance_rows(engine: Engine) {
+    use app::baselines::server::repo as baselines;
+    use app::findings::{server::repo as findings, ExceptionStatus, FindingParams, FindingQuery};
+    let Some(app) = seeded(engine).await else { return };
+    let db = &app.db;
+    let ws = app.scalar("SELECT id FROM workspaces WHERE slug = 'contoso'").await;
+    let tenant = app.scalar(&format!("SELECT MIN(id) FROM tenants WHERE workspace_id = {ws}")).await;
+    let owner: WorkspaceScope = common::member_scope(db, "owner@contoso.example", "contoso").await.unwrap();
+    let input = app::baselines::ProfileInput::parse(Some("Gold"), None, &["device_configuration".into()]).unwrap();
+    let profile = app::baselines::server::service::create_profile(db, &owner, input).await.unwrap().id;
+    app::baselines::server::service::set_assigned(db, &owner, profile, tenant, true).await.unwrap();
+    let slot = app::baselines::Slot::parse(&[1], Some("02:00")).unwrap();
+    let schedule = app::baselines::server::service::add_schedule(db, &owner, profile, slot).await.unwrap().id;
+    let ts = match app.engine {
+        Engine::Sqlite => "'2026-12-01T00:00:00Z'".to_string(),
+        Engine::Postgres => "'2026-12-01T00:00:00Z'::timestamptz".to_string(),
+    };
+    exec(&app, &format!("INSERT INTO baseline_snapshots (workspace_id, profile_id, source_tenant_id, status, created_at) \
+        VALUES ({ws}, {profile}, {tenant}, 'building', {ts})")).await;
+    let snapshot = app.scalar(&format!("SELECT id FROM baseline_snapshots WHERE profile_id = {profile}")).await;
+    exec(&app, &format!("INSERT INTO baseline_snapshot_items (snapshot_id, policy_type, display_name, settings_hash, settings) \
+        VALUES ({snapshot}, 'device_configuration', 'P', 'h', '{{}}')")).await;
+    exec(&app, &format!("INSERT INTO findings (workspace_id, tenant_id, finding_type, source, profile_id, subject_type, \
+        subject_display_name, policy_type, drift_kind, severity, status, fingerprint, evidence, evidence_hash, first_seen_at, \
+        last_seen_at, sla_days, due_at, created_at, updated_at) VALUES ({ws}, {tenant}, 'drift', 'baseline.compare', {profile}, \
+        'policy', 'P', 'device_configuration', 'missing', 'high', 'new', 'fp', '{{}}', 'eh', {ts}, {ts}, 7, {ts}, {ts}, {ts})")).await;
+    let finding = app.scalar(&format!("SELECT id FROM findings WHERE tenant_id = {tenant}")).await;
+    exec(&app, &format!("INSERT INTO finding_exceptions (workspace_id, tenant_id, finding_id, status, request_reason, \
+        requested_at, expires_at, updated_at) VALUES ({ws}, {tenant}, {finding}, 'pending', 'r', {ts}, {ts}, {ts})")).await;
+    let exception = app.scalar(&format!("SELECT id FROM finding_exceptions WHERE finding_id = {finding}")).await;
+    let state_sql = {
+        let sql = format!(
+            "SELECT (SELECT COUNT(*) FROM baseline_assignments WHERE profile_id = {profile}) * 1000 \
+             + (SELECT COUNT(*) FROM baseline_schedules WHERE id = {schedule}) * 100 \
+             + (SELECT COUNT(*) FROM findings WHERE id = {finding} AND status = 'new' AND assignee_user_id IS NULL \
+                AND reflagged_at IS NULL AND verified_at IS NULL) * 10 \
+             + (SELECT COUNT(*) FROM finding_exceptions WHERE id = {exception} AND status = 'pending') \
+             + (SELECT COUNT(*) FROM baseline_snapshots WHERE id = {snapshot} AND status = 'building') * 10000"
+        );
+        sql
+    };
+    let before = app.scalar(&state_sql).await;
+    assert_eq!(before, 11111);
+
+    let fab: WorkspaceScope = common::member_scope(db, "owner@fabrikam.example", "fabrikam").await.unwrap();
+    let fab_tenant_id =
+        app.scalar(&format!("SELECT MIN(id) FROM tenants WHERE workspace_id = {}", fab.workspace_id())).await;
+    let fab_t: TenantScope = fab.tenant(db, fab_tenant_id, Capability::TenantsView).await.unwrap();
+    let now = chrono::Utc::now();
+
+    // Baselines.
+    assert!(baselines::select_profiles(db, &fab).await.unwrap().is_empty());
+    assert!(baselines::select_profile(db, &fab, profile).await.unwrap().is_none());
+    assert!(baselines::select_profile(db, &fab_t, profile).await.unwrap().is_none());
+    assert!(baselines::select_snapshots(db, &fab, profile).await.unwrap().is_empty());
+    assert!(baselines::select_snapshot(db, &fab, snapshot).await.unwrap().is_none());
+    assert!(baselines::select_items(db, &fab, snapshot).await.unwrap().is_empty());
+    assert!(baselines::select_assigned(db, &fab, profile).await.unwrap().is_empty());
+    assert!(!baselines::is_assigned(db, &fab_t, profile).await.unwrap());
+    assert!(baselines::count_assignments(db, &fab).await.unwrap().is_empty());
+    assert!(baselines::select_schedules(db, &fab, profile).await.unwrap().is_empty());
+    assert!(baselines::select_tenant_policies(db, &fab_t, &["device_configuration".into()]).await.unwrap().is_empty());
+    assert!(baselines::select_coverage(db, &fab_t).await.unwrap().is_empty());
+    let mut tx = db.begin().await.unwrap();
+    assert!(!baselines::update_profile(&mut tx, &fab, profile, "X", "", &["device_configuration".into()], true, now).await.unwrap());
+    assert!(!baselines::delete_assignment(&mut tx, &fab, profile, tenant).await.unwrap());
+    assert!(!baselines::delete_schedule(&mut tx, &fab, profile, schedule).await.unwrap());
+    baselines::finish_snapshot(&mut tx, &fab, profile, snapshot, app::baselines::SnapshotStatus::Complete, "x", 0, &[], now)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    // Findings and exceptions.
+    let q = FindingQuery::parse(&FindingParams { status: Some("all".into()), ..Default::default() }).unwrap();
+    assert_eq!(findings::select_page(db, &fab, &q, now).await.unwrap().total, 0);
+    assert!(findings::select_in_tenant(db, &fab_t, finding).await.unwrap().is_none());
+    assert!(findings::select_of_profile(db, &fab_t, profile).await.unwrap().is_empty());
+    assert!(findings::select_events(db, &fab_t, finding).await.unwrap().is_empty());
+    assert!(findings::select_comments(db, &fab_t, finding).await.unwrap().is_empty());
+    assert!(findings::select_exceptions(db, &fab, None, &[]).await.unwrap().is_empty());
+    assert!(findings::select_exception(db, &fab_t, exception).await.unwrap().is_none());
+    assert!(findings::exception_tenant(db, &fab, exception).await.unwrap().is_none());
+    assert!(findings::finding_tenant(db, &fab, finding).await.unwrap().is_none());
+    assert!(findings::select_decisions(db, &fab, &[exception]).await.unwrap().is_empty());
+    assert_eq!(findings::select_settings(db, &fab).await.unwrap(), app::findings::GovernanceSettings::default());
+    assert!(findings::select_posture_counts(db, &fab, now).await.unwrap().is_empty());
+    assert!(findings::select_active_exceptions(db, &fab).await.unwrap().is_empty());
+    assert!(findings::select_last_compares(db, &fab).await.unwrap().is_empty());
+    let mut tx = db.begin().await.unwrap();
+    assert!(findings::lock_lifecycle(&mut tx, &fab_t, finding).await.unwrap().is_none());
+    assert!(findings::select_exceptions_of_finding(&mut tx, &fab_t, finding, ExceptionStatus::Pending).await.unwrap().is_empty());
+    let update = findings::FindingUpdate {
+        status: app::findings::FindingStatus::Closed,
+        triaged_at: None,
+        in_progress_at: None,
+        reopened_at: None,
+        resolved_at: None,
+        resolved_reason: None,
+        verified_at: Some(now),
+        closed_at: Some(now),
+        closed_reason: None,
+        closed_by_user_id: None,
+        accepted_evidence_hash: None,
+        reflagged_at: Some(now),
+    };
+    findings::write_lifecycle(&mut tx, &fab_t, finding, &update, now).await.unwrap();
+    findings::set_people(&mut tx, &fab_t, finding, Some(1), Some(1), now).await.unwrap();
+    assert!(!findings::claim(&mut tx, &fab_t, finding, 1, now).await.unwrap());
+    findings::touch_detected(&mut tx, &fab_t, finding, "X", app::findings::DriftKind::Different, "{}", "x", 1, None, now)
+        .await
+        .unwrap();
+    assert!(!findings::set_exception_status(&mut tx, &fab_t, exception, ExceptionStatus::Pending, ExceptionStatus::Active, Some(1), None, now)
+        .await
+        .unwrap());
+    findings::set_reflagged(&mut tx, &fab_t, finding, now).await.unwrap();
+    findings::set_verified(&mut tx, &fab_t, finding, now).await.unwrap();
+    tx.commit().await.unwrap();
+
+    assert_eq!(app.scalar(&state_sql).await, before, "no foreign call changed a Contoso governance row");
+    app.cleanup().await;
+}
+
+on_both_engines!(foreign_scopes_reach_nothing, foreign_scopes_reach_no_governance_rows);

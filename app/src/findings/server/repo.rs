@@ -184,16 +184,6 @@ pub async fn select_page(
     Ok(page)
 }
 
-/// One finding of the workspace the member sees.
-pub async fn select_visible(db: &crate::db::Db, scope: &WorkspaceScope, id: i64) -> Result<Option<FindingRow>, AppError> {
-    let f = Filter::new().eq("f.workspace_id", scope.workspace_id()).visible("f.tenant_id", scope.tenant_filter()).eq("f.id", id);
-    if f.matches_nothing() {
-        return Ok(None);
-    }
-    let sql = format!("{FINDING_SELECT}{}", f.sql());
-    db_run!(db, p => f.bind(sqlx::query_as::<_, FindingRow>(&sql)).fetch_optional(p).await).map_err(internal)
-}
-
 /// One finding of the scope's tenant, read inside a change's transaction.
 pub async fn select_in_tenant<'e>(
     ex: impl Into<Ex<'e>>,
@@ -391,6 +381,7 @@ pub async fn touch_detected(
     .map_err(internal)
 }
 
+#[allow(clippy::too_many_arguments)]
 pub async fn insert_event(
     tx: &mut Tx,
     scope: &impl TenantBound,
