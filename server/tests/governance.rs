@@ -61,7 +61,13 @@ async fn compare(w: &SimWorld, profile: i64, tenant: i64) -> app::operations::Op
 
 async fn open_findings(w: &SimWorld, tenant: i64) -> Vec<app::findings::FindingDto> {
     let owner = scope(w, "owner@contoso.example").await;
-    let q = FindingQuery::parse(&FindingParams { tenant: Some(tenant), status: Some("all".into()), per_page: Some(200), ..Default::default() }).unwrap();
+    let q = FindingQuery::parse(&FindingParams {
+        tenant: Some(tenant),
+        status: Some("all".into()),
+        per_page: Some(200),
+        ..Default::default()
+    })
+    .unwrap();
     findings::list(w.db(), &owner, &q).await.unwrap().items
 }
 
@@ -82,15 +88,23 @@ async fn drift_becomes_findings_and_accepted_risk_stays_watched(engine: Engine) 
     // Unchanged tenant: no drift.
     let first = compare(&w, profile, retail).await;
     assert_eq!(first.outcome, RunOutcome::Succeeded, "{first:?}");
-    assert_eq!((count(&first, "drift_missing"), count(&first, "drift_different"), count(&first, "drift_unexpected")), (0, 0, 0));
+    assert_eq!(
+        (count(&first, "drift_missing"), count(&first, "drift_different"), count(&first, "drift_unexpected")),
+        (0, 0, 0)
+    );
 
     // Drift: a changed setting, a deleted policy, an added one, and a renamed copy (same settings).
     let general = item(&w, &tid, CONFIGS, 0);
     let general_path = format!("{CONFIGS}/{}", general["id"].as_str().unwrap());
     drift(&w, &tid, json!({"op": "update", "path": general_path, "set": {"passwordMinimumLength": 4}})).await;
     let renamed = item(&w, &tid, CONFIGS, 2);
-    drift(&w, &tid, json!({"op": "update", "path": format!("{CONFIGS}/{}", renamed["id"].as_str().unwrap()),
-        "set": {"displayName": "Renamed copy"}})).await;
+    drift(
+        &w,
+        &tid,
+        json!({"op": "update", "path": format!("{CONFIGS}/{}", renamed["id"].as_str().unwrap()),
+        "set": {"displayName": "Renamed copy"}}),
+    )
+    .await;
     let gone = item(&w, &tid, COMPLIANCE, 0);
     drift(&w, &tid, json!({"op": "delete", "path": format!("{COMPLIANCE}/{}", gone["id"].as_str().unwrap())})).await;
     drift(&w, &tid, json!({"op": "add", "collection": COMPLIANCE})).await;
@@ -98,13 +112,25 @@ async fn drift_becomes_findings_and_accepted_risk_stays_watched(engine: Engine) 
     let second = compare(&w, profile, retail).await;
     let all = open_findings(&w, retail).await;
     let seen: Vec<_> = all.iter().map(|f| (f.drift_kind, f.subject_display_name.clone())).collect();
-    assert_eq!((count(&second, "drift_missing"), count(&second, "drift_different"), count(&second, "drift_unexpected")), (1, 1, 1), "{seen:?}");
+    assert_eq!(
+        (count(&second, "drift_missing"), count(&second, "drift_different"), count(&second, "drift_unexpected")),
+        (1, 1, 1),
+        "{seen:?}"
+    );
     assert_eq!(all.len(), 3);
-    assert!(all.iter().all(|f| f.subject_display_name != "Renamed copy"), "a renamed copy with the same settings matches");
+    assert!(
+        all.iter().all(|f| f.subject_display_name != "Renamed copy"),
+        "a renamed copy with the same settings matches"
+    );
     let different = all.iter().find(|f| f.drift_kind == DriftKind::Different).unwrap();
     assert_eq!(different.subject_display_name, general["displayName"].as_str().unwrap());
     let detail = findings::get(w.db(), &owner, different.id).await.unwrap();
-    let setting = detail.evidence.settings.iter().find(|s| s.key.contains("passwordMinimumLength")).expect("evidence names the setting");
+    let setting = detail
+        .evidence
+        .settings
+        .iter()
+        .find(|s| s.key.contains("passwordMinimumLength"))
+        .expect("evidence names the setting");
     assert_eq!(setting.tenant, Some(json!(4)));
     assert_eq!(setting.baseline, general.get("passwordMinimumLength").cloned());
 
@@ -128,12 +154,28 @@ async fn drift_becomes_findings_and_accepted_risk_stays_watched(engine: Engine) 
     ));
     let far = (chrono::Utc::now() + chrono::Duration::days(4000)).format("%Y-%m-%d").to_string();
     assert!(findings::request_exception(w.db(), &operator, different.id, Some("x"), Some(&far)).await.is_err());
-    let x = findings::request_exception(w.db(), &operator, different.id, Some("Legacy devices"), Some(&expiry)).await.unwrap();
+    let x = findings::request_exception(w.db(), &operator, different.id, Some("Legacy devices"), Some(&expiry))
+        .await
+        .unwrap();
     assert_eq!(findings::decide_exception(w.db(), &operator, x.id, true, None).await.err(), Some(AppError::Forbidden));
-    let by_manager = findings::request_exception(w.db(), &manager, all.iter().find(|f| f.drift_kind == DriftKind::Missing).unwrap().id, Some("m"), Some(&expiry)).await.unwrap();
-    assert_eq!(findings::decide_exception(w.db(), &manager, by_manager.id, true, None).await.err(), Some(AppError::Conflict("own_request".into())));
+    let by_manager = findings::request_exception(
+        w.db(),
+        &manager,
+        all.iter().find(|f| f.drift_kind == DriftKind::Missing).unwrap().id,
+        Some("m"),
+        Some(&expiry),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        findings::decide_exception(w.db(), &manager, by_manager.id, true, None).await.err(),
+        Some(AppError::Conflict("own_request".into()))
+    );
     findings::decide_exception(w.db(), &manager, x.id, true, Some("ok")).await.unwrap();
-    assert_eq!(findings::decide_exception(w.db(), &owner, x.id, true, None).await.err(), Some(AppError::Conflict("exception_decided".into())));
+    assert_eq!(
+        findings::decide_exception(w.db(), &owner, x.id, true, None).await.err(),
+        Some(AppError::Conflict("exception_decided".into()))
+    );
     let accepted = findings::get(w.db(), &owner, different.id).await.unwrap();
     assert_eq!(accepted.finding.status, FindingStatus::RiskAccepted);
     assert!(accepted.finding.reflagged_at.is_none());
@@ -183,8 +225,13 @@ async fn a_failed_type_is_a_gap_and_incomplete_snapshots_are_refused(engine: Eng
     let profile = baseline(&w, retail).await;
     let gone = item(&w, &tid, COMPLIANCE, 0);
     drift(&w, &tid, json!({"op": "delete", "path": format!("{COMPLIANCE}/{}", gone["id"].as_str().unwrap())})).await;
-    sim_control(&w.sim, reqwest::Method::POST, &format!("/tenants/{tid}/faults"),
-        json!({"route": "deviceCompliancePolicies", "type": "status", "status": 503})).await;
+    sim_control(
+        &w.sim,
+        reqwest::Method::POST,
+        &format!("/tenants/{tid}/faults"),
+        json!({"route": "deviceCompliancePolicies", "type": "status", "status": 503}),
+    )
+    .await;
     w.sync(retail).await;
     let run = compare(&w, profile, retail).await;
     assert_eq!(run.outcome, RunOutcome::PartiallySucceeded, "{run:?}");
@@ -224,8 +271,13 @@ async fn claims_race_and_random_workflows_stay_legal(engine: Engine) {
     // Several drifted policies to work on.
     for i in 0..4 {
         let c = item(&w, &tid, CONFIGS, i * 5);
-        drift(&w, &tid, json!({"op": "update", "path": format!("{CONFIGS}/{}", c["id"].as_str().unwrap()),
-            "set": {"description": format!("changed {i}")}})).await;
+        drift(
+            &w,
+            &tid,
+            json!({"op": "update", "path": format!("{CONFIGS}/{}", c["id"].as_str().unwrap()),
+            "set": {"description": format!("changed {i}")}}),
+        )
+        .await;
     }
     drift(&w, &tid, json!({"op": "add", "collection": COMPLIANCE})).await;
     drift(&w, &tid, json!({"op": "add", "collection": COMPLIANCE})).await;

@@ -511,18 +511,36 @@ async fn foreign_scopes_reach_no_governance_rows(engine: Engine) {
         Engine::Sqlite => "'2026-12-01T00:00:00Z'".to_string(),
         Engine::Postgres => "'2026-12-01T00:00:00Z'::timestamptz".to_string(),
     };
-    exec(&app, &format!("INSERT INTO baseline_snapshots (workspace_id, profile_id, source_tenant_id, status, created_at) \
-        VALUES ({ws}, {profile}, {tenant}, 'building', {ts})")).await;
+    exec(
+        &app,
+        &format!(
+            "INSERT INTO baseline_snapshots (workspace_id, profile_id, source_tenant_id, status, created_at) \
+        VALUES ({ws}, {profile}, {tenant}, 'building', {ts})"
+        ),
+    )
+    .await;
     let snapshot = app.scalar(&format!("SELECT id FROM baseline_snapshots WHERE profile_id = {profile}")).await;
-    exec(&app, &format!("INSERT INTO baseline_snapshot_items (snapshot_id, policy_type, display_name, settings_hash, settings) \
-        VALUES ({snapshot}, 'device_configuration', 'P', 'h', '{{}}')")).await;
+    exec(
+        &app,
+        &format!(
+            "INSERT INTO baseline_snapshot_items (snapshot_id, policy_type, display_name, settings_hash, settings) \
+        VALUES ({snapshot}, 'device_configuration', 'P', 'h', '{{}}')"
+        ),
+    )
+    .await;
     exec(&app, &format!("INSERT INTO findings (workspace_id, tenant_id, finding_type, source, profile_id, subject_type, \
         subject_display_name, policy_type, drift_kind, severity, status, fingerprint, evidence, evidence_hash, first_seen_at, \
         last_seen_at, sla_days, due_at, created_at, updated_at) VALUES ({ws}, {tenant}, 'drift', 'baseline.compare', {profile}, \
         'policy', 'P', 'device_configuration', 'missing', 'high', 'new', 'fp', '{{}}', 'eh', {ts}, {ts}, 7, {ts}, {ts}, {ts})")).await;
     let finding = app.scalar(&format!("SELECT id FROM findings WHERE tenant_id = {tenant}")).await;
-    exec(&app, &format!("INSERT INTO finding_exceptions (workspace_id, tenant_id, finding_id, status, request_reason, \
-        requested_at, expires_at, updated_at) VALUES ({ws}, {tenant}, {finding}, 'pending', 'r', {ts}, {ts}, {ts})")).await;
+    exec(
+        &app,
+        &format!(
+            "INSERT INTO finding_exceptions (workspace_id, tenant_id, finding_id, status, request_reason, \
+        requested_at, expires_at, updated_at) VALUES ({ws}, {tenant}, {finding}, 'pending', 'r', {ts}, {ts}, {ts})"
+        ),
+    )
+    .await;
     let exception = app.scalar(&format!("SELECT id FROM finding_exceptions WHERE finding_id = {finding}")).await;
     let state_sql = {
         let sql = format!(
@@ -558,12 +576,24 @@ async fn foreign_scopes_reach_no_governance_rows(engine: Engine) {
     assert!(baselines::select_tenant_policies(db, &fab_t, &["device_configuration".into()]).await.unwrap().is_empty());
     assert!(baselines::select_coverage(db, &fab_t).await.unwrap().is_empty());
     let mut tx = db.begin().await.unwrap();
-    assert!(!baselines::update_profile(&mut tx, &fab, profile, "X", "", &["device_configuration".into()], true, now).await.unwrap());
+    assert!(!baselines::update_profile(&mut tx, &fab, profile, "X", "", &["device_configuration".into()], true, now)
+        .await
+        .unwrap());
     assert!(!baselines::delete_assignment(&mut tx, &fab, profile, tenant).await.unwrap());
     assert!(!baselines::delete_schedule(&mut tx, &fab, profile, schedule).await.unwrap());
-    baselines::finish_snapshot(&mut tx, &fab, profile, snapshot, app::baselines::SnapshotStatus::Complete, "x", 0, &[], now)
-        .await
-        .unwrap();
+    baselines::finish_snapshot(
+        &mut tx,
+        &fab,
+        profile,
+        snapshot,
+        app::baselines::SnapshotStatus::Complete,
+        "x",
+        0,
+        &[],
+        now,
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
 
     // Findings and exceptions.
@@ -584,7 +614,10 @@ async fn foreign_scopes_reach_no_governance_rows(engine: Engine) {
     assert!(findings::select_last_compares(db, &fab).await.unwrap().is_empty());
     let mut tx = db.begin().await.unwrap();
     assert!(findings::lock_lifecycle(&mut tx, &fab_t, finding).await.unwrap().is_none());
-    assert!(findings::select_exceptions_of_finding(&mut tx, &fab_t, finding, ExceptionStatus::Pending).await.unwrap().is_empty());
+    assert!(findings::select_exceptions_of_finding(&mut tx, &fab_t, finding, ExceptionStatus::Pending)
+        .await
+        .unwrap()
+        .is_empty());
     let update = findings::FindingUpdate {
         status: app::findings::FindingStatus::Closed,
         triaged_at: None,
@@ -602,12 +635,32 @@ async fn foreign_scopes_reach_no_governance_rows(engine: Engine) {
     findings::write_lifecycle(&mut tx, &fab_t, finding, &update, now).await.unwrap();
     findings::set_people(&mut tx, &fab_t, finding, Some(1), Some(1), now).await.unwrap();
     assert!(!findings::claim(&mut tx, &fab_t, finding, 1, now).await.unwrap());
-    findings::touch_detected(&mut tx, &fab_t, finding, "X", app::findings::DriftKind::Different, "{}", "x", 1, None, now)
-        .await
-        .unwrap();
-    assert!(!findings::set_exception_status(&mut tx, &fab_t, exception, ExceptionStatus::Pending, ExceptionStatus::Active, Some(1), None, now)
-        .await
-        .unwrap());
+    findings::touch_detected(
+        &mut tx,
+        &fab_t,
+        finding,
+        "X",
+        app::findings::DriftKind::Different,
+        "{}",
+        "x",
+        1,
+        None,
+        now,
+    )
+    .await
+    .unwrap();
+    assert!(!findings::set_exception_status(
+        &mut tx,
+        &fab_t,
+        exception,
+        ExceptionStatus::Pending,
+        ExceptionStatus::Active,
+        Some(1),
+        None,
+        now
+    )
+    .await
+    .unwrap());
     findings::set_reflagged(&mut tx, &fab_t, finding, now).await.unwrap();
     findings::set_verified(&mut tx, &fab_t, finding, now).await.unwrap();
     tx.commit().await.unwrap();

@@ -283,7 +283,8 @@ mod tests {
         assert!(ProfileInput::parse(Some(" "), None, &["settings_catalog".into()]).is_err());
         assert!(ProfileInput::parse(Some("A"), None, &[]).is_err());
         assert!(ProfileInput::parse(Some("A"), None, &["scope_tag".into()]).is_err());
-        let ok = ProfileInput::parse(Some(" A "), None, &["settings_catalog".into(), "settings_catalog".into()]).unwrap();
+        let ok =
+            ProfileInput::parse(Some(" A "), None, &["settings_catalog".into(), "settings_catalog".into()]).unwrap();
         assert_eq!(ok.name, "A");
         assert_eq!(ok.policy_types, vec!["settings_catalog".to_string()]);
     }

@@ -163,13 +163,11 @@ impl FindingStatus {
         match (action, self) {
             (A::Triage, S::New | S::Reopened) => Ok(S::Triaged),
             (A::Start, S::New | S::Triaged | S::Reopened) => Ok(S::InProgress),
-            (A::Resolve | A::Close | A::Accept, s) if s.is_open() => {
-                Ok(match action {
-                    A::Resolve => S::Resolved,
-                    A::Close => S::Closed,
-                    _ => S::RiskAccepted,
-                })
-            }
+            (A::Resolve | A::Close | A::Accept, s) if s.is_open() => Ok(match action {
+                A::Resolve => S::Resolved,
+                A::Close => S::Closed,
+                _ => S::RiskAccepted,
+            }),
             (A::Reopen, S::Resolved | S::Closed | S::RiskAccepted) => Ok(S::Reopened),
             (A::AcceptanceEnded, S::RiskAccepted) => Ok(S::Reopened),
             (A::Redetect, S::Resolved) => Ok(S::Reopened),
@@ -216,7 +214,11 @@ impl ExceptionStatus {
 
 /// The validity of an exception at `now` (RFC 3339 strings compare as instants only when both are UTC
 /// `…Z`; callers pass parsed times).
-pub fn validity(status: ExceptionStatus, expires_at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc>) -> Validity {
+pub fn validity(
+    status: ExceptionStatus,
+    expires_at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Validity {
     match status {
         ExceptionStatus::Pending => Validity::Pending,
         ExceptionStatus::Rejected => Validity::Rejected,
@@ -694,7 +696,9 @@ mod tests {
     #[test]
     fn exception_decisions_are_final() {
         for s in ExceptionStatus::ALL.iter().filter(|s| s.is_final()) {
-            for a in [ExceptionAction::Approve, ExceptionAction::Reject, ExceptionAction::Revoke, ExceptionAction::Expire] {
+            for a in
+                [ExceptionAction::Approve, ExceptionAction::Reject, ExceptionAction::Revoke, ExceptionAction::Expire]
+            {
                 assert!(s.apply(a).is_err(), "{s:?} {a:?}");
             }
         }

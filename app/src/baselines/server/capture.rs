@@ -6,7 +6,10 @@
 use chrono::Utc;
 use serde_json::{json, Value};
 
-use super::{compare::{coverage_gap, Subject}, repo};
+use super::{
+    compare::{coverage_gap, Subject},
+    repo,
+};
 use crate::{
     audit::server::{record_system, AuditEvent},
     authz::server::SystemScope,
@@ -30,14 +33,19 @@ fn store_failed(e: crate::error::AppError) -> Stop {
 pub async fn run(ctx: RunContext) -> Result<Done, Stop> {
     let db = ctx.db.clone();
     let scope = ctx.tenant_scope().ok_or_else(|| failed("the run names no tenant"))?;
-    let profile_id = ctx.claimed.run.context.get("profile_id").and_then(Value::as_i64).ok_or_else(|| failed("no profile"))?;
+    let profile_id =
+        ctx.claimed.run.context.get("profile_id").and_then(Value::as_i64).ok_or_else(|| failed("no profile"))?;
     let ws = scope.workspace_id();
-    let profile = repo::select_profile(&db, &scope, profile_id).await.map_err(store_failed)?.ok_or_else(|| failed("the profile no longer exists"))?;
+    let profile = repo::select_profile(&db, &scope, profile_id)
+        .await
+        .map_err(store_failed)?
+        .ok_or_else(|| failed("the profile no longer exists"))?;
     let now = Utc::now();
     let mut tx = db.begin().await.map_err(store_failed)?;
-    let snapshot_id = repo::insert_snapshot(&mut tx, &scope, profile_id, ctx.run_id(), ctx.claimed.run.initiator_user_id, now)
-        .await
-        .map_err(store_failed)?;
+    let snapshot_id =
+        repo::insert_snapshot(&mut tx, &scope, profile_id, ctx.run_id(), ctx.claimed.run.initiator_user_id, now)
+            .await
+            .map_err(store_failed)?;
     tx.commit().await.map_err(store_failed)?;
     let types = profile.types();
     let coverage = repo::select_coverage(&db, &scope).await.map_err(store_failed)?;
@@ -50,7 +58,12 @@ pub async fn run(ctx: RunContext) -> Result<Done, Stop> {
     let items: Vec<repo::NewItem> = policies
         .iter()
         .map(|p| {
-            let s = Subject::from_snapshot(0, &p.policy_type, &p.display_name, &serde_json::from_str(&p.snapshot).unwrap_or(Value::Null));
+            let s = Subject::from_snapshot(
+                0,
+                &p.policy_type,
+                &p.display_name,
+                &serde_json::from_str(&p.snapshot).unwrap_or(Value::Null),
+            );
             repo::NewItem {
                 policy_type: s.policy_type,
                 display_name: s.display_name,
@@ -59,31 +72,49 @@ pub async fn run(ctx: RunContext) -> Result<Done, Stop> {
             }
         })
         .collect();
-    let mut hashes: Vec<String> = items.iter().map(|i| format!("{}|{}|{}", i.policy_type, i.display_name, i.settings_hash)).collect();
+    let mut hashes: Vec<String> =
+        items.iter().map(|i| format!("{}|{}|{}", i.policy_type, i.display_name, i.settings_hash)).collect();
     hashes.sort();
     let identity = sha256_hex(hashes.join("\n"));
     let status = if gaps.is_empty() { SnapshotStatus::Complete } else { SnapshotStatus::Incomplete };
     let system = SystemScope::for_job("baseline capture");
     let mut tx = db.begin().await.map_err(store_failed)?;
     repo::insert_items(&mut tx, snapshot_id, &items).await.map_err(store_failed)?;
-    repo::finish_snapshot(&mut tx, &scope, profile_id, snapshot_id, status, &identity, items.len() as i64, &gaps, Utc::now())
-        .await
-        .map_err(store_failed)?;
+    repo::finish_snapshot(
+        &mut tx,
+        &scope,
+        profile_id,
+        snapshot_id,
+        status,
+        &identity,
+        items.len() as i64,
+        &gaps,
+        Utc::now(),
+    )
+    .await
+    .map_err(store_failed)?;
     let event = AuditEvent::new("baseline_snapshot.capture", "baseline_snapshot", snapshot_id)
         .tenant(scope.tenant_id())
         .summary(format!("Captured baseline {} ({})", profile.name, status.id()))
         .metadata(json!({ "profile_id": profile_id, "status": status.id(), "items": items.len(), "gaps": gaps }));
     record_system(&mut tx, &system, Some(ws), event).await.map_err(store_failed)?;
     tx.commit().await.map_err(store_failed)?;
-    ctx.set_context("baseline_capture", json!({ "snapshot_id": snapshot_id, "status": status.id(), "gaps": gaps })).await?;
-    let summary = SummaryCounts::from([("items_captured".to_string(), items.len() as i64), ("gaps".to_string(), gaps.len() as i64)]);
+    ctx.set_context("baseline_capture", json!({ "snapshot_id": snapshot_id, "status": status.id(), "gaps": gaps }))
+        .await?;
+    let summary = SummaryCounts::from([
+        ("items_captured".to_string(), items.len() as i64),
+        ("gaps".to_string(), gaps.len() as i64),
+    ]);
     if gaps.is_empty() {
         Ok(Done { outcome: RunOutcome::Succeeded, summary, failure: None })
     } else {
         Ok(Done {
             outcome: RunOutcome::PartiallySucceeded,
             summary,
-            failure: Some(FailureSummary::new(Reason::Run(RunReason::BaselineUnusable), "the snapshot is incomplete: some types were not synced completely")),
+            failure: Some(FailureSummary::new(
+                Reason::Run(RunReason::BaselineUnusable),
+                "the snapshot is incomplete: some types were not synced completely",
+            )),
         })
     }
 }

@@ -98,7 +98,12 @@ pub fn setting_drift(baseline: &BTreeMap<String, Value>, tenant: &BTreeMap<Strin
     for (k, b) in baseline {
         match tenant.get(k) {
             Some(t) if t == b => {}
-            t => out.push(SettingDrift { key: k.clone(), label: k.clone(), baseline: Some(b.clone()), tenant: t.cloned() }),
+            t => out.push(SettingDrift {
+                key: k.clone(),
+                label: k.clone(),
+                baseline: Some(b.clone()),
+                tenant: t.cloned(),
+            }),
         }
     }
     for (k, t) in tenant {
@@ -135,7 +140,11 @@ pub fn diff_sides(
             let n = norm(&baseline[i].display_name);
             let c = seen.entry(n.clone()).or_default();
             *c += 1;
-            if *c == 1 { format!("baseline:{n}") } else { format!("baseline:{n}#{c}") }
+            if *c == 1 {
+                format!("baseline:{n}")
+            } else {
+                format!("baseline:{n}#{c}")
+            }
         };
         let keys: HashMap<usize, String> = b.iter().map(|i| (*i, key_of(*i, &mut seen_names))).collect();
         let mut by_hash: HashMap<&str, Vec<usize>> = HashMap::new();
@@ -147,7 +156,10 @@ pub fn diff_sides(
             let candidates = by_hash.get(baseline[*i].settings_hash.as_str());
             let pick = candidates.and_then(|c| {
                 let free: Vec<usize> = c.iter().copied().filter(|j| !used[*j]).collect();
-                free.iter().copied().find(|j| norm(&tenant[*j].display_name) == norm(&baseline[*i].display_name)).or(free.first().copied())
+                free.iter()
+                    .copied()
+                    .find(|j| norm(&tenant[*j].display_name) == norm(&baseline[*i].display_name))
+                    .or(free.first().copied())
             });
             match pick {
                 Some(j) => {
@@ -164,7 +176,10 @@ pub fn diff_sides(
         }
         for i in left_b {
             let subject_key = keys[&i].clone();
-            match by_name.get(&norm(&baseline[i].display_name)).map(|c| c.iter().copied().filter(|j| !used[*j]).collect::<Vec<_>>()) {
+            match by_name
+                .get(&norm(&baseline[i].display_name))
+                .map(|c| c.iter().copied().filter(|j| !used[*j]).collect::<Vec<_>>())
+            {
                 Some(c) if c.len() == 1 => {
                     let j = c[0];
                     used[j] = true;
@@ -181,7 +196,11 @@ pub fn diff_sides(
                     for j in c {
                         used[j] = true;
                     }
-                    out.gaps.push(Gap { policy_type: ty.clone(), reason: "ambiguous".into(), subject: Some(baseline[i].display_name.clone()) });
+                    out.gaps.push(Gap {
+                        policy_type: ty.clone(),
+                        reason: "ambiguous".into(),
+                        subject: Some(baseline[i].display_name.clone()),
+                    });
                 }
                 _ => out.drifts.push(Drift {
                     kind: DriftKind::Missing,
@@ -253,7 +272,8 @@ pub fn coverage_gap(coverage: &HashMap<String, (String, Option<String>)>, ty: &s
 pub async fn run(ctx: RunContext) -> Result<Done, Stop> {
     let db = ctx.db.clone();
     let scope = ctx.tenant_scope().ok_or_else(|| failed("the run names no tenant"))?;
-    let profile_id = ctx.claimed.run.context.get("profile_id").and_then(Value::as_i64).ok_or_else(|| failed("no profile"))?;
+    let profile_id =
+        ctx.claimed.run.context.get("profile_id").and_then(Value::as_i64).ok_or_else(|| failed("no profile"))?;
     let wanted_snapshot = ctx.claimed.run.context.get("snapshot_id").and_then(Value::as_i64);
     let result = compare_tenant(&db, &scope, ctx.run_id(), profile_id, wanted_snapshot).await?;
     ctx.set_context("baseline_compare", serde_json::to_value(&result).unwrap_or(Value::Null)).await?;
@@ -282,13 +302,23 @@ pub async fn compare_tenant(
     wanted_snapshot: Option<i64>,
 ) -> Result<CompareResult, Stop> {
     let loading = Instant::now();
-    let profile = repo::select_profile(db, scope, profile_id).await.map_err(store_failed)?.ok_or_else(|| failed("the profile no longer exists"))?;
+    let profile = repo::select_profile(db, scope, profile_id)
+        .await
+        .map_err(store_failed)?
+        .ok_or_else(|| failed("the profile no longer exists"))?;
     if !repo::is_assigned(db, scope, profile_id).await.map_err(store_failed)? {
         return Err(failed("the environment is not assigned to the profile"));
     }
-    let snapshot_id = wanted_snapshot.or(profile.active_snapshot_id).ok_or_else(|| failed("the profile has no snapshot"))?;
-    let snapshot = repo::select_snapshot(db, scope, snapshot_id).await.map_err(store_failed)?.ok_or_else(|| failed("the snapshot does not exist"))?;
-    if snapshot.profile_id != profile_id || snapshot.status() != SnapshotStatus::Complete || profile.active_snapshot_id != Some(snapshot_id) {
+    let snapshot_id =
+        wanted_snapshot.or(profile.active_snapshot_id).ok_or_else(|| failed("the profile has no snapshot"))?;
+    let snapshot = repo::select_snapshot(db, scope, snapshot_id)
+        .await
+        .map_err(store_failed)?
+        .ok_or_else(|| failed("the snapshot does not exist"))?;
+    if snapshot.profile_id != profile_id
+        || snapshot.status() != SnapshotStatus::Complete
+        || profile.active_snapshot_id != Some(snapshot_id)
+    {
         return Err(failed("the snapshot is incomplete or superseded"));
     }
     let types = profile.types();
@@ -309,7 +339,14 @@ pub async fn compare_tenant(
     let comparing = Instant::now();
     let tenant: Vec<Subject> = policies
         .iter()
-        .map(|p| Subject::from_snapshot(p.id, &p.policy_type, &p.display_name, &serde_json::from_str(&p.snapshot).unwrap_or(Value::Null)))
+        .map(|p| {
+            Subject::from_snapshot(
+                p.id,
+                &p.policy_type,
+                &p.display_name,
+                &serde_json::from_str(&p.snapshot).unwrap_or(Value::Null),
+            )
+        })
         .collect();
     let sides = diff_sides(&types, |t| coverage_gap(&coverage, t), &baseline, &tenant);
     let compare_micros = comparing.elapsed().as_micros() as i64;
@@ -330,7 +367,9 @@ pub async fn compare_tenant(
             DriftKind::Unexpected => result.unexpected += 1,
         }
     }
-    apply(db, scope, run_id, &profile, snapshot_id, &sides, &baseline, &tenant, &mut result).await.map_err(store_failed)?;
+    apply(db, scope, run_id, &profile, snapshot_id, &sides, &baseline, &tenant, &mut result)
+        .await
+        .map_err(store_failed)?;
     Ok(result)
 }
 
@@ -352,7 +391,8 @@ async fn apply(
     let settings = findings::select_settings(db, scope).await?;
     let mut tx = db.begin().await?;
     let existing = findings::select_of_profile(&mut tx, scope, profile.id).await?;
-    let mut by_fp: HashMap<String, findings::FindingRow> = existing.into_iter().map(|f| (f.fingerprint.clone(), f)).collect();
+    let mut by_fp: HashMap<String, findings::FindingRow> =
+        existing.into_iter().map(|f| (f.fingerprint.clone(), f)).collect();
     let ambiguous: HashSet<(String, String)> = sides
         .gaps
         .iter()
@@ -398,7 +438,18 @@ async fn apply(
                     run_id,
                 };
                 let id = findings::insert_finding(&mut tx, scope, &new, now).await?;
-                findings::insert_event(&mut tx, scope, id, "detected", None, None, Some(FindingStatus::New), &json!({ "run_id": run_id }), now).await?;
+                findings::insert_event(
+                    &mut tx,
+                    scope,
+                    id,
+                    "detected",
+                    None,
+                    None,
+                    Some(FindingStatus::New),
+                    &json!({ "run_id": run_id }),
+                    now,
+                )
+                .await?;
                 record_system(&mut tx, &system, Some(scope.workspace_id()), audit("finding.detect", id, format!("Drift detected: {name}"),
                     json!({ "run_id": run_id, "drift_kind": d.kind.id(), "severity": sev.id(), "profile_id": profile.id }))).await?;
                 result.findings_created += 1;
@@ -407,11 +458,43 @@ async fn apply(
                 let status = f.status()?;
                 let reopen = status == FindingStatus::Resolved;
                 let due = reopen.then(|| (f.sla_days, now + chrono::Duration::days(f.sla_days)));
-                findings::touch_detected(&mut tx, scope, f.id, &name, d.kind, &evidence_text, &evidence_hash, run_id, due, now).await?;
+                findings::touch_detected(
+                    &mut tx,
+                    scope,
+                    f.id,
+                    &name,
+                    d.kind,
+                    &evidence_text,
+                    &evidence_hash,
+                    run_id,
+                    due,
+                    now,
+                )
+                .await?;
                 if reopen {
-                    workflow::transition_in(&mut tx, scope, f.id, FindingAction::Redetect, None, None, json!({ "run_id": run_id }), now).await?;
-                    record_system(&mut tx, &system, Some(scope.workspace_id()), audit("finding.reopen", f.id, format!("Drift seen again: {name}"),
-                        json!({ "run_id": run_id, "from": status.id(), "to": "reopened", "automatic": true }))).await?;
+                    workflow::transition_in(
+                        &mut tx,
+                        scope,
+                        f.id,
+                        FindingAction::Redetect,
+                        None,
+                        None,
+                        json!({ "run_id": run_id }),
+                        now,
+                    )
+                    .await?;
+                    record_system(
+                        &mut tx,
+                        &system,
+                        Some(scope.workspace_id()),
+                        audit(
+                            "finding.reopen",
+                            f.id,
+                            format!("Drift seen again: {name}"),
+                            json!({ "run_id": run_id, "from": status.id(), "to": "reopened", "automatic": true }),
+                        ),
+                    )
+                    .await?;
                     result.findings_reopened += 1;
                 } else {
                     result.findings_updated += 1;
@@ -421,9 +504,30 @@ async fn apply(
                     && f.accepted_evidence_hash.as_deref().is_some_and(|h| h != evidence_hash);
                 if accepted_changed {
                     findings::set_reflagged(&mut tx, scope, f.id, now).await?;
-                    findings::insert_event(&mut tx, scope, f.id, "reflagged", None, None, None, &json!({ "run_id": run_id }), now).await?;
-                    record_system(&mut tx, &system, Some(scope.workspace_id()), audit("finding.reflag", f.id,
-                        format!("Accepted drift changed again: {name}"), json!({ "run_id": run_id }))).await?;
+                    findings::insert_event(
+                        &mut tx,
+                        scope,
+                        f.id,
+                        "reflagged",
+                        None,
+                        None,
+                        None,
+                        &json!({ "run_id": run_id }),
+                        now,
+                    )
+                    .await?;
+                    record_system(
+                        &mut tx,
+                        &system,
+                        Some(scope.workspace_id()),
+                        audit(
+                            "finding.reflag",
+                            f.id,
+                            format!("Accepted drift changed again: {name}"),
+                            json!({ "run_id": run_id }),
+                        ),
+                    )
+                    .await?;
                     result.reflagged += 1;
                 }
             }
@@ -441,16 +545,57 @@ async fn apply(
                 // An ambiguous subject of this type: not proven cleared.
                 continue;
             }
-            workflow::transition_in(&mut tx, scope, f.id, FindingAction::Clear, None, None, json!({ "run_id": run_id }), now).await?;
+            workflow::transition_in(
+                &mut tx,
+                scope,
+                f.id,
+                FindingAction::Clear,
+                None,
+                None,
+                json!({ "run_id": run_id }),
+                now,
+            )
+            .await?;
             workflow::withdraw_pending(&mut tx, scope, f.id, None, now).await?;
-            record_system(&mut tx, &system, Some(scope.workspace_id()), audit("finding.resolve", f.id,
-                format!("Drift cleared: {}", f.subject_display_name), json!({ "run_id": run_id, "from": status.id(), "to": "resolved", "reason": "verified_cleared" }))).await?;
+            record_system(
+                &mut tx,
+                &system,
+                Some(scope.workspace_id()),
+                audit(
+                    "finding.resolve",
+                    f.id,
+                    format!("Drift cleared: {}", f.subject_display_name),
+                    json!({ "run_id": run_id, "from": status.id(), "to": "resolved", "reason": "verified_cleared" }),
+                ),
+            )
+            .await?;
             result.findings_resolved += 1;
         } else if status == FindingStatus::Resolved && f.verified_at.is_none() {
             findings::set_verified(&mut tx, scope, f.id, now).await?;
-            findings::insert_event(&mut tx, scope, f.id, "verified", None, None, None, &json!({ "run_id": run_id }), now).await?;
-            record_system(&mut tx, &system, Some(scope.workspace_id()), audit("finding.verify", f.id,
-                format!("Resolution verified: {}", f.subject_display_name), json!({ "run_id": run_id }))).await?;
+            findings::insert_event(
+                &mut tx,
+                scope,
+                f.id,
+                "verified",
+                None,
+                None,
+                None,
+                &json!({ "run_id": run_id }),
+                now,
+            )
+            .await?;
+            record_system(
+                &mut tx,
+                &system,
+                Some(scope.workspace_id()),
+                audit(
+                    "finding.verify",
+                    f.id,
+                    format!("Resolution verified: {}", f.subject_display_name),
+                    json!({ "run_id": run_id }),
+                ),
+            )
+            .await?;
             result.findings_resolved += 1;
         }
     }
@@ -464,7 +609,13 @@ mod tests {
 
     fn subject(id: i64, ty: &str, name: &str, settings: &[(&str, Value)]) -> Subject {
         let settings: BTreeMap<String, Value> = settings.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
-        Subject { id, policy_type: ty.into(), display_name: name.into(), settings_hash: settings_hash(&settings), settings }
+        Subject {
+            id,
+            policy_type: ty.into(),
+            display_name: name.into(),
+            settings_hash: settings_hash(&settings),
+            settings,
+        }
     }
 
     const T: &str = "settings_catalog";
@@ -512,7 +663,10 @@ mod tests {
         ];
         let s = diff_sides(&[T.into()], |_| None, &b, &t);
         let kinds: Vec<_> = s.drifts.iter().map(|d| (d.kind, d.subject_key.clone())).collect();
-        assert_eq!(kinds, vec![(DriftKind::Missing, "baseline:gone".into()), (DriftKind::Unexpected, "tenant:1".into())]);
+        assert_eq!(
+            kinds,
+            vec![(DriftKind::Missing, "baseline:gone".into()), (DriftKind::Unexpected, "tenant:1".into())]
+        );
         assert_eq!(s.gaps.len(), 1);
         assert_eq!(s.gaps[0].reason, "ambiguous");
     }

@@ -56,11 +56,16 @@ const PROFILE_SELECT: &str = "SELECT p.id, p.workspace_id, p.name, p.description
 
 pub async fn select_profiles(db: &Db, scope: &WorkspaceScope) -> Result<Vec<ProfileRow>, AppError> {
     let sql = format!("{PROFILE_SELECT} WHERE p.workspace_id = $1 ORDER BY p.name, p.id");
-    db_run!(db, p => sqlx::query_as::<_, ProfileRow>(&sql).bind(scope.workspace_id()).fetch_all(p).await).map_err(internal)
+    db_run!(db, p => sqlx::query_as::<_, ProfileRow>(&sql).bind(scope.workspace_id()).fetch_all(p).await)
+        .map_err(internal)
 }
 
 /// A profile of the workspace; `workspace_id` comes from a checked scope.
-pub async fn select_profile<'e>(ex: impl Into<Ex<'e>>, scope: &impl WorkspaceBound, id: i64) -> Result<Option<ProfileRow>, AppError> {
+pub async fn select_profile<'e>(
+    ex: impl Into<Ex<'e>>,
+    scope: &impl WorkspaceBound,
+    id: i64,
+) -> Result<Option<ProfileRow>, AppError> {
     let sql = format!("{PROFILE_SELECT} WHERE p.workspace_id = $1 AND p.id = $2");
     let x: Ex<'e> = ex.into();
     db_run!(x, p => sqlx::query_as::<_, ProfileRow>(&sql).bind(scope.bound_workspace()).bind(id).fetch_optional(p).await).map_err(internal)
@@ -150,24 +155,40 @@ impl SnapshotRow {
     }
 }
 
-const SNAPSHOT_SELECT: &str = "SELECT s.id, s.workspace_id, s.profile_id, s.source_tenant_id, t.display_name AS source_tenant_name, \
+const SNAPSHOT_SELECT: &str =
+    "SELECT s.id, s.workspace_id, s.profile_id, s.source_tenant_id, t.display_name AS source_tenant_name, \
      s.status, s.identity_hash, s.item_count, s.gaps, s.run_id, s.created_at, s.captured_at FROM baseline_snapshots s \
      LEFT JOIN tenants t ON t.id = s.source_tenant_id";
 
-pub async fn select_snapshots(db: &Db, scope: &impl WorkspaceBound, profile_id: i64) -> Result<Vec<SnapshotRow>, AppError> {
+pub async fn select_snapshots(
+    db: &Db,
+    scope: &impl WorkspaceBound,
+    profile_id: i64,
+) -> Result<Vec<SnapshotRow>, AppError> {
     let sql = format!("{SNAPSHOT_SELECT} WHERE s.workspace_id = $1 AND s.profile_id = $2 ORDER BY s.id DESC LIMIT 50");
     db_run!(db, p => sqlx::query_as::<_, SnapshotRow>(&sql).bind(scope.bound_workspace()).bind(profile_id).fetch_all(p).await)
         .map_err(internal)
 }
 
-pub async fn select_snapshot<'e>(ex: impl Into<Ex<'e>>, scope: &impl WorkspaceBound, id: i64) -> Result<Option<SnapshotRow>, AppError> {
+pub async fn select_snapshot<'e>(
+    ex: impl Into<Ex<'e>>,
+    scope: &impl WorkspaceBound,
+    id: i64,
+) -> Result<Option<SnapshotRow>, AppError> {
     let sql = format!("{SNAPSHOT_SELECT} WHERE s.workspace_id = $1 AND s.id = $2");
     let x: Ex<'e> = ex.into();
     db_run!(x, p => sqlx::query_as::<_, SnapshotRow>(&sql).bind(scope.bound_workspace()).bind(id).fetch_optional(p).await).map_err(internal)
 }
 
 /// A building snapshot of the profile, captured from the run's tenant.
-pub async fn insert_snapshot(tx: &mut Tx, scope: &impl TenantBound, profile_id: i64, run_id: i64, by: Option<i64>, now: DateTime<Utc>) -> Result<i64, AppError> {
+pub async fn insert_snapshot(
+    tx: &mut Tx,
+    scope: &impl TenantBound,
+    profile_id: i64,
+    run_id: i64,
+    by: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<i64, AppError> {
     db_run!(tx, p => sqlx::query_scalar::<_, i64>(
         "INSERT INTO baseline_snapshots (workspace_id, profile_id, source_tenant_id, status, run_id, created_by_user_id, \
          created_at) VALUES ($1, $2, $3, 'building', $4, $5, $6) RETURNING id")
@@ -276,7 +297,13 @@ pub async fn select_items(db: &Db, scope: &impl WorkspaceBound, snapshot_id: i64
 
 // ---- assignments ----
 
-pub async fn insert_assignment(tx: &mut Tx, scope: &WorkspaceScope, profile_id: i64, tenant_id: i64, now: DateTime<Utc>) -> Result<bool, AppError> {
+pub async fn insert_assignment(
+    tx: &mut Tx,
+    scope: &WorkspaceScope,
+    profile_id: i64,
+    tenant_id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
     db_run!(tx, p => sqlx::query(
         "INSERT INTO baseline_assignments (profile_id, tenant_id, workspace_id, created_by_user_id, created_at) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (profile_id, tenant_id) DO NOTHING")
@@ -285,7 +312,12 @@ pub async fn insert_assignment(tx: &mut Tx, scope: &WorkspaceScope, profile_id: 
     .map_err(internal)
 }
 
-pub async fn delete_assignment(tx: &mut Tx, scope: &WorkspaceScope, profile_id: i64, tenant_id: i64) -> Result<bool, AppError> {
+pub async fn delete_assignment(
+    tx: &mut Tx,
+    scope: &WorkspaceScope,
+    profile_id: i64,
+    tenant_id: i64,
+) -> Result<bool, AppError> {
     db_run!(tx, p => sqlx::query(
         "DELETE FROM baseline_assignments WHERE workspace_id = $1 AND profile_id = $2 AND tenant_id = $3")
         .bind(scope.workspace_id()).bind(profile_id).bind(tenant_id).execute(p).await.map(|r| r.rows_affected() == 1))
@@ -303,12 +335,20 @@ struct AssignedRow {
 }
 
 /// Tenants a profile is assigned to that the member sees, with their last compare of this profile.
-pub async fn select_assigned(db: &Db, scope: &WorkspaceScope, profile_id: i64) -> Result<Vec<AssignedTenant>, AppError> {
-    let f = Filter::new().eq("a.workspace_id", scope.workspace_id()).eq("a.profile_id", profile_id).visible("a.tenant_id", scope.tenant_filter());
+pub async fn select_assigned(
+    db: &Db,
+    scope: &WorkspaceScope,
+    profile_id: i64,
+) -> Result<Vec<AssignedTenant>, AppError> {
+    let f = Filter::new()
+        .eq("a.workspace_id", scope.workspace_id())
+        .eq("a.profile_id", profile_id)
+        .visible("a.tenant_id", scope.tenant_filter());
     if f.matches_nothing() {
         return Ok(Vec::new());
     }
-    let last = "(SELECT MAX(r.id) FROM operation_runs r WHERE r.tenant_id = a.tenant_id AND r.run_type = 'compare.run' \
+    let last =
+        "(SELECT MAX(r.id) FROM operation_runs r WHERE r.tenant_id = a.tenant_id AND r.run_type = 'compare.run' \
                 AND r.idempotency_key = CAST(a.profile_id AS TEXT))";
     let sql = format!(
         "SELECT a.tenant_id, t.display_name AS tenant_name, lr.id AS last_run_id, COALESCE(lr.completed_at, lr.created_at) AS last_at, \
@@ -387,9 +427,14 @@ impl ScheduleRow {
     }
 }
 
-const SCHEDULE_SELECT: &str = "SELECT id, workspace_id, profile_id, weekdays, minute_of_day, last_fired_at FROM baseline_schedules";
+const SCHEDULE_SELECT: &str =
+    "SELECT id, workspace_id, profile_id, weekdays, minute_of_day, last_fired_at FROM baseline_schedules";
 
-pub async fn select_schedules<'e>(ex: impl Into<Ex<'e>>, scope: &impl WorkspaceBound, profile_id: i64) -> Result<Vec<ScheduleRow>, AppError> {
+pub async fn select_schedules<'e>(
+    ex: impl Into<Ex<'e>>,
+    scope: &impl WorkspaceBound,
+    profile_id: i64,
+) -> Result<Vec<ScheduleRow>, AppError> {
     let sql = format!("{SCHEDULE_SELECT} WHERE workspace_id = $1 AND profile_id = $2 ORDER BY id");
     let x: Ex<'e> = ex.into();
     db_run!(x, p => sqlx::query_as::<_, ScheduleRow>(&sql).bind(scope.bound_workspace()).bind(profile_id).fetch_all(p).await).map_err(internal)
@@ -403,7 +448,13 @@ pub async fn select_all_schedules(db: &Db) -> Result<Vec<ScheduleRow>, AppError>
     db_run!(db, p => sqlx::query_as::<_, ScheduleRow>(&sql).fetch_all(p).await).map_err(internal)
 }
 
-pub async fn insert_schedule(tx: &mut Tx, scope: &WorkspaceScope, profile_id: i64, slot: Slot, now: DateTime<Utc>) -> Result<i64, AppError> {
+pub async fn insert_schedule(
+    tx: &mut Tx,
+    scope: &WorkspaceScope,
+    profile_id: i64,
+    slot: Slot,
+    now: DateTime<Utc>,
+) -> Result<i64, AppError> {
     db_run!(tx, p => sqlx::query_scalar::<_, i64>(
         "INSERT INTO baseline_schedules (workspace_id, profile_id, weekdays, minute_of_day, created_by_user_id, created_at, \
          last_fired_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id")
@@ -419,7 +470,12 @@ pub async fn delete_schedule(tx: &mut Tx, scope: &WorkspaceScope, profile_id: i6
 }
 
 /// Marks a slot fired at `at` unless another server did already (true: this caller fires it).
-pub async fn mark_fired(tx: &mut Tx, id: i64, previous: Option<DateTime<Utc>>, at: DateTime<Utc>) -> Result<bool, AppError> {
+pub async fn mark_fired(
+    tx: &mut Tx,
+    id: i64,
+    previous: Option<DateTime<Utc>>,
+    at: DateTime<Utc>,
+) -> Result<bool, AppError> {
     db_run!(tx, p => sqlx::query(
         "UPDATE baseline_schedules SET last_fired_at = $1 WHERE id = $2 AND (last_fired_at IS NULL OR last_fired_at < $1) \
          AND (last_fired_at = $3 OR ($3 IS NULL AND last_fired_at IS NULL))")
@@ -439,7 +495,11 @@ pub struct TenantPolicy {
 }
 
 /// The tenant's current (not missing, not ignored) policies of `types` with their latest version.
-pub async fn select_tenant_policies(db: &Db, scope: &impl TenantBound, types: &[String]) -> Result<Vec<TenantPolicy>, AppError> {
+pub async fn select_tenant_policies(
+    db: &Db,
+    scope: &impl TenantBound,
+    types: &[String],
+) -> Result<Vec<TenantPolicy>, AppError> {
     if types.is_empty() {
         return Ok(Vec::new());
     }
@@ -461,7 +521,10 @@ pub async fn select_tenant_policies(db: &Db, scope: &impl TenantBound, types: &[
 }
 
 /// Coverage status per type of the tenant: type → (status, reason).
-pub async fn select_coverage(db: &Db, scope: &impl TenantBound) -> Result<HashMap<String, (String, Option<String>)>, AppError> {
+pub async fn select_coverage(
+    db: &Db,
+    scope: &impl TenantBound,
+) -> Result<HashMap<String, (String, Option<String>)>, AppError> {
     let rows = db_run!(db, p => sqlx::query_as::<_, (String, String, Option<String>)>(
         "SELECT c.policy_type, c.status, c.reason_code FROM inventory_coverage c JOIN tenants t ON t.id = c.tenant_id \
          WHERE c.tenant_id = $1 AND t.workspace_id = $2")

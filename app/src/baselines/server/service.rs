@@ -11,7 +11,9 @@ use super::repo;
 use crate::{
     audit::server::{record, AuditEvent},
     authz::{server::WorkspaceScope, Capability},
-    baselines::{ProfileDetail, ProfileDto, ProfileInput, ScheduleDto, Slot, SnapshotItemDto, SnapshotStatus, MAX_SCHEDULES},
+    baselines::{
+        ProfileDetail, ProfileDto, ProfileInput, ScheduleDto, Slot, SnapshotItemDto, SnapshotStatus, MAX_SCHEDULES,
+    },
     db::Db,
     error::AppError,
     operations::{
@@ -38,7 +40,11 @@ pub async fn get_profile(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<Pro
         snapshots: snapshots.iter().map(|s| s.dto(active)).collect(),
         assignments: repo::select_assigned(db, scope, id).await?,
         schedules: repo::select_schedules(db, scope, id).await?.iter().map(repo::ScheduleRow::dto).collect(),
-        tenants: crate::members::server::service::visible_tenants(db, scope).await?.into_iter().filter(|t| !t.archived).collect(),
+        tenants: crate::members::server::service::visible_tenants(db, scope)
+            .await?
+            .into_iter()
+            .filter(|t| !t.archived)
+            .collect(),
         can_manage: scope.can(Capability::BaselinesManage),
         profile: p.dto(),
     })
@@ -59,13 +65,28 @@ pub async fn create_profile(db: &Db, scope: &WorkspaceScope, input: ProfileInput
 
 /// Changes name, description and types. Changing the types retires the active snapshot (it does not
 /// cover the new scope): capture again before comparing.
-pub async fn update_profile(db: &Db, scope: &WorkspaceScope, id: i64, input: ProfileInput) -> Result<ProfileDto, AppError> {
+pub async fn update_profile(
+    db: &Db,
+    scope: &WorkspaceScope,
+    id: i64,
+    input: ProfileInput,
+) -> Result<ProfileDto, AppError> {
     scope.require(Capability::BaselinesView)?;
     let before = profile(db, scope, id).await?;
     scope.require(Capability::BaselinesManage)?;
     let types_changed = before.types() != input.policy_types;
     let mut tx = db.begin().await?;
-    repo::update_profile(&mut tx, scope, id, &input.name, &input.description, &input.policy_types, types_changed, Utc::now()).await?;
+    repo::update_profile(
+        &mut tx,
+        scope,
+        id,
+        &input.name,
+        &input.description,
+        &input.policy_types,
+        types_changed,
+        Utc::now(),
+    )
+    .await?;
     let event = AuditEvent::new("baseline_profile.update", "baseline_profile", id)
         .summary(format!("Changed baseline {}", input.name))
         .metadata(json!({ "policy_types": input.policy_types, "snapshot_retired": types_changed && before.active_snapshot_id.is_some() }));
@@ -87,7 +108,13 @@ pub async fn capture(db: &Db, scope: &WorkspaceScope, id: i64, tenant_id: i64) -
 }
 
 /// Assigns (`assigned = true`) or unassigns the profile to/from a tenant.
-pub async fn set_assigned(db: &Db, scope: &WorkspaceScope, id: i64, tenant_id: i64, assigned: bool) -> Result<(), AppError> {
+pub async fn set_assigned(
+    db: &Db,
+    scope: &WorkspaceScope,
+    id: i64,
+    tenant_id: i64,
+    assigned: bool,
+) -> Result<(), AppError> {
     scope.require(Capability::BaselinesView)?;
     let p = profile(db, scope, id).await?;
     scope.tenant(db, tenant_id, Capability::BaselinesView).await?;
@@ -101,8 +128,14 @@ pub async fn set_assigned(db: &Db, scope: &WorkspaceScope, id: i64, tenant_id: i
     if !changed {
         return Ok(());
     }
-    let (action, verb) = if assigned { ("baseline_assignment.create", "Assigned") } else { ("baseline_assignment.delete", "Unassigned") };
-    let event = AuditEvent::new(action, "baseline_profile", id).tenant(tenant_id).summary(format!("{verb} baseline {}", p.name));
+    let (action, verb) = if assigned {
+        ("baseline_assignment.create", "Assigned")
+    } else {
+        ("baseline_assignment.delete", "Unassigned")
+    };
+    let event = AuditEvent::new(action, "baseline_profile", id)
+        .tenant(tenant_id)
+        .summary(format!("{verb} baseline {}", p.name));
     record(&mut tx, scope, event).await?;
     tx.commit().await
 }
@@ -148,7 +181,12 @@ pub async fn remove_schedule(db: &Db, scope: &WorkspaceScope, id: i64, schedule_
 /// Why a compare cannot start: the profile has no complete, current snapshot (`no_snapshot`), the named
 /// snapshot is not the profile's (`NotFound`), incomplete (`snapshot_incomplete`) or superseded
 /// (`snapshot_superseded`), or the tenant is not assigned (`not_assigned`).
-async fn check_compare(db: &Db, scope: &WorkspaceScope, p: &repo::ProfileRow, snapshot: Option<i64>) -> Result<i64, AppError> {
+async fn check_compare(
+    db: &Db,
+    scope: &WorkspaceScope,
+    p: &repo::ProfileRow,
+    snapshot: Option<i64>,
+) -> Result<i64, AppError> {
     let id = match snapshot {
         Some(s) => s,
         None => p.active_snapshot_id.ok_or_else(|| AppError::Conflict("no_snapshot".into()))?,
@@ -163,7 +201,13 @@ async fn check_compare(db: &Db, scope: &WorkspaceScope, p: &repo::ProfileRow, sn
 
 /// Starts a compare of one assigned tenant against the profile's active snapshot (or the named one,
 /// which must be it).
-pub async fn start_compare(db: &Db, scope: &WorkspaceScope, id: i64, tenant_id: i64, snapshot: Option<i64>) -> Result<Started, AppError> {
+pub async fn start_compare(
+    db: &Db,
+    scope: &WorkspaceScope,
+    id: i64,
+    tenant_id: i64,
+    snapshot: Option<i64>,
+) -> Result<Started, AppError> {
     scope.require(Capability::BaselinesView)?;
     let p = profile(db, scope, id).await?;
     let tenant = scope.tenant(db, tenant_id, Capability::BaselinesView).await?;
@@ -192,7 +236,12 @@ pub async fn compare_all(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<Vec
 }
 
 /// The items of one snapshot of the profile.
-pub async fn snapshot_items(db: &Db, scope: &WorkspaceScope, id: i64, snapshot_id: i64) -> Result<Vec<SnapshotItemDto>, AppError> {
+pub async fn snapshot_items(
+    db: &Db,
+    scope: &WorkspaceScope,
+    id: i64,
+    snapshot_id: i64,
+) -> Result<Vec<SnapshotItemDto>, AppError> {
     scope.require(Capability::BaselinesView)?;
     profile(db, scope, id).await?;
     repo::select_snapshot(db, scope, snapshot_id).await?.filter(|s| s.profile_id == id).ok_or(AppError::NotFound)?;

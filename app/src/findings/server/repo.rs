@@ -172,8 +172,7 @@ pub async fn select_page(
         return Ok(q.page.wrap(Vec::new(), 0));
     }
     let sql = f.page(FINDING_SELECT, "f.due_at, f.id", q.page.limit(), q.page.offset());
-    let rows =
-        db_run!(db, p => f.bind(sqlx::query_as::<_, FindingRow>(&sql)).fetch_all(p).await).map_err(internal)?;
+    let rows = db_run!(db, p => f.bind(sqlx::query_as::<_, FindingRow>(&sql)).fetch_all(p).await).map_err(internal)?;
     let count_sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM findings f{} LIMIT {})", f.sql(), COUNT_CAP + 1);
     let count_sql = count_sql.replacen(") ", ") AS capped ", 0) + " AS capped";
     let total =
@@ -283,7 +282,8 @@ pub async fn write_lifecycle(
     u: &FindingUpdate,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let sql = "UPDATE findings SET status = $1, triaged_at = $2, in_progress_at = $3, reopened_at = $4, resolved_at = $5, \
+    let sql =
+        "UPDATE findings SET status = $1, triaged_at = $2, in_progress_at = $3, reopened_at = $4, resolved_at = $5, \
                resolved_reason = $6, verified_at = $7, closed_at = $8, closed_reason = $9, closed_by_user_id = $10, \
                accepted_evidence_hash = $11, reflagged_at = $12, updated_at = $13 \
                WHERE workspace_id = $14 AND tenant_id = $15 AND id = $16";
@@ -312,7 +312,13 @@ pub async fn set_people(
 }
 
 /// Claims an open, unassigned finding for `user_id`: true for exactly one of concurrent claimers.
-pub async fn claim(tx: &mut Tx, scope: &impl TenantBound, id: i64, user_id: i64, now: DateTime<Utc>) -> Result<bool, AppError> {
+pub async fn claim(
+    tx: &mut Tx,
+    scope: &impl TenantBound,
+    id: i64,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
     db_run!(tx, p => sqlx::query(
         "UPDATE findings SET assignee_user_id = $1, owner_user_id = COALESCE(owner_user_id, $1), updated_at = $2 \
          WHERE workspace_id = $3 AND tenant_id = $4 AND id = $5 AND assignee_user_id IS NULL \
@@ -337,7 +343,12 @@ pub struct NewFinding<'a> {
     pub run_id: i64,
 }
 
-pub async fn insert_finding(tx: &mut Tx, scope: &impl TenantBound, f: &NewFinding<'_>, now: DateTime<Utc>) -> Result<i64, AppError> {
+pub async fn insert_finding(
+    tx: &mut Tx,
+    scope: &impl TenantBound,
+    f: &NewFinding<'_>,
+    now: DateTime<Utc>,
+) -> Result<i64, AppError> {
     let due = now + chrono::Duration::days(f.sla_days);
     db_run!(tx, p => sqlx::query_scalar::<_, i64>(
         "INSERT INTO findings (workspace_id, tenant_id, finding_type, source, profile_id, subject_type, \
@@ -414,7 +425,11 @@ struct EventRow {
     created_at: DateTime<Utc>,
 }
 
-pub async fn select_events(db: &crate::db::Db, scope: &impl TenantBound, finding_id: i64) -> Result<Vec<FindingEventDto>, AppError> {
+pub async fn select_events(
+    db: &crate::db::Db,
+    scope: &impl TenantBound,
+    finding_id: i64,
+) -> Result<Vec<FindingEventDto>, AppError> {
     let rows = db_run!(db, p => sqlx::query_as::<_, EventRow>(
         "SELECT e.id, e.kind, e.actor_user_id, u.display_name AS actor_name, e.from_status, e.to_status, e.detail, \
          e.created_at FROM finding_events e LEFT JOIN users u ON u.id = e.actor_user_id \
@@ -460,7 +475,11 @@ struct CommentRow {
     created_at: DateTime<Utc>,
 }
 
-pub async fn select_comments(db: &crate::db::Db, scope: &impl TenantBound, finding_id: i64) -> Result<Vec<CommentDto>, AppError> {
+pub async fn select_comments(
+    db: &crate::db::Db,
+    scope: &impl TenantBound,
+    finding_id: i64,
+) -> Result<Vec<CommentDto>, AppError> {
     let rows = db_run!(db, p => sqlx::query_as::<_, CommentRow>(
         "SELECT c.id, c.author_user_id, u.display_name AS author_name, c.body, c.created_at FROM finding_comments c \
          LEFT JOIN users u ON u.id = c.author_user_id WHERE c.workspace_id = $1 AND c.tenant_id = $2 AND c.finding_id = $3 \
@@ -469,13 +488,19 @@ pub async fn select_comments(db: &crate::db::Db, scope: &impl TenantBound, findi
     .map_err(internal)?;
     Ok(rows
         .into_iter()
-        .map(|r| CommentDto { id: r.id, author: user(r.author_user_id, r.author_name), body: r.body, created_at: time(r.created_at) })
+        .map(|r| CommentDto {
+            id: r.id,
+            author: user(r.author_user_id, r.author_name),
+            body: r.body,
+            created_at: time(r.created_at),
+        })
         .collect())
 }
 
 // ---- exceptions ----
 
-const EXCEPTION_SELECT: &str = "SELECT x.id, x.workspace_id, x.tenant_id, t.display_name AS tenant_name, x.finding_id, \
+const EXCEPTION_SELECT: &str =
+    "SELECT x.id, x.workspace_id, x.tenant_id, t.display_name AS tenant_name, x.finding_id, \
      f.subject_display_name AS finding_name, x.status, x.requested_by_user_id, ru.display_name AS requested_by_name, \
      x.decided_by_user_id, du.display_name AS decided_by_name, x.request_reason, x.decision_reason, x.renewal_of_id, \
      x.requested_at, x.decided_at, x.expires_at FROM finding_exceptions x JOIN tenants t ON t.id = x.tenant_id \
@@ -508,7 +533,11 @@ impl ExceptionRow {
         ExceptionStatus::parse(&self.status).ok_or_else(|| corrupt("exception status", self.id))
     }
 
-    pub fn dto(&self, decisions: Vec<ExceptionDecisionDto>, now: DateTime<Utc>) -> Result<crate::findings::ExceptionDto, AppError> {
+    pub fn dto(
+        &self,
+        decisions: Vec<ExceptionDecisionDto>,
+        now: DateTime<Utc>,
+    ) -> Result<crate::findings::ExceptionDto, AppError> {
         let status = self.status()?;
         Ok(crate::findings::ExceptionDto {
             id: self.id,
@@ -688,7 +717,10 @@ pub async fn select_decisions(
 }
 
 /// Active exceptions of a workspace (any tenant) past their expiry: (tenant id, exception id, finding id).
-pub async fn select_expired_active(db: &crate::db::Db, now: DateTime<Utc>) -> Result<Vec<(i64, i64, i64, i64)>, AppError> {
+pub async fn select_expired_active(
+    db: &crate::db::Db,
+    now: DateTime<Utc>,
+) -> Result<Vec<(i64, i64, i64, i64)>, AppError> {
     db_run!(db, p => sqlx::query_as::<_, (i64, i64, i64, i64)>(
         "SELECT workspace_id, tenant_id, id, finding_id FROM finding_exceptions WHERE status = 'active' AND expires_at <= $1 \
          ORDER BY id LIMIT 500")
@@ -708,7 +740,10 @@ struct SettingsRow {
 }
 
 /// The workspace's governance settings (defaults when never set).
-pub async fn select_settings<'e>(ex: impl Into<Ex<'e>>, scope: &impl WorkspaceBound) -> Result<GovernanceSettings, AppError> {
+pub async fn select_settings<'e>(
+    ex: impl Into<Ex<'e>>,
+    scope: &impl WorkspaceBound,
+) -> Result<GovernanceSettings, AppError> {
     let x: Ex<'e> = ex.into();
     let row = db_run!(x, p => sqlx::query_as::<_, SettingsRow>(
         "SELECT sla_critical_days, sla_high_days, sla_medium_days, sla_low_days, max_exception_days \
@@ -724,7 +759,12 @@ pub async fn select_settings<'e>(ex: impl Into<Ex<'e>>, scope: &impl WorkspaceBo
     }))
 }
 
-pub async fn upsert_settings(tx: &mut Tx, scope: &WorkspaceScope, s: &GovernanceSettings, now: DateTime<Utc>) -> Result<(), AppError> {
+pub async fn upsert_settings(
+    tx: &mut Tx,
+    scope: &WorkspaceScope,
+    s: &GovernanceSettings,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     db_run!(tx, p => sqlx::query(
         "INSERT INTO governance_settings (workspace_id, sla_critical_days, sla_high_days, sla_medium_days, sla_low_days, \
          max_exception_days, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (workspace_id) DO UPDATE SET \
@@ -750,7 +790,11 @@ pub struct PostureCounts {
 }
 
 /// Open finding counts per tenant of the workspace (narrowing applied).
-pub async fn select_posture_counts(db: &crate::db::Db, scope: &WorkspaceScope, now: DateTime<Utc>) -> Result<Vec<PostureCounts>, AppError> {
+pub async fn select_posture_counts(
+    db: &crate::db::Db,
+    scope: &WorkspaceScope,
+    now: DateTime<Utc>,
+) -> Result<Vec<PostureCounts>, AppError> {
     let f = Filter::new()
         .eq("workspace_id", scope.workspace_id())
         .visible("tenant_id", scope.tenant_filter())
@@ -775,7 +819,10 @@ pub async fn select_posture_counts(db: &crate::db::Db, scope: &WorkspaceScope, n
 }
 
 /// Active exceptions per tenant: (tenant id, expires_at).
-pub async fn select_active_exceptions(db: &crate::db::Db, scope: &WorkspaceScope) -> Result<Vec<(i64, DateTime<Utc>)>, AppError> {
+pub async fn select_active_exceptions(
+    db: &crate::db::Db,
+    scope: &WorkspaceScope,
+) -> Result<Vec<(i64, DateTime<Utc>)>, AppError> {
     let f = Filter::new()
         .eq("workspace_id", scope.workspace_id())
         .visible("tenant_id", scope.tenant_filter())
@@ -806,12 +853,19 @@ pub async fn select_last_compares(
     if f.matches_nothing() {
         return Ok(Vec::new());
     }
-    let sql = format!("SELECT r.tenant_id, COALESCE(r.completed_at, r.created_at), r.outcome FROM operation_runs r{}", f.sql());
-    db_run!(db, p => f.bind(sqlx::query_as::<_, (i64, DateTime<Utc>, String)>(&sql)).fetch_all(p).await).map_err(internal)
+    let sql = format!(
+        "SELECT r.tenant_id, COALESCE(r.completed_at, r.created_at), r.outcome FROM operation_runs r{}",
+        f.sql()
+    );
+    db_run!(db, p => f.bind(sqlx::query_as::<_, (i64, DateTime<Utc>, String)>(&sql)).fetch_all(p).await)
+        .map_err(internal)
 }
 
 /// Members of the workspace who see `tenant_id` and may be named on a finding, by name.
-pub async fn select_assignable(db: &crate::db::Db, scope: &impl TenantBound) -> Result<Vec<(i64, String, String)>, AppError> {
+pub async fn select_assignable(
+    db: &crate::db::Db,
+    scope: &impl TenantBound,
+) -> Result<Vec<(i64, String, String)>, AppError> {
     db_run!(db, p => sqlx::query_as::<_, (i64, String, String)>(
         "SELECT u.id, u.display_name, m.role FROM workspace_memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.workspace_id = $1 AND (NOT EXISTS (SELECT 1 FROM membership_tenants mt WHERE mt.workspace_id = m.workspace_id \

@@ -63,7 +63,9 @@ pub fn advance(
         FindingStatus::Closed | FindingStatus::RiskAccepted => {
             u.closed_at = Some(now);
             u.closed_by_user_id = actor;
-            let reason = if to == FindingStatus::RiskAccepted { ClosedReason::AcceptedRisk } else {
+            let reason = if to == FindingStatus::RiskAccepted {
+                ClosedReason::AcceptedRisk
+            } else {
                 closed_reason.unwrap_or(ClosedReason::NotApplicable)
             };
             u.closed_reason = Some(reason.id().into());
@@ -183,7 +185,12 @@ fn audit_event(action: &'static str, f: &FindingDto) -> AuditEvent {
 
 /// Moves a finding (`findings.manage`): triage, start, resolve (pending verification), close (bounded
 /// reason) or reopen (note required; not while a risk acceptance is active — revoke it instead).
-pub async fn transition(db: &Db, scope: &WorkspaceScope, id: i64, req: &TransitionRequest) -> Result<FindingDto, AppError> {
+pub async fn transition(
+    db: &Db,
+    scope: &WorkspaceScope,
+    id: i64,
+    req: &TransitionRequest,
+) -> Result<FindingDto, AppError> {
     scope.require(Capability::FindingsView)?;
     let tenant = finding_scope(db, scope, id).await?;
     scope.require(Capability::FindingsManage)?;
@@ -194,7 +201,12 @@ pub async fn transition(db: &Db, scope: &WorkspaceScope, id: i64, req: &Transiti
     load(db, &tenant, id).await
 }
 
-async fn apply_transition(tx: &mut Tx, tenant: &TenantScope, f: &FindingDto, req: &TransitionRequest) -> Result<(), AppError> {
+async fn apply_transition(
+    tx: &mut Tx,
+    tenant: &TenantScope,
+    f: &FindingDto,
+    req: &TransitionRequest,
+) -> Result<(), AppError> {
     let now = Utc::now();
     if req.transition == Transition::Reopen && f.status == FindingStatus::RiskAccepted {
         let active = repo::select_exceptions_of_finding(&mut *tx, tenant, f.id, ExceptionStatus::Active).await?;
@@ -204,7 +216,8 @@ async fn apply_transition(tx: &mut Tx, tenant: &TenantScope, f: &FindingDto, req
     }
     let actor = tenant.workspace().actor_id();
     let detail = json!({ "transition": req.transition.id(), "note": req.note, "closed_reason": req.closed_reason.map(ClosedReason::id) });
-    let (from, to) = transition_in(tx, tenant, f.id, req.transition.action(), Some(actor), req.closed_reason, detail, now).await?;
+    let (from, to) =
+        transition_in(tx, tenant, f.id, req.transition.action(), Some(actor), req.closed_reason, detail, now).await?;
     if req.transition == Transition::Reopen {
         // A pending acceptance request of a finding that is worked again lapses.
         withdraw_pending(tx, tenant, f.id, Some(actor), now).await?;
@@ -232,7 +245,12 @@ pub const MAX_BULK: usize = 200;
 /// Applies one transition to many findings, all or nothing: if any finding cannot make it (not visible,
 /// illegal transition), nothing changes and the first refusal is returned. Findings already in the
 /// target status are left alone.
-pub async fn bulk_transition(db: &Db, scope: &WorkspaceScope, ids: &[i64], req: &TransitionRequest) -> Result<BulkResult, AppError> {
+pub async fn bulk_transition(
+    db: &Db,
+    scope: &WorkspaceScope,
+    ids: &[i64],
+    req: &TransitionRequest,
+) -> Result<BulkResult, AppError> {
     scope.require(Capability::FindingsView)?;
     if ids.is_empty() {
         return Err(AppError::validation("ids", "required"));
@@ -294,8 +312,11 @@ pub async fn assign(
         "assignee": { "from": before.assignee.as_ref().map(|u| u.id), "to": assignee },
     });
     repo::insert_event(&mut tx, &tenant, id, "assignment", Some(scope.actor_id()), None, None, &detail, now).await?;
-    let action = if before.assignee.is_some() || before.owner.is_some() { "finding.reassign" } else { "finding.assign" };
-    let event = audit_event(action, &before).summary(format!("Assigned finding {}", before.subject_display_name)).metadata(detail);
+    let action =
+        if before.assignee.is_some() || before.owner.is_some() { "finding.reassign" } else { "finding.assign" };
+    let event = audit_event(action, &before)
+        .summary(format!("Assigned finding {}", before.subject_display_name))
+        .metadata(detail);
     record(&mut tx, scope, event).await?;
     tx.commit().await?;
     load(db, &tenant, id).await
@@ -360,15 +381,24 @@ async fn exceptions_of(
 
 /// Risk acceptances of the workspace the member sees (`findings.view`), newest first, optionally only
 /// the given statuses.
-pub async fn list_exceptions(db: &Db, scope: &WorkspaceScope, statuses: &[ExceptionStatus]) -> Result<Vec<ExceptionDto>, AppError> {
+pub async fn list_exceptions(
+    db: &Db,
+    scope: &WorkspaceScope,
+    statuses: &[ExceptionStatus],
+) -> Result<Vec<ExceptionDto>, AppError> {
     scope.require(Capability::FindingsView)?;
     exceptions_of(db, scope, None, statuses).await
 }
 
 /// Parses an expiry date (`YYYY-MM-DD`, end of that day UTC, or RFC 3339): in the future and at most the
 /// workspace's `max_exception_days` away. Field codes `expires_at: required | invalid | in_past | too_far`.
-pub fn parse_expiry(raw: Option<&str>, settings: &GovernanceSettings, now: DateTime<Utc>) -> Result<DateTime<Utc>, AppError> {
-    let raw = raw.map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| AppError::validation("expires_at", "required"))?;
+pub fn parse_expiry(
+    raw: Option<&str>,
+    settings: &GovernanceSettings,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, AppError> {
+    let raw =
+        raw.map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| AppError::validation("expires_at", "required"))?;
     let at = if let Ok(d) = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
         d.and_hms_opt(23, 59, 59).map(|t| t.and_utc())
     } else {
@@ -405,9 +435,22 @@ pub async fn request_exception(
     // Accepting must be a legal move from here (a terminal finding cannot be accepted).
     f.status.apply(FindingAction::Accept)?;
     let mut tx = db.begin().await?;
-    let id = repo::insert_exception(&mut tx, &tenant, finding_id, scope.actor_id(), &reason, expires, None, now).await?;
-    repo::insert_decision(&mut tx, &tenant, id, "requested", Some(scope.actor_id()), &reason, Some(expires), now).await?;
-    repo::insert_event(&mut tx, &tenant, finding_id, "exception_requested", Some(scope.actor_id()), None, None, &json!({ "exception_id": id }), now).await?;
+    let id =
+        repo::insert_exception(&mut tx, &tenant, finding_id, scope.actor_id(), &reason, expires, None, now).await?;
+    repo::insert_decision(&mut tx, &tenant, id, "requested", Some(scope.actor_id()), &reason, Some(expires), now)
+        .await?;
+    repo::insert_event(
+        &mut tx,
+        &tenant,
+        finding_id,
+        "exception_requested",
+        Some(scope.actor_id()),
+        None,
+        None,
+        &json!({ "exception_id": id }),
+        now,
+    )
+    .await?;
     let event = AuditEvent::new("finding_exception.request", "finding_exception", id)
         .tenant(f.tenant_id)
         .summary(format!("Requested risk acceptance for {}", f.subject_display_name))
@@ -461,7 +504,8 @@ pub async fn decide_exception(
         if let Some(old) = x.renewal_of_id {
             let old_row = repo::select_exception(&mut tx, &tenant, old).await?.ok_or(AppError::NotFound)?;
             let superseded = old_row.status()?.apply(ExceptionAction::Supersede)?;
-            repo::set_exception_status(&mut tx, &tenant, old, ExceptionStatus::Active, superseded, None, None, now).await?;
+            repo::set_exception_status(&mut tx, &tenant, old, ExceptionStatus::Active, superseded, None, None, now)
+                .await?;
             repo::insert_decision(&mut tx, &tenant, old, "renewed", actor, &reason, Some(x.expires_at), now).await?;
         }
     }
@@ -475,26 +519,58 @@ pub async fn decide_exception(
     };
     repo::insert_decision(&mut tx, &tenant, id, decision, actor, &reason, approve.then_some(x.expires_at), now).await?;
     if approve && x.renewal_of_id.is_none() {
-        let hash = repo::select_in_tenant(&mut tx, &tenant, x.finding_id).await?.ok_or(AppError::NotFound)?.evidence_hash;
+        let hash =
+            repo::select_in_tenant(&mut tx, &tenant, x.finding_id).await?.ok_or(AppError::NotFound)?.evidence_hash;
         let current = repo::lock_lifecycle(&mut tx, &tenant, x.finding_id).await?.ok_or(AppError::NotFound)?;
         let mut next = advance(current.clone(), FindingAction::Accept, actor, None, now)?;
         next.accepted_evidence_hash = Some(hash);
         repo::write_lifecycle(&mut tx, &tenant, x.finding_id, &next, now).await?;
-        repo::insert_event(&mut tx, &tenant, x.finding_id, "status", actor, Some(current.status), Some(next.status), &json!({ "exception_id": id }), now).await?;
+        repo::insert_event(
+            &mut tx,
+            &tenant,
+            x.finding_id,
+            "status",
+            actor,
+            Some(current.status),
+            Some(next.status),
+            &json!({ "exception_id": id }),
+            now,
+        )
+        .await?;
     } else {
-        repo::insert_event(&mut tx, &tenant, x.finding_id, &format!("exception_{decision}"), actor, None, None, &json!({ "exception_id": id }), now).await?;
+        repo::insert_event(
+            &mut tx,
+            &tenant,
+            x.finding_id,
+            &format!("exception_{decision}"),
+            actor,
+            None,
+            None,
+            &json!({ "exception_id": id }),
+            now,
+        )
+        .await?;
     }
-    let event = AuditEvent::new(if approve { "finding_exception.approve" } else { "finding_exception.reject" }, "finding_exception", id)
-        .tenant(x.tenant_id)
-        .summary(format!("{} risk acceptance for {}", if approve { "Approved" } else { "Rejected" }, x.finding_name))
-        .metadata(json!({ "finding_id": x.finding_id, "decision": decision, "requested_by": x.requested_by_user_id }));
+    let event = AuditEvent::new(
+        if approve { "finding_exception.approve" } else { "finding_exception.reject" },
+        "finding_exception",
+        id,
+    )
+    .tenant(x.tenant_id)
+    .summary(format!("{} risk acceptance for {}", if approve { "Approved" } else { "Rejected" }, x.finding_name))
+    .metadata(json!({ "finding_id": x.finding_id, "decision": decision, "requested_by": x.requested_by_user_id }));
     record(&mut tx, scope, event).await?;
     tx.commit().await?;
     exception(db, scope, id).await
 }
 
 /// Revokes an active acceptance (`exceptions.approve`, reason required): the finding re-opens.
-pub async fn revoke_exception(db: &Db, scope: &WorkspaceScope, id: i64, reason: Option<&str>) -> Result<ExceptionDto, AppError> {
+pub async fn revoke_exception(
+    db: &Db,
+    scope: &WorkspaceScope,
+    id: i64,
+    reason: Option<&str>,
+) -> Result<ExceptionDto, AppError> {
     let tenant = exception_scope(db, scope, id).await?;
     scope.require(Capability::ExceptionsApprove)?;
     let reason = parse_text("reason", reason, true)?;
@@ -503,7 +579,9 @@ pub async fn revoke_exception(db: &Db, scope: &WorkspaceScope, id: i64, reason: 
     let x = repo::select_exception(&mut tx, &tenant, id).await?.ok_or(AppError::NotFound)?;
     let status = x.status()?;
     let next = status.apply(ExceptionAction::Revoke)?;
-    if !repo::set_exception_status(&mut tx, &tenant, id, status, next, Some(scope.actor_id()), Some(&reason), now).await? {
+    if !repo::set_exception_status(&mut tx, &tenant, id, status, next, Some(scope.actor_id()), Some(&reason), now)
+        .await?
+    {
         return Err(AppError::Conflict("exception_decided".into()));
     }
     repo::insert_decision(&mut tx, &tenant, id, "revoked", Some(scope.actor_id()), &reason, None, now).await?;
@@ -530,7 +608,17 @@ pub async fn end_acceptance(
     if current.status != FindingStatus::RiskAccepted {
         return Ok(());
     }
-    transition_in(tx, tenant, finding_id, FindingAction::AcceptanceEnded, actor, None, json!({ "acceptance": why }), now).await?;
+    transition_in(
+        tx,
+        tenant,
+        finding_id,
+        FindingAction::AcceptanceEnded,
+        actor,
+        None,
+        json!({ "acceptance": why }),
+        now,
+    )
+    .await?;
     Ok(())
 }
 
@@ -544,7 +632,9 @@ pub async fn withdraw_pending(
 ) -> Result<(), AppError> {
     for x in repo::select_exceptions_of_finding(&mut *tx, tenant, finding_id, ExceptionStatus::Pending).await? {
         let next = ExceptionStatus::Pending.apply(ExceptionAction::Withdraw)?;
-        if repo::set_exception_status(tx, tenant, x, ExceptionStatus::Pending, next, None, Some("withdrawn"), now).await? {
+        if repo::set_exception_status(tx, tenant, x, ExceptionStatus::Pending, next, None, Some("withdrawn"), now)
+            .await?
+        {
             repo::insert_decision(tx, tenant, x, "withdrawn", actor, "", None, now).await?;
         }
     }
@@ -571,9 +661,22 @@ pub async fn renew_exception(
     if x.status()? != ExceptionStatus::Active {
         return Err(AppError::Conflict("exception_decided".into()));
     }
-    let new_id = repo::insert_exception(&mut tx, &tenant, x.finding_id, scope.actor_id(), &reason, expires, Some(id), now).await?;
-    repo::insert_decision(&mut tx, &tenant, id, "renewal_requested", Some(scope.actor_id()), &reason, Some(expires), now).await?;
-    repo::insert_decision(&mut tx, &tenant, new_id, "requested", Some(scope.actor_id()), &reason, Some(expires), now).await?;
+    let new_id =
+        repo::insert_exception(&mut tx, &tenant, x.finding_id, scope.actor_id(), &reason, expires, Some(id), now)
+            .await?;
+    repo::insert_decision(
+        &mut tx,
+        &tenant,
+        id,
+        "renewal_requested",
+        Some(scope.actor_id()),
+        &reason,
+        Some(expires),
+        now,
+    )
+    .await?;
+    repo::insert_decision(&mut tx, &tenant, new_id, "requested", Some(scope.actor_id()), &reason, Some(expires), now)
+        .await?;
     let event = AuditEvent::new("finding_exception.renewal_request", "finding_exception", new_id)
         .tenant(x.tenant_id)
         .summary(format!("Requested renewal of risk acceptance for {}", x.finding_name))
@@ -638,7 +741,11 @@ pub async fn settings(db: &Db, scope: &WorkspaceScope) -> Result<GovernanceSetti
 }
 
 /// Changes the SLA days and acceptance limit (`settings.manage`); existing due dates stay.
-pub async fn update_settings(db: &Db, scope: &WorkspaceScope, s: GovernanceSettings) -> Result<GovernanceSettings, AppError> {
+pub async fn update_settings(
+    db: &Db,
+    scope: &WorkspaceScope,
+    s: GovernanceSettings,
+) -> Result<GovernanceSettings, AppError> {
     scope.require(Capability::SettingsManage)?;
     s.validate()?;
     let before = repo::select_settings(db, scope).await?;
