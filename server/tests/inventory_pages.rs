@@ -25,7 +25,7 @@ async fn world(engine: Engine) -> Option<World> {
 
 impl SimWorld {
     /// Saves a platform connection, verifies it and syncs the inventory through the server functions.
-    async fn connect(&self, owner: &Jar, tenant: i64) {
+    async fn connect_via_pages(&self, owner: &Jar, tenant: i64) {
         let t = tenant.to_string();
         let form = [("workspace", "contoso"), ("tenant", t.as_str()), ("connection_type", "platform")];
         let res = self.app.post_form("/api/connections/save", &form, owner).await;
@@ -45,7 +45,7 @@ async fn policy_pages_render_and_scope_rules_hold(engine: Engine) {
     let Some(w) = world(engine).await else { return };
     let owner = as_user(&w.app, "owner@contoso.example").await;
     let retail = w.tenant("Contoso Retail").await.0;
-    w.connect(&owner, retail).await;
+    w.connect_via_pages(&owner, retail).await;
     let t = retail.to_string();
     let ws = ("workspace", "contoso");
 
@@ -199,7 +199,7 @@ async fn a_version_reads_as_settings_with_the_raw_json_one_click_away(engine: En
     let Some(w) = world(engine).await else { return };
     let owner = as_user(&w.app, "owner@contoso.example").await;
     let retail = w.tenant("Contoso Retail").await.0;
-    w.connect(&owner, retail).await;
+    w.connect_via_pages(&owner, retail).await;
     let t = retail.to_string();
     let ws = ("workspace", "contoso");
     let form = [ws, ("tenant", t.as_str()), ("policy_type", "settings_catalog"), ("visibility", "all")];
