@@ -103,7 +103,7 @@ eachProject('policy list: policies, the type filter, a policy with version 1 and
   await goto(page, href);
   await expectText(page, '[data-testid="policy-name"]', name);
   await page.locator('[data-testid="version-row"][data-version="1"]').waitFor();
-  const snapshot = await page.locator('[data-testid="snapshot"]').innerText();
+  const snapshot = await page.locator('[data-testid="snapshot"]').textContent();
   assert.doesNotThrow(() => JSON.parse(snapshot), 'the snapshot is JSON');
   await expectText(page, '[data-testid="policy-type"]', t('en', 'inventory.types.settings_catalog'));
 });

@@ -1,6 +1,6 @@
 //! The command line: `tenantpilot [serve]`, `tenantpilot migrate`, `tenantpilot user create …`,
-//! `tenantpilot audit verify`, `tenantpilot graph-sim …` (and the hidden `bench-seed` of
-//! `scripts/bench-tenancy`).
+//! `tenantpilot audit verify`, `tenantpilot graph-sim …` (and the hidden `bench-seed`, `bench-sync` and
+//! `bench-governance` of `scripts/bench-tenancy`, `scripts/bench-sync` and `scripts/bench-governance`).
 
 use clap::{Args, Parser, Subcommand};
 
@@ -47,6 +47,28 @@ pub enum Command {
         /// Enforce the documented per-tenant Graph limits in the simulator.
         #[arg(long)]
         throttled: bool,
+    },
+    /// Governance benchmark for `scripts/bench-governance` (simulated Graph in-process, `DATABASE_URL`):
+    /// baseline compare of one tenant, "compare all assigned", and a findings fixture for the HTTP part.
+    #[command(hide = true)]
+    BenchGovernance {
+        /// Policies of the single tenant (0: skip that part).
+        #[arg(long, default_value_t = 2000)]
+        policies: usize,
+        /// Timed repetitions of the single tenant's compare.
+        #[arg(long, default_value_t = 20)]
+        reps: usize,
+        /// Tenants of "compare all assigned" (0: skip that part).
+        #[arg(long, default_value_t = 200)]
+        fleet_tenants: usize,
+        #[arg(long, default_value_t = 75)]
+        fleet_policies: usize,
+        /// Workers executing the runs (the server's default: 2).
+        #[arg(long, default_value_t = 2)]
+        workers: usize,
+        /// Findings Contoso holds afterwards (0: no fixture).
+        #[arg(long, default_value_t = 100_000)]
+        findings: usize,
     },
     /// Run the simulated Microsoft Graph alone (token endpoint, /v1.0, /beta, /_sim control API) and print
     /// the tenant ids and the app credentials it accepts. Needs no database.

@@ -3,6 +3,7 @@
 //! (`graph_sim`). Product logic lives in `app`.
 
 pub mod api;
+pub mod bench_governance;
 pub mod bench_sync;
 pub mod cli;
 pub mod config;

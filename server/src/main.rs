@@ -74,6 +74,20 @@ async fn run(cli: Cli) -> Result<(), String> {
             let opts = server::bench_sync::BenchSync { tenants, policies, workers, throttled };
             server::bench_sync::run(&db, opts).await
         }
+        Command::BenchGovernance { policies, reps, fleet_tenants, fleet_policies, workers, findings } => {
+            let db = startup::open_database(&config.database_url).await?;
+            let keys = std::sync::Arc::new(startup::load_keys(&config)?);
+            app::audit::server::install_checkpoint_key(keys.clone());
+            let opts = server::bench_governance::BenchGovernance {
+                policies,
+                reps,
+                fleet_tenants,
+                fleet_policies,
+                workers,
+                findings,
+            };
+            server::bench_governance::run(&db, keys, opts).await
+        }
         // Runs before the configuration is read (it needs no database); see the top of this function.
         Command::GraphSim(_) => Err("graph-sim is started before the configuration is read".into()),
         Command::User(UserCommand::Create(args)) => {

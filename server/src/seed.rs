@@ -210,3 +210,125 @@ pub async fn bench_fixture(db: &Db, tenants: usize, audit_rows: usize) -> Result
         count("SELECT COUNT(*) FROM audit_log WHERE workspace_id = $1").await?,
     ))
 }
+
+/// The governance part of the demo (issue 13), run in the background once the first syncs of the demo
+/// tenants finished: the members of Contoso create a baseline captured from Contoso Retail and assign it
+/// to Retail and Manufacturing; drift is provoked in the simulated Graph (a changed setting, a deleted
+/// policy, an added one); Retail is synced again and both tenants are compared; then the findings are
+/// worked — one triaged with an assignee, one resolved, one risk-accepted (requested by the operator,
+/// approved by the manager). Everything goes through the services, audited as those members.
+pub async fn governance_demo(db: &Db, sim_base: &str) -> Result<(), AppError> {
+    use app::{
+        auth::{server::Actor, Credentials},
+        authz::Capability,
+        baselines::{server::service as baselines, ProfileInput},
+        db_run,
+        findings::{server::service as findings, DriftKind, FindingParams, FindingQuery, TransitionRequest},
+    };
+    let internal = app::db::internal;
+    let tenant = |name: &'static str| async move {
+        db_run!(db, p => sqlx::query_as::<_, (i64, String)>(
+            "SELECT id, entra_tenant_id FROM tenants WHERE display_name = $1").bind(name).fetch_one(p).await)
+        .map_err(internal)
+    };
+    let (retail, retail_tid) = tenant("Contoso Retail").await?;
+    let (mfg, _) = tenant("Contoso Manufacturing").await?;
+    // Wait (bounded) for the runs the demo queued: all completed.
+    let wait = || async {
+        for _ in 0..600 {
+            let active: i64 = db_run!(db, p => sqlx::query_scalar(
+                "SELECT COUNT(*) FROM operation_runs WHERE status <> 'completed'").fetch_one(p).await)
+            .map_err(internal)?;
+            if active == 0 {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        Err(AppError::Conflict("demo_runs_pending".into()))
+    };
+    wait().await?;
+    let meta = app::auth::server::RequestMeta { ip: "127.0.0.1".into(), user_agent: "demo seed".into() };
+    let member = |email: &'static str| {
+        let meta = meta.clone();
+        async move {
+            let creds = Credentials { email: email.into(), password: DEMO_PASSWORD.into() };
+            Actor::sign_in(db, &creds, &meta).await?.workspace(db, "contoso", Capability::WorkspaceView).await
+        }
+    };
+    let owner = member("owner@contoso.example").await?;
+    let manager = member("manager@contoso.example").await?;
+    let operator = member("operator@contoso.example").await?;
+    let input = ProfileInput::parse(
+        Some("Contoso gold baseline"),
+        Some("Device configuration and compliance as configured for Contoso Retail."),
+        &["device_configuration".into(), "compliance_policy".into()],
+    )?;
+    let profile = baselines::create_profile(db, &owner, input).await?.id;
+    baselines::capture(db, &owner, profile, retail).await?;
+    wait().await?;
+    baselines::set_assigned(db, &owner, profile, retail, true).await?;
+    baselines::set_assigned(db, &owner, profile, mfg, true).await?;
+    // Drift in the simulated Graph, as an administrator in the portal would cause it.
+    let client = reqwest::Client::new();
+    let control = |path: String, body: serde_json::Value| {
+        let client = client.clone();
+        let url = format!("{sim_base}/_sim/tenants/{retail_tid}{path}");
+        async move {
+            client
+                .post(url)
+                .header("content-type", "application/json")
+                .body(body.to_string())
+                .send()
+                .await
+                .map_err(|_| AppError::Internal)?;
+            Ok::<_, AppError>(())
+        }
+    };
+    let ids: Vec<(String, String)> = db_run!(db, p => sqlx::query_as(
+        "SELECT policy_type, external_id FROM policies WHERE tenant_id = $1 AND policy_type IN ('device_configuration', 'compliance_policy') \
+         ORDER BY policy_type, display_name")
+        .bind(retail).fetch_all(p).await)
+    .map_err(internal)?;
+    let first = |ty: &str| ids.iter().find(|(t, _)| t == ty).map(|(_, id)| id.clone());
+    if let (Some(config), Some(compliance)) = (first("device_configuration"), first("compliance_policy")) {
+        let path = format!("deviceManagement/deviceConfigurations/{config}");
+        control(
+            "/drift".into(),
+            serde_json::json!({"op": "update", "path": path, "set": {"passwordMinimumLength": 4}}),
+        )
+        .await?;
+        let path = format!("deviceManagement/deviceCompliancePolicies/{compliance}");
+        control("/drift".into(), serde_json::json!({"op": "delete", "path": path})).await?;
+        control(
+            "/drift".into(),
+            serde_json::json!({"op": "add", "collection": "deviceManagement/deviceCompliancePolicies"}),
+        )
+        .await?;
+    }
+    let retail_scope = owner.tenant(db, retail, Capability::InventorySync).await?;
+    app::inventory::server::service::start_sync(db, &retail_scope).await?;
+    wait().await?;
+    baselines::compare_all(db, &owner, profile).await?;
+    wait().await?;
+    // Work the findings: triaged with an assignee, resolved, risk accepted by a second member.
+    let q = FindingQuery::parse(&FindingParams { tenant: Some(retail), per_page: Some(200), ..Default::default() })?;
+    let open = findings::list(db, &owner, &q).await?.items;
+    let of = |kind: DriftKind| open.iter().find(|f| f.drift_kind == kind).map(|f| f.id);
+    if let Some(id) = of(DriftKind::Different) {
+        findings::assign(db, &owner, id, Some(operator.actor_id()), Some(operator.actor_id())).await?;
+        findings::transition(db, &operator, id, &TransitionRequest::parse(Some("triage"), None, None)?).await?;
+    }
+    if let Some(id) = of(DriftKind::Unexpected) {
+        let note = Some("Removed the duplicate policy in Intune.");
+        findings::transition(db, &operator, id, &TransitionRequest::parse(Some("resolve"), None, note)?).await?;
+    }
+    if let Some(id) = of(DriftKind::Missing) {
+        let expires = (chrono::Utc::now() + chrono::Duration::days(90)).format("%Y-%m-%d").to_string();
+        let reason = Some("Legacy kiosks cannot take this compliance policy until the hardware refresh.");
+        let x = findings::request_exception(db, &operator, id, reason, Some(&expires)).await?;
+        findings::decide_exception(db, &manager, x.id, true, Some("Accepted until the refresh; reviewed quarterly."))
+            .await?;
+    }
+    tracing::info!(profile, findings = open.len(), "demo: baseline compared and findings worked");
+    Ok(())
+}

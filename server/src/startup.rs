@@ -126,6 +126,14 @@ pub async fn serve(mut config: Config) -> Result<(), String> {
     if seeded && config.graph.is_some() {
         let queued = crate::seed::connect_demo(&db).await.map_err(|e| format!("demo connections failed: {e:?}"))?;
         tracing::info!(runs = queued, "demo: connected the demo tenants and queued their first syncs");
+        if let Some(sim) = &sim {
+            let (db, base) = (db.clone(), sim.base_url());
+            tokio::spawn(async move {
+                if let Err(e) = crate::seed::governance_demo(&db, &base).await {
+                    tracing::warn!(error = ?e, "demo: the governance demo did not complete");
+                }
+            });
+        }
     }
     let jobs = crate::jobs::start(
         db.clone(),

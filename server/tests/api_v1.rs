@@ -203,6 +203,10 @@ fn refs_resolve(doc: &Value, v: &Value) {
     }
 }
 
+/// Resources under `/workspaces/{slug}/` swept by `tests/governance_api.rs` instead.
+const GOVERNANCE: &[&str] =
+    &["baselines", "findings", "exceptions", "my-work", "intake", "posture", "governance-settings"];
+
 async fn openapi_document_and_router_agree(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };
     let doc = openapi(&app).await;
@@ -240,6 +244,11 @@ async fn openapi_document_and_router_agree(engine: Engine) {
     let mut ordered = ops.clone();
     ordered.sort_by_key(|(m, p, _)| (p.ends_with("/restore"), m == "DELETE", p.clone()));
     for (method, path, _) in &ordered {
+        // Baselines, findings and risk acceptances need a profile, a finding and an acceptance to answer
+        // about: `tests/governance_api.rs` sweeps them with real ids (and checks the documented statuses).
+        if GOVERNANCE.iter().any(|g| path.starts_with(&format!("/workspaces/{{slug}}/{g}"))) {
+            continue;
+        }
         let m = Method::from_bytes(method.as_bytes()).unwrap();
         let body = match (method.as_str(), path.as_str()) {
             ("POST", "/workspaces/{slug}/tenants") => {

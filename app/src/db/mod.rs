@@ -176,6 +176,10 @@ const UNIQUES: &[(&str, &str)] = &[
     ("api_tokens_token_hash_key", "api_tokens.token_hash"),
     ("provider_connections_tenant_key", "provider_connections.tenant_id, provider_connections.provider"),
     ("notifications_run_kind_key", "notifications.run_id, notifications.kind"),
+    ("baseline_profiles_name_key", "baseline_profiles.workspace_id, baseline_profiles.name"),
+    // Partial unique indexes (one pending, one active acceptance per finding) share their column.
+    ("finding_exceptions_pending_key", "finding_exceptions.finding_id"),
+    ("finding_exceptions_active_key", "finding_exceptions.finding_id"),
 ];
 
 /// Whether `e` is a violation of the unique constraint `constraint` (matched by name on both engines).

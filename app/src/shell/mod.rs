@@ -16,8 +16,10 @@ use crate::{
         pages::{AccountRoute, LoginRoute},
         CurrentUser,
     },
+    baselines::pages::{BaselineDetailRoute, BaselinesRoute},
     components::{Activity, ErrorPage},
     error::AppError,
+    findings::pages::{FindingDetailRoute, FindingsRoute, IntakeRoute, MyWorkRoute, PostureRoute},
     home::pages::HomeRoute,
     i18n::*,
     inventory::pages::{PoliciesRoute, PolicyDetailRoute},
@@ -137,6 +139,15 @@ pub fn App() -> impl IntoView {
                         // Operations and notifications (feat/ui-ops).
                         <Route path=path!("/admin/workspaces/:workspace/operations") view={Lazy::<OperationsRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/admin/workspaces/:workspace/operations/:id") view={Lazy::<RunDetailRoute>::new()} ssr=SsrMode::Async/>
+                        // Findings, My work, Intake and posture (issue 13).
+                        <Route path=path!("/admin/workspaces/:workspace/findings") view={Lazy::<FindingsRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/workspaces/:workspace/findings/:id") view={Lazy::<FindingDetailRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/workspaces/:workspace/my-work") view={Lazy::<MyWorkRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/workspaces/:workspace/intake") view={Lazy::<IntakeRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/workspaces/:workspace/posture") view={Lazy::<PostureRoute>::new()} ssr=SsrMode::Async/>
+                        // Baselines (issue 13).
+                        <Route path=path!("/admin/workspaces/:workspace/baselines") view={Lazy::<BaselinesRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/workspaces/:workspace/baselines/:id") view={Lazy::<BaselineDetailRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/notifications") view={Lazy::<NotificationsRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/*any") view=|| view! { <ErrorPage status=404/> } ssr=SsrMode::Async/>

@@ -103,6 +103,23 @@ pub fn WorkspaceDashboardPage() -> impl IntoView {
                                     <a class="btn" data-testid="open-operations" href=format!("/admin/workspaces/{}/operations", o.slug)>{t!(i18n, operations.open)}</a>
                                 </article>
                             })}
+                            {o.can("findings.view").then(|| view! {
+                                <article class="card stat">
+                                    <h2>{t!(i18n, findings.title)}</h2>
+                                    <p class="muted">{t!(i18n, findings.dashboard_body)}</p>
+                                    <a class="btn" data-testid="open-findings" href=format!("/admin/workspaces/{}/findings", o.slug)>{t!(i18n, findings.open)}</a>
+                                    " "<a class="btn" data-testid="open-my-work" href=format!("/admin/workspaces/{}/my-work", o.slug)>{t!(i18n, findings.my_work_title)}</a>
+                                    " "<a class="btn" data-testid="open-intake" href=format!("/admin/workspaces/{}/intake", o.slug)>{t!(i18n, findings.intake_title)}</a>
+                                    " "<a class="btn" data-testid="open-posture" href=format!("/admin/workspaces/{}/posture", o.slug)>{t!(i18n, findings.posture.title)}</a>
+                                </article>
+                            })}
+                            {o.can("baselines.view").then(|| view! {
+                                <article class="card stat">
+                                    <h2>{t!(i18n, baselines.title)}</h2>
+                                    <p class="muted">{t!(i18n, baselines.dashboard_body)}</p>
+                                    <a class="btn" data-testid="open-baselines" href=format!("/admin/workspaces/{}/baselines", o.slug)>{t!(i18n, baselines.open)}</a>
+                                </article>
+                            })}
                             {o.can("audit.view").then(|| view! {
                                 <article class="card stat">
                                     <h2>{t!(i18n, audit.title)}</h2>

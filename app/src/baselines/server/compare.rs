@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 use super::repo;
 use crate::{
     audit::server::{record_system, AuditEvent},
-    authz::server::{RunScope, SystemScope, TenantBound},
+    authz::server::{SystemScope, TenantBound},
     baselines::{CompareResult, Gap, SnapshotStatus},
     findings::{
         server::{repo as findings, service as workflow},
@@ -293,10 +293,11 @@ pub async fn run(ctx: RunContext) -> Result<Done, Stop> {
     Ok(Done { outcome, summary, failure: None })
 }
 
-/// Loads both sides, compares and applies the result. Public for the benchmark and tests.
+/// Loads both sides, compares and applies the result. Public for the benchmark and tests: the handler passes
+/// the claimed run's scope, `tenantpilot bench-governance` a system scope of its own tenant.
 pub async fn compare_tenant(
     db: &crate::db::Db,
-    scope: &RunScope,
+    scope: &impl TenantBound,
     run_id: i64,
     profile_id: i64,
     wanted_snapshot: Option<i64>,
@@ -377,7 +378,7 @@ pub async fn compare_tenant(
 #[allow(clippy::too_many_arguments)]
 async fn apply(
     db: &crate::db::Db,
-    scope: &RunScope,
+    scope: &impl TenantBound,
     run_id: i64,
     profile: &repo::ProfileRow,
     snapshot_id: i64,
@@ -399,7 +400,7 @@ async fn apply(
         .filter_map(|g| g.subject.as_ref().map(|s| (g.policy_type.clone(), format!("baseline:{}", norm(s)))))
         .collect();
     let audit = |action: &'static str, id: i64, summary: String, meta: Value| {
-        AuditEvent::new(action, "finding", id).tenant(scope.tenant_id()).summary(summary).metadata(meta)
+        AuditEvent::new(action, "finding", id).tenant(scope.bound_tenant_id()).summary(summary).metadata(meta)
     };
     for d in &sides.drifts {
         let fp = fingerprint(profile.id, &d.policy_type, &d.subject_key);
@@ -450,7 +451,7 @@ async fn apply(
                     now,
                 )
                 .await?;
-                record_system(&mut tx, &system, Some(scope.workspace_id()), audit("finding.detect", id, format!("Drift detected: {name}"),
+                record_system(&mut tx, &system, Some(scope.bound_workspace_id()), audit("finding.detect", id, format!("Drift detected: {name}"),
                     json!({ "run_id": run_id, "drift_kind": d.kind.id(), "severity": sev.id(), "profile_id": profile.id }))).await?;
                 result.findings_created += 1;
             }
@@ -486,7 +487,7 @@ async fn apply(
                     record_system(
                         &mut tx,
                         &system,
-                        Some(scope.workspace_id()),
+                        Some(scope.bound_workspace_id()),
                         audit(
                             "finding.reopen",
                             f.id,
@@ -519,7 +520,7 @@ async fn apply(
                     record_system(
                         &mut tx,
                         &system,
-                        Some(scope.workspace_id()),
+                        Some(scope.bound_workspace_id()),
                         audit(
                             "finding.reflag",
                             f.id,
@@ -560,7 +561,7 @@ async fn apply(
             record_system(
                 &mut tx,
                 &system,
-                Some(scope.workspace_id()),
+                Some(scope.bound_workspace_id()),
                 audit(
                     "finding.resolve",
                     f.id,
@@ -587,7 +588,7 @@ async fn apply(
             record_system(
                 &mut tx,
                 &system,
-                Some(scope.workspace_id()),
+                Some(scope.bound_workspace_id()),
                 audit(
                     "finding.verify",
                     f.id,

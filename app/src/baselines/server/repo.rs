@@ -90,6 +90,7 @@ pub async fn insert_profile(
 
 /// Updates name, description and types; a change of types clears the active snapshot (it no longer
 /// covers the scope). Returns false when the profile is not the workspace's.
+#[allow(clippy::too_many_arguments)]
 pub async fn update_profile(
     tx: &mut Tx,
     scope: &WorkspaceScope,

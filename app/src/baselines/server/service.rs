@@ -36,15 +36,21 @@ pub async fn get_profile(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<Pro
     let p = profile(db, scope, id).await?;
     let snapshots = repo::select_snapshots(db, scope, id).await?;
     let active = p.active_snapshot_id;
+    let visible = crate::members::server::service::visible_tenants(db, scope).await?;
+    // A snapshot captured from a tenant the member does not see names no tenant (as lists only name
+    // tenants the viewer may see).
+    let hide_source = |mut s: crate::baselines::SnapshotDto| {
+        if s.source_tenant_id.is_some_and(|t| !visible.iter().any(|v| v.id == t)) {
+            s.source_tenant_id = None;
+            s.source_tenant_name = None;
+        }
+        s
+    };
     Ok(ProfileDetail {
-        snapshots: snapshots.iter().map(|s| s.dto(active)).collect(),
+        snapshots: snapshots.iter().map(|s| hide_source(s.dto(active))).collect(),
         assignments: repo::select_assigned(db, scope, id).await?,
         schedules: repo::select_schedules(db, scope, id).await?.iter().map(repo::ScheduleRow::dto).collect(),
-        tenants: crate::members::server::service::visible_tenants(db, scope)
-            .await?
-            .into_iter()
-            .filter(|t| !t.archived)
-            .collect(),
+        tenants: visible.iter().filter(|t| !t.archived).cloned().collect(),
         can_manage: scope.can(Capability::BaselinesManage),
         profile: p.dto(),
     })

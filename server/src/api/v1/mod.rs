@@ -4,7 +4,7 @@
 //! - [`extract`]: authentication ([`extract::Caller`]: bearer token or session cookie), JSON bodies,
 //!   pagination; [`problem`]: errors as `application/problem+json`; [`openapi`]: the generated document;
 //! - resources: [`session`], [`me`], [`workspaces`], [`tenants`], [`members`], [`audit`], [`connections`],
-//!   [`runs`], [`inventory`].
+//!   [`runs`], [`inventory`], [`baselines`], [`findings`].
 //!
 //! Adding a resource (e.g. members, audit) is one file with a `resource()` and one line in
 //! [`resources`]: the router, the OpenAPI document and the tests that sweep both pick it up.
@@ -13,8 +13,10 @@
 //! services, which require the capabilities. `tests/parity.rs` pairs every route with its server function.
 
 pub mod audit;
+pub mod baselines;
 pub mod connections;
 pub mod extract;
+pub mod findings;
 pub mod inventory;
 pub mod me;
 pub mod members;
@@ -51,6 +53,8 @@ pub fn resources() -> Vec<route::Resource> {
         connections::resource(),
         runs::resource(),
         inventory::resource(),
+        baselines::resource(),
+        findings::resource(),
         openapi::resource(),
     ]
 }
