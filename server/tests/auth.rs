@@ -299,6 +299,14 @@ async fn every_server_function_requires_a_session_unless_allowlisted(engine: Eng
             ("to", "1"),
             ("ignored", "false"),
             ("run_type", "inventory.sync"),
+            ("profile", "1"),
+            ("snapshot", "1"),
+            ("schedule", "1"),
+            ("finding", "1"),
+            ("exception", "1"),
+            ("approve", "true"),
+            ("assigned", "true"),
+            ("transition", "triage"),
         ];
         let res = app.post_form(path, &args, &Jar::default()).await;
         assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{path} answered {} without a session", res.status);
