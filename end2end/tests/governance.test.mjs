@@ -382,15 +382,10 @@ async function governanceFlow(page, locale, index) {
 }
 
 // JavaScript off in German, hydrated in English; each project its own policy.
-// KNOWN BUG (issue 13, open): the hydrated project's policy ("Win - General 0005" in the demo simulator), after
-// its setting is changed, is reported as missing + unexpected instead of "different" — the compare's name
-// matching misses it (bench-governance sees the same for ~20 % of changed policies). Skipped, not hidden,
-// until the matching is fixed; the flow itself passes with JavaScript off.
-const SKIP = { hydrated: 'compare reports the changed policy as missing + unexpected (issue 13, open)' };
 for (const [project, locale, index] of [[PROJECTS[0], 'de', 0], [PROJECTS[1], 'en', 1]]) {
   test(
     `[${project.name}] governance (${locale}): drift → compare → finding → assign → acceptance → approval → re-flag`,
-    { timeout: 420_000, skip: SKIP[project.name] ?? false },
+    { timeout: 420_000 },
     async () => {
       try {
         await withPage(project, (page) => governanceFlow(page, locale, index), { locale: BROWSER_LOCALE[locale] });

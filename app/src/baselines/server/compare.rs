@@ -151,22 +151,33 @@ pub fn diff_sides(
         for i in &t {
             by_hash.entry(tenant[*i].settings_hash.as_str()).or_default().push(*i);
         }
-        // 1. by settings
+        // 1. by settings: first same settings and same name for every baseline policy, then same settings
+        // alone — so a baseline policy whose own copy drifted never takes the copy of another policy that
+        // happens to share its settings.
+        let mut unmatched = Vec::new();
         for i in &b {
-            let candidates = by_hash.get(baseline[*i].settings_hash.as_str());
-            let pick = candidates.and_then(|c| {
-                let free: Vec<usize> = c.iter().copied().filter(|j| !used[*j]).collect();
-                free.iter()
+            let same_name = by_hash.get(baseline[*i].settings_hash.as_str()).and_then(|c| {
+                c.iter()
                     .copied()
-                    .find(|j| norm(&tenant[*j].display_name) == norm(&baseline[*i].display_name))
-                    .or(free.first().copied())
+                    .find(|j| !used[*j] && norm(&tenant[*j].display_name) == norm(&baseline[*i].display_name))
             });
-            match pick {
+            match same_name {
                 Some(j) => {
                     used[j] = true;
                     out.matched += 1;
                 }
-                None => left_b.push(*i),
+                None => unmatched.push(*i),
+            }
+        }
+        for i in unmatched {
+            let renamed =
+                by_hash.get(baseline[i].settings_hash.as_str()).and_then(|c| c.iter().copied().find(|j| !used[*j]));
+            match renamed {
+                Some(j) => {
+                    used[j] = true;
+                    out.matched += 1;
+                }
+                None => left_b.push(i),
             }
         }
         // 2. by name
@@ -628,6 +639,19 @@ mod tests {
         let s = diff_sides(&[T.into()], |_| None, &b, &t);
         assert_eq!(s.matched, 1);
         assert!(s.drifts.is_empty());
+    }
+
+    #[test]
+    fn a_drifted_policy_does_not_lose_its_twin_to_a_shared_settings_hash() {
+        // "A" and "B" have the same settings in the baseline; the tenant's "A" drifted. "A" must not take the
+        // tenant's "B" (same settings) and leave "B" missing: "B" matches, "A" is different.
+        let b = [subject(0, T, "A", &[("a", json!(1))]), subject(1, T, "B", &[("a", json!(1))])];
+        let t = [subject(7, T, "A", &[("a", json!(4))]), subject(8, T, "B", &[("a", json!(1))])];
+        let s = diff_sides(&[T.into()], |_| None, &b, &t);
+        assert_eq!(s.matched, 1);
+        assert_eq!(s.drifts.len(), 1, "{:?}", s.drifts.iter().map(|d| d.kind).collect::<Vec<_>>());
+        assert_eq!(s.drifts[0].kind, DriftKind::Different);
+        assert_eq!(s.drifts[0].baseline, Some(0));
     }
 
     #[test]
