@@ -160,29 +160,15 @@ async fn sync_all(db: &Db, contoso: i64, tenants: &[i64]) -> Res<()> {
     wait_runs(db).await
 }
 
-/// The metadata the compare ignores (`inventory::settings`), plus `name` (the settings catalog's name).
-const NOT_SETTINGS: &[&str] = &[
-    "displayName",
-    "name",
-    "description",
-    "id",
-    "version",
-    "roleScopeTagIds",
-    "assignments",
-    "createdDateTime",
-    "lastModifiedDateTime",
-    "modifiedDateTime",
-    "settingCount",
-    "isAssigned",
-    "supportsScopeTags",
-    "deployedAppCount",
-];
-
 /// A patch that changes one setting of `item` (a top-level value: a flag flipped, a number raised, a
 /// text changed) as an admin would in the portal; `None` when it has no such value.
 fn changed_setting(item: &Value) -> Option<Map<String, Value>> {
     let obj = item.as_object()?;
-    let candidates = || obj.iter().filter(|(k, _)| !NOT_SETTINGS.contains(&k.as_str()) && !k.contains('@'));
+    let candidates = || {
+        obj.iter().filter(|(k, _)| {
+            *k != "name" && !app::inventory::settings::METADATA.contains(&k.as_str()) && !k.contains('@')
+        })
+    };
     let (k, v) = candidates()
         .find_map(|(k, v)| v.as_bool().map(|b| (k, json!(!b))))
         .or_else(|| candidates().find_map(|(k, v)| v.as_i64().map(|n| (k, json!(n + 1)))))

@@ -50,7 +50,7 @@ pub struct Setting {
 pub const GROUPS: &[&str] = &["catalog", "oma_uri", "admx", "ca_conditions", "ca_grant", "ca_session", "properties"];
 
 /// Top-level members that identify or describe the object rather than configure it.
-const METADATA: &[&str] = &[
+pub const METADATA: &[&str] = &[
     "displayName",
     "description",
     "id",
