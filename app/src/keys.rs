@@ -1,13 +1,16 @@
 //! The installation's secret key (server build only): sealing provider credentials at rest with AEAD
 //! (ChaCha20-Poly1305, a fresh random nonce per seal, the owning record's id as associated data) and
-//! deriving the HMAC keys for secret fingerprints in policy versions and for the audit chain's signed checkpoint. The key comes from configuration
-//! (`TENANTPILOT_SECRET_KEY`, 32 bytes as base64) and is never logged; see docs/connections.md.
+//! deriving the HMAC keys for secret fingerprints in policy versions and for the audit chain's signed checkpoint,
+//! the Ed25519 key that signs review packs (`reviews::server::pack`) and the HMAC key of signed pack download
+//! links. The key comes from configuration (`TENANTPILOT_SECRET_KEY`, 32 bytes as base64) and is never logged;
+//! see docs/connections.md.
 
 use base64::{engine::general_purpose::STANDARD as B64, Engine};
 use ring::{
     aead::{self, Aad, LessSafeKey, Nonce, UnboundKey, CHACHA20_POLY1305, NONCE_LEN},
     hmac,
     rand::{SecureRandom, SystemRandom},
+    signature::{Ed25519KeyPair, KeyPair},
 };
 use sha2::{Digest, Sha256};
 
@@ -29,6 +32,8 @@ pub struct Keys {
     sealing: LessSafeKey,
     fingerprint: Vec<u8>,
     checkpoint: hmac::Key,
+    pack_signing: Ed25519KeyPair,
+    download: hmac::Key,
     key_id: String,
     rng: SystemRandom,
 }
@@ -54,10 +59,15 @@ impl Keys {
             .map_err(|_| KeyError::BadKey)?;
         // A public id of the key (so a sealed value names the key it needs), not reversible to the key.
         let key_id = format!("k1:{}", &hex(&Sha256::digest(derive(master, "tenantpilot.key-id.v1")))[..12]);
+        // The pack-signing key pair: its 32-byte seed is a subkey, so the installation's key alone decides it.
+        let pack_signing = Ed25519KeyPair::from_seed_unchecked(&derive(master, "tenantpilot.pack-sign.v1"))
+            .map_err(|_| KeyError::BadKey)?;
         Ok(Self {
             sealing: LessSafeKey::new(sealing),
             fingerprint: derive(master, "tenantpilot.fingerprint.v1"),
             checkpoint: hmac::Key::new(hmac::HMAC_SHA256, &derive(master, "tenantpilot.audit-checkpoint.v1")),
+            pack_signing,
+            download: hmac::Key::new(hmac::HMAC_SHA256, &derive(master, "tenantpilot.pack-download.v1")),
             key_id,
             rng: SystemRandom::new(),
         })
@@ -91,6 +101,32 @@ impl Keys {
     /// that cutting entries off its end is detected (see `audit::server`).
     pub fn checkpoint_mac(&self, message: &str) -> String {
         hex(hmac::sign(&self.checkpoint, message.as_bytes()).as_ref())
+    }
+
+    /// The Ed25519 signature (base64, 64 bytes) of `message` under the pack-signing key: signs the manifest
+    /// of a review pack (see `reviews::server::pack`).
+    pub fn pack_sign(&self, message: &[u8]) -> String {
+        B64.encode(self.pack_signing.sign(message).as_ref())
+    }
+
+    /// The pack-signing public key (base64, 32 bytes): written into each pack's manifest and trusted by
+    /// `tenantpilot pack verify`.
+    pub fn pack_public_key(&self) -> String {
+        B64.encode(self.pack_signing.public_key().as_ref())
+    }
+
+    /// `HMAC-SHA256` (lowercase hex) of `message` under the pack-download subkey: the signature of an expiring
+    /// pack download link.
+    pub fn download_mac(&self, message: &str) -> String {
+        hex(hmac::sign(&self.download, message.as_bytes()).as_ref())
+    }
+
+    /// Whether `mac_hex` is [`Keys::download_mac`] of `message` (compared in constant time; hex in either case).
+    pub fn download_mac_ok(&self, message: &str, mac_hex: &str) -> bool {
+        match unhex(mac_hex) {
+            Some(mac) => hmac::verify(&self.download, message.as_bytes(), &mac).is_ok(),
+            None => false,
+        }
     }
 
     /// Seals `plaintext` bound to `context` (e.g. `provider_connection:42`): base64(nonce ‖ ciphertext ‖ tag).
@@ -128,6 +164,20 @@ impl Keys {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Hex (either case) to bytes; `None` when not an even number of hex digits.
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    let text = text.as_bytes();
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    text.chunks(2)
+        .map(|pair| {
+            let digit = |c: u8| (c as char).to_digit(16);
+            Some((digit(pair[0])? * 16 + digit(pair[1])?) as u8)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -176,5 +226,42 @@ mod tests {
         assert_ne!(keys(1).fingerprint_key(), keys(2).fingerprint_key());
         assert_ne!(keys(1).key_id(), keys(2).key_id());
         assert_eq!(keys(1).key_id(), keys(1).key_id());
+    }
+
+    #[test]
+    fn pack_signatures_verify_with_the_published_key_only() {
+        use ring::signature::{UnparsedPublicKey, ED25519};
+        let k = keys(3);
+        assert_eq!(k.pack_public_key(), keys(3).pack_public_key(), "derived from the master key");
+        assert_ne!(k.pack_public_key(), keys(4).pack_public_key());
+        let public = B64.decode(k.pack_public_key()).expect("b64");
+        assert_eq!(public.len(), 32);
+        let sig = B64.decode(k.pack_sign(b"manifest")).expect("b64");
+        assert_eq!(sig.len(), 64);
+        let key = UnparsedPublicKey::new(&ED25519, &public);
+        assert!(key.verify(b"manifest", &sig).is_ok());
+        assert!(key.verify(b"manifesT", &sig).is_err());
+        let other = B64.decode(keys(4).pack_public_key()).expect("b64");
+        assert!(UnparsedPublicKey::new(&ED25519, &other).verify(b"manifest", &sig).is_err());
+        // Ed25519 is deterministic: the same message gives the same signature (packs are reproducible).
+        assert_eq!(k.pack_sign(b"manifest"), k.pack_sign(b"manifest"));
+        assert!(!format!("{k:?}").contains("pack_signing"));
+    }
+
+    #[test]
+    fn download_macs_check_message_key_and_encoding() {
+        let k = keys(5);
+        let mac = k.download_mac("pack:7:1700000000");
+        assert_eq!(mac.len(), 64);
+        assert!(mac.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(k.download_mac_ok("pack:7:1700000000", &mac));
+        assert!(k.download_mac_ok("pack:7:1700000000", &mac.to_uppercase()));
+        assert!(!k.download_mac_ok("pack:8:1700000000", &mac));
+        assert!(!keys(6).download_mac_ok("pack:7:1700000000", &mac));
+        assert!(!k.download_mac_ok("pack:7:1700000000", &mac[..62]));
+        assert!(!k.download_mac_ok("pack:7:1700000000", ""));
+        assert!(!k.download_mac_ok("pack:7:1700000000", "zz"));
+        assert!(!k.download_mac_ok("pack:7:1700000000", "é"));
+        assert_ne!(mac, k.checkpoint_mac("pack:7:1700000000"), "independent subkeys");
     }
 }

@@ -28,6 +28,7 @@ pub mod operations;
 pub mod paging;
 pub mod preferences;
 pub mod provider;
+pub mod reviews;
 pub mod secrets;
 pub mod shell;
 pub mod system;

@@ -33,6 +33,8 @@ pub struct AppState {
     pub provider: Arc<Provider>,
     /// The installation's secret key (credential sealing, secret fingerprints).
     pub keys: Arc<Keys>,
+    /// Where review pack files live (a local directory by default).
+    pub packs: Arc<dyn crate::reviews::server::storage::PackStore>,
     pub leptos_options: LeptosOptions,
 }
 

@@ -24,3 +24,24 @@ mod tests {
         assert_eq!(parse_name("a\u{7}b"), Err("invalid"));
     }
 }
+
+/// `None` for an absent or blank form value; otherwise the trimmed value.
+pub fn blank_none(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// An optional id from a form value: blank → `None`, otherwise a positive integer (`field: invalid`).
+pub fn optional_id(field: &str, v: Option<String>) -> Result<Option<i64>, crate::error::AppError> {
+    match blank_none(v) {
+        None => Ok(None),
+        Some(s) => match s.parse::<i64>() {
+            Ok(id) if id > 0 => Ok(Some(id)),
+            _ => Err(crate::error::AppError::validation(field, "invalid")),
+        },
+    }
+}
+
+/// A checkbox or flag form value: `1`, `true`, `on` are true.
+pub fn form_flag(v: Option<String>) -> bool {
+    matches!(blank_none(v).as_deref(), Some("1" | "true" | "on"))
+}

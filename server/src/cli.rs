@@ -1,5 +1,5 @@
 //! The command line: `tenantpilot [serve]`, `tenantpilot migrate`, `tenantpilot user create …`,
-//! `tenantpilot audit verify`, `tenantpilot graph-sim …` (and the hidden `bench-seed`, `bench-sync` and
+//! `tenantpilot audit verify`, `tenantpilot pack verify <zip>`, `tenantpilot graph-sim …` (and the hidden `bench-seed`, `bench-sync` and
 //! `bench-governance` of `scripts/bench-tenancy`, `scripts/bench-sync` and `scripts/bench-governance`).
 
 use clap::{Args, Parser, Subcommand};
@@ -27,6 +27,9 @@ pub enum Command {
     /// Audit log tools.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Review pack tools.
+    #[command(subcommand)]
+    Pack(PackCommand),
     /// Benchmark fixture for `scripts/bench-tenancy`: the demo plus many tenants and audit rows in Contoso.
     #[command(hide = true)]
     BenchSeed {
@@ -100,6 +103,23 @@ pub struct GraphSimArgs {
 pub enum AuditCommand {
     /// Verify the hash chain; exits non-zero and names the first broken row if it was tampered with.
     Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PackCommand {
+    /// Verify a review pack ZIP: every file against the signed manifest (SHA-256), no unlisted file, and the
+    /// Ed25519 signature by this installation's key (or `--public-key`). Exits non-zero and names each problem.
+    Verify(VerifyPack),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyPack {
+    /// The pack file.
+    pub zip: std::path::PathBuf,
+    /// The signer's public key (base64, as in the pack's manifest.json) to trust instead of this
+    /// installation's key.
+    #[arg(long)]
+    pub public_key: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

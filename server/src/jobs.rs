@@ -20,6 +20,7 @@ use app::{
         RunType,
     },
     provider::server::Provider,
+    reviews::server::{compose, evidence, generate, storage::PackStore},
 };
 use tokio::task::JoinHandle;
 
@@ -29,13 +30,17 @@ pub const POLL: Duration = Duration::from_millis(500);
 pub const TICK: Duration = Duration::from_secs(30);
 
 /// Every production handler, by run type.
-pub fn registry(provider: Arc<Provider>, keys: Arc<Keys>) -> Registry {
+pub fn registry(provider: Arc<Provider>, keys: Arc<Keys>, packs: Arc<dyn PackStore>) -> Registry {
     let mut r = Registry::new();
     let (p, k) = (provider.clone(), keys.clone());
     r.register(RunType::ProviderConnectionVerify, move |ctx| verify::run(ctx, p.clone(), k.clone()));
-    r.register(RunType::InventorySync, move |ctx| sync::run(ctx, provider.clone(), keys.clone()));
+    let k = keys.clone();
+    r.register(RunType::InventorySync, move |ctx| sync::run(ctx, provider.clone(), k.clone()));
     r.register(RunType::BaselineCapture, capture::run);
     r.register(RunType::CompareRun, compare::run);
+    r.register(RunType::EvidenceGenerate, evidence::run);
+    r.register(RunType::ReviewCompose, compose::run);
+    r.register(RunType::ReviewPackGenerate, move |ctx| generate::run(ctx, keys.clone(), packs.clone()));
     r
 }
 
@@ -64,8 +69,9 @@ impl Jobs {
 }
 
 /// Starts the workers and the ticker (reconcile stale runs, then queue due syncs, every [`TICK`]).
-pub fn start(db: Db, provider: Arc<Provider>, keys: Arc<Keys>, config: JobsConfig) -> Jobs {
-    let pool = worker::spawn_workers(db.clone(), registry(provider, keys), config.workers, POLL, &config.worker_prefix);
+pub fn start(db: Db, provider: Arc<Provider>, keys: Arc<Keys>, packs: Arc<dyn PackStore>, config: JobsConfig) -> Jobs {
+    let registry = registry(provider, keys, packs.clone());
+    let pool = worker::spawn_workers(db.clone(), registry, config.workers, POLL, &config.worker_prefix);
     let ticker = tokio::spawn(async move {
         let system = SystemScope::scheduler();
         let mut every = tokio::time::interval(TICK.min(config.stale_after / 2));
@@ -86,6 +92,11 @@ pub fn start(db: Db, provider: Arc<Provider>, keys: Arc<Keys>, config: JobsConfi
                 Ok(0) => {}
                 Ok(n) => tracing::info!(exceptions = n, "expired risk acceptances"),
                 Err(e) => tracing::warn!(error = %e, "expiring risk acceptances failed"),
+            }
+            match app::reviews::server::generate::expire(&db, packs.as_ref(), &system).await {
+                Ok((0, 0)) => {}
+                Ok((p, s)) => tracing::info!(packs = p, snapshots = s, "expired review packs and evidence snapshots"),
+                Err(e) => tracing::warn!(error = %e, "expiring review packs failed"),
             }
             if let Some(interval) = config.sync_interval {
                 match scheduler::tick(&db, &system, now, interval).await {

@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use server::{
-    cli::{AuditCommand, Cli, Command, UserCommand},
+    cli::{AuditCommand, Cli, Command, PackCommand, UserCommand},
     config::Config,
     graph_sim, startup, telemetry,
 };
@@ -60,6 +60,31 @@ async fn run(cli: Cli) -> Result<(), String> {
                 (Some(id), _) => Err(format!("audit chain broken at row {id} ({} rows read)", report.rows)),
                 (None, Some(problem)) => Err(format!("audit chain not intact: {problem} ({} rows read)", report.rows)),
             }
+        }
+        Command::Pack(PackCommand::Verify(args)) => {
+            let bytes = std::fs::read(&args.zip).map_err(|e| format!("{}: {e}", args.zip.display()))?;
+            // The key to trust: the given one, else this installation's (never created here), else none.
+            let (trusted, whose) = match args.public_key {
+                Some(key) => (Some(key), "the given public key".to_string()),
+                None if config.secret_key.is_some() || config.data_dir.join("secret.key").exists() => {
+                    let keys = startup::load_keys(&config)?;
+                    (Some(keys.pack_public_key()), format!("this installation's key {}", keys.key_id()))
+                }
+                None => (None, "the key embedded in the pack only (no installation key found)".to_string()),
+            };
+            let report = app::reviews::server::pack::verify(&bytes, trusted.as_deref());
+            if report.ok {
+                let key_id = report.key_id.unwrap_or_default();
+                println!(
+                    "ok: {} files verified, signed by key {key_id}, checked against {whose}",
+                    report.files_checked
+                );
+                return Ok(());
+            }
+            for problem in &report.problems {
+                println!("problem: {problem}");
+            }
+            Err(format!("pack not verified ({} problem(s), checked against {whose})", report.problems.len()))
         }
         Command::BenchSeed { tenants, audit } => {
             let db = startup::open_database(&config.database_url).await?;

@@ -85,6 +85,7 @@ pub async fn build(config: &Config, db: Db) -> Result<(AppState, DbSessionStore)
         }),
         provider: Arc::new(provider(config)?),
         keys: Arc::new(load_keys(config)?),
+        packs: Arc::new(app::reviews::server::storage::LocalDirStore::new(config.data_dir.join("packs"))),
         leptos_options,
     };
     app::audit::server::install_checkpoint_key(state.keys.clone());
@@ -139,6 +140,7 @@ pub async fn serve(mut config: Config) -> Result<(), String> {
         db.clone(),
         state.provider.clone(),
         state.keys.clone(),
+        state.packs.clone(),
         crate::jobs::JobsConfig {
             workers: config.workers,
             sync_interval: config.sync_interval,

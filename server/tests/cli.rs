@@ -94,3 +94,60 @@ async fn graph_sim_starts_and_prints_the_credentials_it_accepts() {
     let _ = child.wait();
     assert_eq!(configs.unwrap().len(), 9);
 }
+
+#[test]
+fn pack_verify_checks_files_and_signer_and_exits_non_zero_on_problems() {
+    use app::{keys::Keys, reviews::server::pack};
+    let dir = std::env::temp_dir().join(format!("tp-cli-pack-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let secret = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, [7u8; 32]);
+    let keys = Keys::from_base64(&secret).unwrap();
+    let input: pack::PackInput = serde_json::from_value(serde_json::json!({
+        "pack_id": 3, "generated_at": "2025-02-01T10:00:00Z", "language": "en", "include_pii": false,
+        "workspace_slug": "contoso", "workspace_name": "Contoso MSP", "tenant_id": 1, "tenant_name": "Contoso Retail",
+        "tenant_external_id": "8f2c1a8e-3b1d-4c6e-9a7f-2d4b6c8e0f11",
+        "review": {"id": 2, "status": "published", "completeness": "complete", "published_at": null,
+                   "published_by": null, "fingerprint": "ab"},
+        "snapshot": {"id": 1, "fingerprint": "cd", "completeness": "complete", "generated_at": "2025-02-01T09:00:00Z",
+                     "dimensions": []},
+        "sections": [], "findings": [], "accepted_risks": []
+    }))
+    .unwrap();
+    let built = pack::build(&input, b"k", keys.key_id(), &keys.pack_public_key(), |m| keys.pack_sign(m)).unwrap();
+    let good = dir.join("pack.zip");
+    std::fs::write(&good, &built.bytes).unwrap();
+    let bad = dir.join("cut.zip");
+    std::fs::write(&bad, &built.bytes[..built.bytes.len() - 40]).unwrap();
+
+    let verify = |secret: Option<&str>, extra: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tenantpilot"));
+        cmd.args(["pack", "verify"]).args(extra).env("RUST_LOG", "error").env("TENANTPILOT_DATA_DIR", dir.join("data"));
+        match secret {
+            Some(s) => cmd.env("TENANTPILOT_SECRET_KEY", s),
+            None => cmd.env_remove("TENANTPILOT_SECRET_KEY"),
+        };
+        let out = cmd.output().expect("run tenantpilot");
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let good = good.to_str().unwrap();
+    let (code, stdout) = verify(Some(&secret), &[good]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains(&format!("ok: 7 files verified, signed by key {}", keys.key_id())), "{stdout}");
+    assert!(stdout.contains("this installation's key"), "{stdout}");
+
+    // Another installation's key: the signature is fine, the signer is not trusted.
+    let other = Keys::from_bytes(&[8u8; 32]).unwrap();
+    let (code, stdout) = verify(Some(&secret), &[good, "--public-key", &other.pack_public_key()]);
+    assert_eq!(code, Some(1));
+    assert!(stdout.contains("problem: untrusted_key"), "{stdout}");
+    let (code, stdout) = verify(None, &[bad.to_str().unwrap()]);
+    assert_eq!(code, Some(1));
+    assert!(stdout.contains("problem: "), "{stdout}");
+
+    // No installation key: the embedded key only, said so; no key file is created.
+    let (code, stdout) = verify(None, &[good]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("embedded in the pack only"), "{stdout}");
+    assert!(!dir.join("data").exists());
+    let _ = std::fs::remove_dir_all(dir);
+}

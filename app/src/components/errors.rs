@@ -74,6 +74,18 @@ fn conflict_text(i18n: leptos_i18n::I18nContext<Locale>, code: &str) -> &'static
         "snapshot_incomplete" => t_string!(i18n, baselines.conflict.snapshot_incomplete),
         "snapshot_superseded" => t_string!(i18n, baselines.conflict.snapshot_superseded),
         "not_assigned" => t_string!(i18n, baselines.conflict.not_assigned),
+        // Reviews, packs and plan entitlements (issue 16). `no_snapshot` is shared with baselines above;
+        // the reviews pages word it for evidence snapshots (`reviews::components::ReviewErrorText`).
+        "review_blocked" => t_string!(i18n, reviews.conflict.review_blocked),
+        "review_state" => t_string!(i18n, reviews.conflict.review_state),
+        "snapshot_not_active" => t_string!(i18n, reviews.conflict.snapshot_not_active),
+        "review_not_published" => t_string!(i18n, reviews.conflict.review_not_published),
+        "review_not_current" => t_string!(i18n, reviews.conflict.review_not_current),
+        "pack_busy" => t_string!(i18n, reviews.conflict.pack_busy),
+        "pack_state" => t_string!(i18n, reviews.conflict.pack_state),
+        "snapshot_busy" => t_string!(i18n, reviews.conflict.snapshot_busy),
+        "entitlement_review_pack_generation" => t_string!(i18n, entitlements.conflict.review_pack_generation),
+        "entitlement_managed_tenant_limit" => t_string!(i18n, entitlements.conflict.managed_tenant_limit),
         _ => t_string!(i18n, errors.conflict),
     }
 }
@@ -139,6 +151,16 @@ pub fn FieldErrorText(error: FieldError) -> impl IntoView {
         "days" => t_string!(i18n, baselines.fields.days),
         "time" => t_string!(i18n, baselines.fields.time),
         "schedule" => t_string!(i18n, baselines.fields.schedule),
+        "snapshot" | "snapshot_id" => t_string!(i18n, reviews.fields.snapshot),
+        "language" => t_string!(i18n, reviews.fields.language),
+        "review" => t_string!(i18n, reviews.fields.review),
+        "pack" => t_string!(i18n, reviews.fields.pack),
+        "include_pii" => t_string!(i18n, reviews.fields.include_pii),
+        "plan_id" => t_string!(i18n, entitlements.fields.plan_id),
+        "managed_tenant_limit" => t_string!(i18n, entitlements.fields.managed_tenant_limit),
+        "managed_tenant_limit_reason" => t_string!(i18n, entitlements.fields.managed_tenant_limit_reason),
+        "review_pack_generation" => t_string!(i18n, entitlements.fields.review_pack_generation),
+        "review_pack_generation_reason" => t_string!(i18n, entitlements.fields.review_pack_generation_reason),
         _ => t_string!(i18n, fields.other),
     };
     let code = error.code;
@@ -183,6 +205,9 @@ pub fn FieldErrorText(error: FieldError) -> impl IntoView {
         "unknown_severity" => t_string!(i18n, findings.errors.unknown_severity),
         "unknown_due" => t_string!(i18n, findings.errors.unknown_due),
         "unknown_source" => t_string!(i18n, findings.errors.unknown_source),
+        "unknown_snapshot" => t_string!(i18n, reviews.errors.unknown_snapshot),
+        "unknown_language" => t_string!(i18n, reviews.errors.unknown_language),
+        "unknown_plan" => t_string!(i18n, entitlements.errors.unknown_plan),
         _ => t_string!(i18n, errors.field.invalid),
     };
     view! { <strong>{label}</strong>": "{text} }

@@ -39,6 +39,8 @@ impl std::fmt::Debug for Tx {
 pub enum Lock {
     /// A workspace's memberships: the last-owner guard and invite consumption.
     Memberships(i64),
+    /// A workspace's tenant activations: the plan's tenant limit is checked and used under it.
+    TenantActivations(i64),
     /// The audit chain: one appender at a time, so the chain never forks.
     AuditChain,
 }
@@ -48,6 +50,7 @@ impl Lock {
     fn keys(self) -> (i32, i32) {
         match self {
             Lock::Memberships(ws) => (7_270_002, (ws.rem_euclid(i64::from(i32::MAX))) as i32),
+            Lock::TenantActivations(ws) => (7_270_003, (ws.rem_euclid(i64::from(i32::MAX))) as i32),
             Lock::AuditChain => (7_270_001, 0),
         }
     }

@@ -8,35 +8,13 @@
 
 use leptos::prelude::*;
 
+#[cfg(feature = "ssr")]
+use crate::validate::{blank_none, form_flag as flag, optional_id};
 use crate::{
     error::AppError,
     findings::{CommentDto, ExceptionDto, FindingDetail, FindingDto, PostureOverview},
     paging::Page,
 };
-
-/// `None` for an absent or blank form value.
-#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
-fn blank_none(v: Option<String>) -> Option<String> {
-    v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
-}
-
-/// An optional id from a form value: blank → `None`, otherwise a positive integer (`field: invalid`).
-#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
-fn optional_id(field: &str, v: Option<String>) -> Result<Option<i64>, AppError> {
-    match blank_none(v) {
-        None => Ok(None),
-        Some(s) => match s.parse::<i64>() {
-            Ok(id) if id > 0 => Ok(Some(id)),
-            _ => Err(AppError::validation(field, "invalid")),
-        },
-    }
-}
-
-/// A checkbox or flag value: `1`, `true`, `on` are true.
-#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
-fn flag(v: Option<String>) -> bool {
-    matches!(blank_none(v).as_deref(), Some("1" | "true" | "on"))
-}
 
 /// After a plain form post about finding `finding`: back to its page.
 #[cfg(feature = "ssr")]

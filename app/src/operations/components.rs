@@ -153,6 +153,7 @@ pub fn run_type_label(i18n: I18n, id: &str) -> &'static str {
         Some(RunType::BaselineCapture) => t_string!(i18n, operations.types.baseline_capture),
         Some(RunType::BackupCapture) => t_string!(i18n, operations.types.backup_capture),
         Some(RunType::RestoreExecute) => t_string!(i18n, operations.types.restore_execute),
+        Some(RunType::EvidenceGenerate) => t_string!(i18n, operations.types.evidence_generate),
         Some(RunType::ReviewCompose) => t_string!(i18n, operations.types.review_compose),
         Some(RunType::ReviewPackGenerate) => t_string!(i18n, operations.types.review_pack_generate),
         Some(RunType::AlertsEvaluate) => t_string!(i18n, operations.types.alerts_evaluate),
@@ -211,6 +212,10 @@ pub fn summary_label(i18n: I18n, key: &str) -> String {
         "reflagged" => t_string!(i18n, operations.summary.reflagged),
         "gaps" => t_string!(i18n, operations.summary.gaps),
         "items_captured" => t_string!(i18n, operations.summary.items_captured),
+        "snapshots_created" => t_string!(i18n, operations.summary.snapshots_created),
+        "snapshots_reused" => t_string!(i18n, operations.summary.snapshots_reused),
+        "sections" => t_string!(i18n, operations.summary.sections),
+        "pack_files" => t_string!(i18n, operations.summary.pack_files),
         other => return other.to_string(),
     };
     label.to_string()
@@ -240,6 +245,7 @@ pub fn reason_text(i18n: I18n, r: Reason) -> &'static str {
             RunReason::BaselineUnusable => t_string!(i18n, reasons.run.baseline_unusable),
             RunReason::ConnectionMissing => t_string!(i18n, reasons.run.connection_missing),
             RunReason::CredentialUnreadable => t_string!(i18n, reasons.run.credential_unreadable),
+            RunReason::EntitlementBlocked => t_string!(i18n, reasons.run.entitlement_blocked),
         },
     }
 }

@@ -31,6 +31,7 @@ string_ids! {
         BaselineCapture => "baseline.capture",
         BackupCapture => "backup.capture",
         RestoreExecute => "restore.execute",
+        EvidenceGenerate => "evidence.generate",
         ReviewCompose => "review.compose",
         ReviewPackGenerate => "review_pack.generate",
         AlertsEvaluate => "alerts.evaluate",
@@ -46,7 +47,7 @@ impl RunType {
             Self::CompareRun | Self::BaselineCapture => Capability::BaselinesManage,
             Self::BackupCapture => Capability::BackupsManage,
             Self::RestoreExecute => Capability::RestoreExecute,
-            Self::ReviewCompose => Capability::ReviewsManage,
+            Self::EvidenceGenerate | Self::ReviewCompose => Capability::ReviewsManage,
             Self::ReviewPackGenerate => Capability::ReviewPacksManage,
             Self::AlertsEvaluate => Capability::AlertsManage,
         }
@@ -100,6 +101,7 @@ string_ids! {
         BaselineUnusable => "run.baseline_unusable",
         ConnectionMissing => "run.connection_missing",
         CredentialUnreadable => "run.credential_unreadable",
+        EntitlementBlocked => "run.entitlement_blocked",
     }
 }
 
@@ -425,6 +427,10 @@ pub const SUMMARY_KEYS: &[&str] = &[
     "reflagged",
     "gaps",
     "items_captured",
+    "snapshots_created",
+    "snapshots_reused",
+    "sections",
+    "pack_files",
 ];
 
 /// The whitelisted counts of `summary` (see [`SUMMARY_KEYS`]).

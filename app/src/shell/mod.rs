@@ -28,6 +28,9 @@ use crate::{
     notifications::{components::NotificationsChanged, pages::NotificationsRoute},
     operations::pages::{OperationsRoute, RunDetailRoute},
     preferences::Theme,
+    reviews::pages::{
+        CustomerWorkspaceEntryRoute, CustomerWorkspaceRoute, PackVerifyRoute, ReviewDetailRoute, ReviewsRoute,
+    },
     system::pages::{SystemDirectoryRoute, SystemWorkspaceRoute},
     tenants::pages::{TenantDetailRoute, TenantsRoute},
     workspaces::pages::{ChooserRoute, NoAccessRoute, WorkspaceDashboardRoute, WorkspaceSettingsRoute},
@@ -148,6 +151,13 @@ pub fn App() -> impl IntoView {
                         // Baselines (issue 13).
                         <Route path=path!("/admin/workspaces/:workspace/baselines") view={Lazy::<BaselinesRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/admin/workspaces/:workspace/baselines/:id") view={Lazy::<BaselineDetailRoute>::new()} ssr=SsrMode::Async/>
+                        // Reviews, the Customer Review Workspace and pack verification (issue 16). The static
+                        // `/reviews/workspace` must come before `/reviews/:id`: the first matching route wins.
+                        <Route path=path!("/admin/workspaces/:workspace/reviews") view={Lazy::<ReviewsRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/workspaces/:workspace/reviews/workspace") view={Lazy::<CustomerWorkspaceRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/workspaces/:workspace/reviews/:id") view={Lazy::<ReviewDetailRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/reviews/workspace") view={Lazy::<CustomerWorkspaceEntryRoute>::new()} ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/review-packs/verify") view={Lazy::<PackVerifyRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/notifications") view={Lazy::<NotificationsRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()} ssr=SsrMode::Async/>
                         <Route path=path!("/*any") view=|| view! { <ErrorPage status=404/> } ssr=SsrMode::Async/>

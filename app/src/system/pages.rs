@@ -1,5 +1,5 @@
-//! `/system` (the workspace directory) and `/system/workspaces/{workspace}` (a workspace's tenants), for
-//! platform operators. Everyone else sees the 404 page (the server answers 404 for them).
+//! `/system` (the workspace directory) and `/system/workspaces/{workspace}` (a workspace's tenants and,
+//! with `platform.commercial.manage`, its plan and entitlement overrides), for platform operators. Everyone else sees the 404 page (the server answers 404 for them).
 
 use leptos::{either::Either, prelude::*};
 use leptos_router::hooks::use_params_map;
@@ -8,6 +8,7 @@ use super::api::{get_directory_workspace, list_directory};
 use crate::{
     components::{errors::error_page_for, ErrorPage},
     i18n::*,
+    reviews::components::EntitlementsAdmin,
 };
 
 #[component]
@@ -87,6 +88,8 @@ pub fn SystemWorkspacePage() -> impl IntoView {
                                 </table>
                             </div>
                         </section>
+                        // Plan and entitlement overrides (platform.commercial.manage; nothing without it).
+                        <EntitlementsAdmin slug=d.workspace.slug.clone()/>
                     }),
                     Err(e) => Either::Right(view! { <ErrorPage status=error_page_for(&e)/> }),
                 }

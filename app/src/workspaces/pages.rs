@@ -17,6 +17,7 @@ use crate::{
     i18n::*,
     locale::{tag, SUPPORTED},
     preferences::components::{apply_locale, native_name},
+    reviews::components::EntitlementsPanel,
 };
 
 /// The chooser: remembered or single workspace → straight there; none → no-access page; else a list.
@@ -120,6 +121,20 @@ pub fn WorkspaceDashboardPage() -> impl IntoView {
                                     <a class="btn" data-testid="open-baselines" href=format!("/admin/workspaces/{}/baselines", o.slug)>{t!(i18n, baselines.open)}</a>
                                 </article>
                             })}
+                            {o.can("reviews.view").then(|| view! {
+                                <article class="card stat">
+                                    <h2>{t!(i18n, reviews.title)}</h2>
+                                    <p class="muted">{t!(i18n, reviews.dashboard_body)}</p>
+                                    <a class="btn" data-testid="open-reviews" href=format!("/admin/workspaces/{}/reviews", o.slug)>{t!(i18n, reviews.open)}</a>
+                                </article>
+                            })}
+                            {o.can("customer_reviews.view").then(|| view! {
+                                <article class="card stat">
+                                    <h2>{t!(i18n, crw.title)}</h2>
+                                    <p class="muted">{t!(i18n, crw.dashboard_body)}</p>
+                                    <a class="btn btn-primary" data-testid="open-customer-reviews" href=format!("/admin/workspaces/{}/reviews/workspace", o.slug)>{t!(i18n, crw.open)}</a>
+                                </article>
+                            })}
                             {o.can("audit.view").then(|| view! {
                                 <article class="card stat">
                                     <h2>{t!(i18n, audit.title)}</h2>
@@ -160,6 +175,7 @@ pub fn WorkspaceSettingsPage() -> impl IntoView {
                 let reason = move || (!can_manage).then(|| t_string!(i18n, settings.manage_disabled));
                 let current_locale = s.default_locale.clone().unwrap_or_default();
                 let current_tz = s.timezone.clone();
+                let entitlements = can_manage.then(|| view! { <EntitlementsPanel workspace=s.slug.clone()/> });
                 Either::Left(view! {
                     <section class="card">
                         <p><a href=format!("/admin/workspaces/{}", s.slug)>{t!(i18n, members.back)}</a></p>
@@ -199,6 +215,8 @@ pub fn WorkspaceSettingsPage() -> impl IntoView {
                             })}
                         </ActionForm>
                     </section>
+                    // The plan and its entitlements, read-only (only for `settings.manage`).
+                    {entitlements}
                 })
             })}
         </Transition>

@@ -6,10 +6,16 @@
 pub mod audit_export;
 pub mod health;
 pub mod middleware;
+pub mod review_packs;
 
 use std::sync::OnceLock;
 
-use axum::{middleware::from_fn, middleware::from_fn_with_state, routing::get, Router};
+use axum::{
+    middleware::from_fn,
+    middleware::from_fn_with_state,
+    routing::{get, post},
+    Router,
+};
 use http::HeaderName;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::{
@@ -46,6 +52,7 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/admin/workspaces/{workspace}/audit/export.csv", get(audit_export::export_csv))
         .route("/admin/workspaces/{workspace}/audit/export.json", get(audit_export::export_json))
+        .route("/admin/review-packs/{pack}/download", get(review_packs::download))
         .nest(api::v1::PREFIX, api::v1::router())
         .nest_service(
             "/pkg",
@@ -53,11 +60,18 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
         )
         .leptos_routes_with_context(&state, routes, || {}, move || shell(opts.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Innermost, so the pack upload added after it keeps its own, larger limit.
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .route(
+            review_packs::VERIFY_PATH,
+            post(review_packs::verify_upload)
+                .layer(axum::extract::DefaultBodyLimit::max(review_packs::MAX_UPLOAD_BYTES))
+                .layer(RequestBodyLimitLayer::new(review_packs::MAX_UPLOAD_BYTES)),
+        )
         .layer(from_fn(middleware::server_fn_status))
         .layer(from_fn_with_state(state.clone(), middleware::request_context))
         .layer(sessions.layer(secure))
         .layer(from_fn_with_state(state.clone(), middleware::origin_guard))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(from_fn(api::v1::problem::ensure_problem))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
             let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");

@@ -65,6 +65,8 @@ pub struct TestApp {
     pub engine: Engine,
     /// The database URL (for starting the server binary on the same database).
     pub url: String,
+    /// The review pack store the router and the test's workers share (a directory of this test).
+    pub packs: std::sync::Arc<dyn app::reviews::server::storage::PackStore>,
     pg_admin: Option<(String, String)>,
     sqlite_file: Option<PathBuf>,
 }
@@ -156,7 +158,7 @@ impl TestApp {
         let database_url = url.clone();
         let config = Config {
             addr: "127.0.0.1:3000".parse().unwrap(),
-            data_dir: std::env::temp_dir(),
+            data_dir: std::env::temp_dir().join("tenantpilot-tests").join(&name),
             database_url: url,
             public_url: "http://127.0.0.1:3000".into(),
             default_locale: "en".into(),
@@ -171,7 +173,8 @@ impl TestApp {
         let mut config = config;
         adjust(&mut config);
         let (state, sessions) = startup::build(&config, db.clone()).await.expect("build state");
-        Some(Self { router: router(state, sessions), db, engine, url: database_url, pg_admin, sqlite_file })
+        let packs = state.packs.clone();
+        Some(Self { router: router(state, sessions), db, engine, url: database_url, packs, pg_admin, sqlite_file })
     }
 
     /// Drops the test database.

@@ -66,7 +66,7 @@ impl SimWorld {
 
     /// Claims and executes queued runs until the queue is empty; returns them as completed.
     pub async fn drain(&self) -> Vec<OperationRunDto> {
-        let registry = server::jobs::registry(self.provider.clone(), self.keys.clone());
+        let registry = server::jobs::registry(self.provider.clone(), self.keys.clone(), self.app.packs.clone());
         let system = SystemScope::for_test("tests");
         let mut done = Vec::new();
         while let Some(claimed) = worker::claim_next(self.db(), &system, "test-worker").await.unwrap() {

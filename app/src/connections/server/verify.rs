@@ -158,8 +158,35 @@ pub async fn run(ctx: RunContext, provider: Arc<Provider>, keys: Arc<Keys>) -> R
     .await?;
     ctx.checkpoint(3, Some(3)).await?;
 
-    // Onboarding: the first good verification activates the tenant and queues its first sync.
+    // Onboarding: the first good verification activates the tenant and queues its first sync — unless the
+    // plan's limit of active tenants is reached (checked under the workspace's activation lock).
     let mut tx = db.begin().await.map_err(store_failed)?;
+    tx.lock(crate::db::Lock::TenantActivations(workspace_id)).await.map_err(store_failed)?;
+    let pending = repo::select_tenant_identity_in(&mut tx, &scope)
+        .await
+        .map_err(store_failed)?
+        .is_some_and(|(_, lifecycle)| lifecycle == "draft" || lifecycle == "onboarding");
+    if pending
+        && !crate::reviews::server::entitlements::tenant_activation_allowed_in(&mut tx, &scope)
+            .await
+            .map_err(store_failed)?
+    {
+        let system = SystemScope::for_job("onboarding");
+        let event = AuditEvent::new("tenant.activation_blocked", "tenant", tenant_id)
+            .tenant(tenant_id)
+            .summary("Not activated: the plan's limit of active managed tenants is reached")
+            .metadata(json!({ "entitlement": "managed_tenant_limit" }));
+        record_system(&mut tx, &system, Some(workspace_id), event).await.map_err(store_failed)?;
+        tx.commit().await.map_err(store_failed)?;
+        return Ok(Done {
+            outcome: RunOutcome::Blocked,
+            summary: SummaryCounts::new(),
+            failure: Some(FailureSummary::new(
+                Reason::Run(RunReason::EntitlementBlocked),
+                "the connection works, but the plan's limit of active managed tenants is reached",
+            )),
+        });
+    }
     if repo::advance_lifecycle(&mut tx, &scope, &["draft", "onboarding"], "active").await.map_err(store_failed)? {
         let system = SystemScope::for_job("onboarding");
         let event = AuditEvent::new("tenant.activate", "tenant", tenant_id)

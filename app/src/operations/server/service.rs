@@ -9,7 +9,7 @@ use super::{repo, STALE_AFTER};
 use crate::{
     audit::server::{record, AuditEvent},
     authz::{server::WorkspaceScope, Capability},
-    db::Db,
+    db::{Db, Tx},
     error::AppError,
     operations::{
         ActiveRun, ActiveRunList, FailureSummary, InitiatorKind, OperationRunDto, Reason, RunQuery, RunReason, RunType,
@@ -42,9 +42,16 @@ impl StartRun {
 
 pub use crate::operations::Started;
 
-/// Starts a run, or returns the active run with the same identity. Needs `operations.start` and the run
-/// type's capability; a tenant run enters the tenant through the scope.
-pub async fn start(db: &Db, scope: &WorkspaceScope, req: StartRun) -> Result<Started, AppError> {
+/// A start that passed its checks (tenant, capabilities, input), ready to be inserted.
+#[derive(Debug, Clone)]
+pub struct CheckedStart {
+    req: StartRun,
+    tenant_id: Option<i64>,
+}
+
+/// Checks a start: needs `operations.start` and the run type's capability; a tenant run enters the tenant
+/// through the scope.
+pub async fn check_start(db: &Db, scope: &WorkspaceScope, req: StartRun) -> Result<CheckedStart, AppError> {
     let tenant_id = match (req.tenant_id, req.run_type.needs_tenant()) {
         (Some(id), _) => Some(scope.tenant(db, id, Capability::OperationsStart).await?.tenant_id()),
         (None, true) => return Err(AppError::validation("tenant", "required")),
@@ -64,35 +71,65 @@ pub async fn start(db: &Db, scope: &WorkspaceScope, req: StartRun) -> Result<Sta
     if !req.context.is_object() {
         return Err(AppError::validation("context", "invalid"));
     }
-    let mut context = req.context;
-    sanitize(&mut context);
-    let new = repo::NewRun {
-        workspace_id: scope.workspace_id(),
-        tenant_id,
-        run_type: req.run_type,
-        initiator_user_id: Some(scope.actor_id()),
-        initiator_kind: InitiatorKind::Human,
-        idempotency_key: &req.idempotency_key,
-        context: &context,
-    };
+    let mut req = req;
+    sanitize(&mut req.context);
+    Ok(CheckedStart { req, tenant_id })
+}
+
+impl CheckedStart {
+    /// Sets the identity and context once the record the run works on exists (same transaction).
+    pub fn set_identity(&mut self, idempotency_key: String, mut context: serde_json::Value) {
+        sanitize(&mut context);
+        self.req.idempotency_key = idempotency_key;
+        self.req.context = context;
+    }
+
+    fn new_run(&self, scope: &WorkspaceScope) -> repo::NewRun<'_> {
+        repo::NewRun {
+            workspace_id: scope.workspace_id(),
+            tenant_id: self.tenant_id,
+            run_type: self.req.run_type,
+            initiator_user_id: Some(scope.actor_id()),
+            initiator_kind: InitiatorKind::Human,
+            idempotency_key: &self.req.idempotency_key,
+            context: &self.req.context,
+        }
+    }
+
+    /// Inserts the run and its `operation.start` audit entry in the caller's transaction (so a record
+    /// and the run that works on it commit together); `None` when an active run with the same identity
+    /// exists.
+    pub async fn insert(&self, tx: &mut Tx, scope: &WorkspaceScope) -> Result<Option<i64>, AppError> {
+        let Some(id) = repo::insert_run(tx, &self.new_run(scope)).await? else {
+            return Ok(None);
+        };
+        let run_type = self.req.run_type;
+        let mut event = AuditEvent::new("operation.start", "operation_run", id)
+            .summary(format!("Started {}", run_type.id()))
+            .metadata(json!({ "run_type": run_type.id(), "idempotency_key": self.req.idempotency_key }));
+        if let Some(t) = self.tenant_id {
+            event = event.tenant(t);
+        }
+        record(tx, scope, event).await?;
+        Ok(Some(id))
+    }
+}
+
+/// Starts a run, or returns the active run with the same identity. Needs `operations.start` and the run
+/// type's capability; a tenant run enters the tenant through the scope.
+pub async fn start(db: &Db, scope: &WorkspaceScope, req: StartRun) -> Result<Started, AppError> {
+    let checked = check_start(db, scope, req).await?;
     // The unique index decides; the loser reads the winner. A run that completes between the two
     // statements frees the identity, so try again (bounded: each retry means a run just finished).
     for _ in 0..3 {
         let mut tx = db.begin().await?;
-        if let Some(id) = repo::insert_run(&mut tx, &new).await? {
-            let mut event = AuditEvent::new("operation.start", "operation_run", id)
-                .summary(format!("Started {}", req.run_type.id()))
-                .metadata(json!({ "run_type": req.run_type.id(), "idempotency_key": req.idempotency_key }));
-            if let Some(t) = tenant_id {
-                event = event.tenant(t);
-            }
-            record(&mut tx, scope, event).await?;
+        if let Some(id) = checked.insert(&mut tx, scope).await? {
             tx.commit().await?;
             let run = fetch(db, scope, id).await?;
             return Ok(Started { run, created: true });
         }
         drop(tx);
-        if let Some(row) = repo::select_active(db, &new).await? {
+        if let Some(row) = repo::select_active(db, &checked.new_run(scope)).await? {
             return Ok(Started { run: row.into_dto()?, created: false });
         }
     }

@@ -45,3 +45,10 @@ pub async fn select_tenants(
                ORDER BY display_name, id";
     db_run!(db, p => sqlx::query_as::<_, DirectoryTenant>(sql).bind(workspace_id).fetch_all(p).await).map_err(internal)
 }
+
+/// Active managed tenants of workspace `workspace_id` (the plan's tenant limit counts them).
+pub async fn count_active_tenants(tx: &mut crate::db::Tx, _scope: &PlatformScope, workspace_id: i64) -> Result<i64, AppError> {
+    db_run!(tx, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM tenants WHERE workspace_id = $1 AND lifecycle = 'active'")
+        .bind(workspace_id).fetch_one(p).await)
+    .map_err(internal)
+}

@@ -22,6 +22,7 @@ pub mod me;
 pub mod members;
 pub mod openapi;
 pub mod problem;
+pub mod reviews;
 pub mod route;
 pub mod runs;
 pub mod session;
@@ -55,6 +56,7 @@ pub fn resources() -> Vec<route::Resource> {
         inventory::resource(),
         baselines::resource(),
         findings::resource(),
+        reviews::resource(),
         openapi::resource(),
     ]
 }
