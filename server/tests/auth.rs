@@ -307,6 +307,11 @@ async fn every_server_function_requires_a_session_unless_allowlisted(engine: Eng
             ("approve", "true"),
             ("assigned", "true"),
             ("transition", "triage"),
+            ("review", "1"),
+            ("pack", "1"),
+            ("slug", "contoso"),
+            ("r", "e30"),
+            ("m", "00"),
         ];
         let res = app.post_form(path, &args, &Jar::default()).await;
         assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{path} answered {} without a session", res.status);

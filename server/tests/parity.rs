@@ -191,9 +191,24 @@ const MISTAKES: &[Mistake] = &[
 
 /// Why the governance routes (baselines, findings, risk acceptances) are unpaired for now.
 const GOVERNANCE: &str = "server functions land with the pages";
+const REVIEWS: &str = "reviews: server function and route call the same service; both driven in tests/reviews.rs";
 
 /// API routes without a workspace-scoped server-function twin, and why.
 const UNPAIRED_ROUTES: &[(Method, &str, &str)] = &[
+    (Method::GET, "/workspaces/{slug}/customer-review-workspace", REVIEWS),
+    (Method::GET, "/workspaces/{slug}/entitlements", REVIEWS),
+    (Method::GET, "/workspaces/{slug}/evidence-snapshots", REVIEWS),
+    (Method::GET, "/workspaces/{slug}/evidence-snapshots/{snapshot}", REVIEWS),
+    (Method::GET, "/workspaces/{slug}/review-packs/{pack}", REVIEWS),
+    (Method::GET, "/workspaces/{slug}/reviews", REVIEWS),
+    (Method::GET, "/workspaces/{slug}/reviews/{review}", REVIEWS),
+    (Method::POST, "/workspaces/{slug}/evidence-snapshots", REVIEWS),
+    (Method::POST, "/workspaces/{slug}/review-packs/{pack}/download-link", REVIEWS),
+    (Method::POST, "/workspaces/{slug}/reviews", REVIEWS),
+    (Method::POST, "/workspaces/{slug}/reviews/{review}/acknowledgement", REVIEWS),
+    (Method::POST, "/workspaces/{slug}/reviews/{review}/archive", REVIEWS),
+    (Method::POST, "/workspaces/{slug}/reviews/{review}/packs", REVIEWS),
+    (Method::POST, "/workspaces/{slug}/reviews/{review}/publication", REVIEWS),
     (Method::POST, "/session", "signing in: no scope (the page's sign-in is `auth/login`, form-based)"),
     (Method::DELETE, "/session", "signing out: no scope"),
     (Method::GET, "/me", "the caller itself, no workspace"),
@@ -234,6 +249,22 @@ const UNPAIRED_ROUTES: &[(Method, &str, &str)] = &[
 
 /// Registered server functions without an API route (yet), and why. Pages-only or session-only.
 const SERVER_ONLY: &[(&str, &str)] = &[
+    ("/api/reviews/snapshots", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
+    ("/api/reviews/snapshot", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
+    ("/api/reviews/generate_snapshot", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
+    ("/api/reviews/list", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
+    ("/api/reviews/get", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
+    ("/api/reviews/create", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
+    ("/api/reviews/publish", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
+    ("/api/reviews/archive", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
+    ("/api/reviews/generate_pack", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
+    ("/api/reviews/pack_link", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
+    ("/api/reviews/acknowledge", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
+    ("/api/reviews/workspace", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
+    ("/api/reviews/entitlements", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
+    ("/api/reviews/verify_result", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
+    ("/api/system/entitlements", "platform plane (PlatformScope), no API"),
+    ("/api/system/set_entitlements", "platform plane (PlatformScope), no API"),
     ("/api/account/password", "session only: changing one's password"),
     ("/api/api_tokens/create", "session only: tokens cannot manage tokens"),
     ("/api/api_tokens/list", "session only: tokens cannot manage tokens"),

@@ -180,6 +180,10 @@ const UNIQUES: &[(&str, &str)] = &[
     // Partial unique indexes (one pending, one active acceptance per finding) share their column.
     ("finding_exceptions_pending_key", "finding_exceptions.finding_id"),
     ("finding_exceptions_active_key", "finding_exceptions.finding_id"),
+    // One active evidence snapshot, one published review per tenant; one live pack per input fingerprint.
+    ("evidence_snapshots_active_key", "evidence_snapshots.tenant_id"),
+    ("tenant_reviews_published_key", "tenant_reviews.tenant_id"),
+    ("review_packs_fingerprint_key", "review_packs.tenant_id, review_packs.fingerprint"),
 ];
 
 /// Whether `e` is a violation of the unique constraint `constraint` (matched by name on both engines).

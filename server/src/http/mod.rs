@@ -64,9 +64,7 @@ pub fn router(state: AppState, sessions: DbSessionStore) -> Router {
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .route(
             review_packs::VERIFY_PATH,
-            post(review_packs::verify_upload)
-                .layer(axum::extract::DefaultBodyLimit::max(review_packs::MAX_UPLOAD_BYTES))
-                .layer(RequestBodyLimitLayer::new(review_packs::MAX_UPLOAD_BYTES)),
+            post(review_packs::verify_upload).layer(RequestBodyLimitLayer::new(review_packs::MAX_UPLOAD_BYTES)),
         )
         .layer(from_fn(middleware::server_fn_status))
         .layer(from_fn_with_state(state.clone(), middleware::request_context))

@@ -135,5 +135,5 @@ pub async fn verify_upload(State(state): State<AppState>, req: Request) -> Respo
     };
     let r = B64URL.encode(serde_json::to_vec(&view).unwrap_or_default());
     let m = service::verify_result_mac(&state.keys, &r);
-    Redirect::see_other(&format!("{VERIFY_PATH}?r={r}&m={m}")).into_response()
+    Redirect::to(&format!("{VERIFY_PATH}?r={r}&m={m}")).into_response()
 }
