@@ -334,7 +334,8 @@ pub async fn run(db: &Db, keys: Arc<Keys>, opts: BenchGovernance) -> Res<()> {
     // ---- 1. one tenant ----
     if opts.policies > 0 {
         let (handle, provider) = simulator(1, 1, opts.policies).await?;
-        let registry = crate::jobs::registry(provider, keys.clone(), app::reviews::server::storage::LocalDirStore::temporary());
+        let registry =
+            crate::jobs::registry(provider, keys.clone(), app::reviews::server::storage::LocalDirStore::temporary());
         let pool = spawn_workers(db.clone(), registry, opts.workers.max(1), Duration::from_millis(20), "bench");
         let tenant = add_tenants(db, contoso, &handle, "Bench 2,000 policies").await?[0];
         sync_all(db, contoso, &[tenant]).await?;
@@ -423,7 +424,11 @@ pub async fn run(db: &Db, keys: Arc<Keys>, opts: BenchGovernance) -> Res<()> {
             made.missing += d.missing;
             made.unexpected += d.unexpected;
         }
-        let registry = crate::jobs::registry(provider.clone(), keys.clone(), app::reviews::server::storage::LocalDirStore::temporary());
+        let registry = crate::jobs::registry(
+            provider.clone(),
+            keys.clone(),
+            app::reviews::server::storage::LocalDirStore::temporary(),
+        );
         let setup = spawn_workers(db.clone(), registry, 4, Duration::from_millis(20), "bench-setup");
         let tenants = add_tenants(db, contoso, &handle, "Fleet").await?;
         let synced = Instant::now();
@@ -443,7 +448,8 @@ pub async fn run(db: &Db, keys: Arc<Keys>, opts: BenchGovernance) -> Res<()> {
             made.different, made.missing, made.unexpected
         );
         // The server's own worker count and poll interval of a busy queue.
-        let registry = crate::jobs::registry(provider, keys.clone(), app::reviews::server::storage::LocalDirStore::temporary());
+        let registry =
+            crate::jobs::registry(provider, keys.clone(), app::reviews::server::storage::LocalDirStore::temporary());
         let pool = spawn_workers(db.clone(), registry, opts.workers.max(1), Duration::from_millis(20), "bench");
         let before = max_run_id(db).await?;
         let wall = Instant::now();

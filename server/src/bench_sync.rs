@@ -175,7 +175,11 @@ pub async fn run(db: &Db, opts: BenchSync) -> Result<(), String> {
             .map_err(fail)?;
     }
     let started = Instant::now();
-    let registry = crate::jobs::registry(provider.clone(), keys.clone(), app::reviews::server::storage::LocalDirStore::temporary());
+    let registry = crate::jobs::registry(
+        provider.clone(),
+        keys.clone(),
+        app::reviews::server::storage::LocalDirStore::temporary(),
+    );
     let pool = spawn_workers(db.clone(), registry, opts.workers, std::time::Duration::from_millis(20), "bench");
     let sql = "SELECT COUNT(*) FROM operation_runs WHERE run_type = 'inventory.sync' AND status <> 'completed'";
     // Polled every 5 ms (a cheap indexed count): waiting adds at most that to the figure.

@@ -204,10 +204,21 @@ fn refs_resolve(doc: &Value, v: &Value) {
 }
 
 /// Resources under `/workspaces/{slug}/` swept by `tests/governance_api.rs` instead.
-const GOVERNANCE: &[&str] =
-    &["baselines", "findings", "exceptions", "my-work", "intake", "posture", "governance-settings",
-      // Reviews need evidence, reviews and packs to answer about: `tests/reviews.rs` sweeps them.
-      "evidence-snapshots", "reviews", "review-packs", "customer-review-workspace", "entitlements"];
+const GOVERNANCE: &[&str] = &[
+    "baselines",
+    "findings",
+    "exceptions",
+    "my-work",
+    "intake",
+    "posture",
+    "governance-settings",
+    // Reviews need evidence, reviews and packs to answer about: `tests/reviews.rs` sweeps them.
+    "evidence-snapshots",
+    "reviews",
+    "review-packs",
+    "customer-review-workspace",
+    "entitlements",
+];
 
 async fn openapi_document_and_router_agree(engine: Engine) {
     let Some(app) = seeded(engine).await else { return };

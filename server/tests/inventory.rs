@@ -362,7 +362,8 @@ async fn dedicated_secrets_are_sealed(engine: Engine) {
     assert!(connections::save(w.db(), &w.keys, &scope, keep).await.unwrap().has_secret);
     // Another installation key cannot open it: the run fails with a stable reason, no secret in sight.
     let other = Arc::new(Keys::from_bytes(&[9u8; 32]).unwrap());
-    let registry = server::jobs::registry(w.provider.clone(), other, app::reviews::server::storage::LocalDirStore::temporary());
+    let registry =
+        server::jobs::registry(w.provider.clone(), other, app::reviews::server::storage::LocalDirStore::temporary());
     let s = connections::start_verify(w.db(), &scope).await.unwrap();
     let system = system();
     let claimed = worker::claim_next(w.db(), &system, "w").await.unwrap().unwrap();
@@ -409,7 +410,13 @@ async fn scope_rules(engine: Engine) {
 async fn two_worker_pools_execute_each_run_once(engine: Engine) {
     let Some(w) = world(engine).await else { return };
     assert!(server::seed::connect_demo(w.db()).await.unwrap() >= 6);
-    let registry = || server::jobs::registry(w.provider.clone(), w.keys.clone(), app::reviews::server::storage::LocalDirStore::temporary());
+    let registry = || {
+        server::jobs::registry(
+            w.provider.clone(),
+            w.keys.clone(),
+            app::reviews::server::storage::LocalDirStore::temporary(),
+        )
+    };
     let a = worker::spawn_workers(w.db().clone(), registry(), 2, Duration::from_millis(20), "node-a");
     let b = worker::spawn_workers(w.db().clone(), registry(), 2, Duration::from_millis(20), "node-b");
     let deadline = std::time::Instant::now() + Duration::from_secs(120);

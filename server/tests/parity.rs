@@ -249,20 +249,44 @@ const UNPAIRED_ROUTES: &[(Method, &str, &str)] = &[
 
 /// Registered server functions without an API route (yet), and why. Pages-only or session-only.
 const SERVER_ONLY: &[(&str, &str)] = &[
-    ("/api/reviews/snapshots", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
+    (
+        "/api/reviews/snapshots",
+        "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs",
+    ),
     ("/api/reviews/snapshot", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
-    ("/api/reviews/generate_snapshot", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
+    (
+        "/api/reviews/generate_snapshot",
+        "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs",
+    ),
     ("/api/reviews/list", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
     ("/api/reviews/get", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
     ("/api/reviews/create", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
     ("/api/reviews/publish", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
     ("/api/reviews/archive", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
-    ("/api/reviews/generate_pack", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
-    ("/api/reviews/pack_link", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
-    ("/api/reviews/acknowledge", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
-    ("/api/reviews/workspace", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
-    ("/api/reviews/entitlements", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
-    ("/api/reviews/verify_result", "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs"),
+    (
+        "/api/reviews/generate_pack",
+        "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs",
+    ),
+    (
+        "/api/reviews/pack_link",
+        "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs",
+    ),
+    (
+        "/api/reviews/acknowledge",
+        "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs",
+    ),
+    (
+        "/api/reviews/workspace",
+        "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs",
+    ),
+    (
+        "/api/reviews/entitlements",
+        "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs",
+    ),
+    (
+        "/api/reviews/verify_result",
+        "reviews: the /api/v1 reviews routes share the service; both driven in tests/reviews.rs",
+    ),
     ("/api/system/entitlements", "platform plane (PlatformScope), no API"),
     ("/api/system/set_entitlements", "platform plane (PlatformScope), no API"),
     ("/api/account/password", "session only: changing one's password"),

@@ -6,6 +6,8 @@
 
 use leptos::prelude::*;
 
+#[cfg(feature = "ssr")]
+use crate::validate::{blank_none, form_flag, optional_id};
 use crate::{
     error::AppError,
     operations::Started,
@@ -14,8 +16,6 @@ use crate::{
         SnapshotDto,
     },
 };
-#[cfg(feature = "ssr")]
-use crate::validate::{blank_none, form_flag, optional_id};
 
 /// After a plain form post: to `path`.
 #[cfg(feature = "ssr")]
@@ -82,7 +82,11 @@ pub async fn get_review(
 /// Creates a review of a tenant from a snapshot (default: the tenant's active one) and queues its
 /// composition.
 #[server(endpoint = "reviews/create")]
-pub async fn create_review(workspace: String, tenant: Option<String>, snapshot: Option<String>) -> Result<Queued, AppError> {
+pub async fn create_review(
+    workspace: String,
+    tenant: Option<String>,
+    snapshot: Option<String>,
+) -> Result<Queued, AppError> {
     use crate::reviews::server::service;
     let (state, scope) = crate::authz::server::enter_current(&workspace, None).await?;
     let tenant = required_id("tenant", tenant)?;

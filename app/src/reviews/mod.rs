@@ -158,7 +158,9 @@ impl Completeness {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ReviewAction {
     /// The compose run finished: no blockers → ready, blockers → draft.
-    Composed { blocked: bool },
+    Composed {
+        blocked: bool,
+    },
     /// The compose run failed.
     ComposeFailed,
     Publish,
@@ -610,8 +612,8 @@ mod tests {
         assert!(EntitlementChange::parse(None, Some("-1"), Some("x"), None, None).is_err());
         assert!(EntitlementChange::parse(Some("gold"), None, None, None, None).is_err());
         assert!(EntitlementChange::parse(None, None, None, Some("maybe"), Some("x")).is_err());
-        let c = EntitlementChange::parse(Some("starter"), Some("5"), Some(" pilot "), Some("allow"), Some("deal"))
-            .unwrap();
+        let c =
+            EntitlementChange::parse(Some("starter"), Some("5"), Some(" pilot "), Some("allow"), Some("deal")).unwrap();
         assert_eq!(c.managed_tenant_limit, Some((5, "pilot".into())));
         assert_eq!(c.review_pack_generation, Some((true, "deal".into())));
         assert_eq!(plan(None).id, DEFAULT_PLAN);

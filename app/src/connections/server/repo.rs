@@ -201,7 +201,10 @@ pub async fn select_tenant_identity(db: &Db, scope: &impl TenantBound) -> Result
 }
 
 /// The tenant's directory id and lifecycle inside a transaction (the activation check).
-pub async fn select_tenant_identity_in(tx: &mut Tx, scope: &impl TenantBound) -> Result<Option<(String, String)>, AppError> {
+pub async fn select_tenant_identity_in(
+    tx: &mut Tx,
+    scope: &impl TenantBound,
+) -> Result<Option<(String, String)>, AppError> {
     db_run!(tx, p => sqlx::query_as::<_, (String, String)>(
         "SELECT entra_tenant_id, lifecycle FROM tenants WHERE workspace_id = $1 AND id = $2")
         .bind(scope.bound_workspace_id()).bind(scope.bound_tenant_id()).fetch_optional(p).await)

@@ -46,8 +46,8 @@ pub enum Stop {
     Failed(FailureSummary),
 }
 
-/// How a handler finished: `Succeeded` or `PartiallySucceeded`, with its counts and, for a partial
-/// success, what went wrong.
+/// How a handler finished: `Succeeded` or `PartiallySucceeded` (or `Blocked` with its reason), with its
+/// counts and, for a partial success or a block, what went wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Done {
     pub outcome: RunOutcome,
@@ -334,7 +334,11 @@ pub async fn execute(db: &Db, system: &SystemScope, registry: &Registry, claimed
         None => Err(Stop::Failed(FailureSummary::new(Reason::Run(RunReason::NoHandler), claimed.run_type.id()))),
     };
     let (outcome, summary, failure) = match result {
-        Ok(done) if matches!(done.outcome, RunOutcome::Succeeded | RunOutcome::PartiallySucceeded) => {
+        // Blocked: the handler found the work not allowed (e.g. the plan's tenant limit) and says why.
+        Ok(done)
+            if matches!(done.outcome, RunOutcome::Succeeded | RunOutcome::PartiallySucceeded)
+                || (done.outcome == RunOutcome::Blocked && done.failure.is_some()) =>
+        {
             (done.outcome, done.summary, done.failure)
         }
         Ok(done) => {

@@ -19,9 +19,7 @@ use crate::{
         server::worker::{Done, RunContext, Stop},
         FailureSummary, Reason, RunOutcome, RunReason, SummaryCounts,
     },
-    reviews::{
-        Blocker, Completeness, Dimension, ReviewAction, ReviewStatus, SectionDto, SectionKey, SnapshotStatus,
-    },
+    reviews::{Blocker, Completeness, Dimension, ReviewAction, ReviewStatus, SectionDto, SectionKey, SnapshotStatus},
 };
 
 /// Open findings listed in the open-risks section.
@@ -56,7 +54,8 @@ pub fn sections(items: &[repo::ItemRow], snapshot_active: bool) -> (Vec<SectionD
                 .collect()
         })
         .unwrap_or_default();
-    let open_total: i64 = findings["open_by_severity"].as_object().map(|m| m.values().filter_map(Value::as_i64).sum()).unwrap_or(0);
+    let open_total: i64 =
+        findings["open_by_severity"].as_object().map(|m| m.values().filter_map(Value::as_i64).sum()).unwrap_or(0);
     let dimensions: Vec<Value> = Dimension::ALL
         .iter()
         .map(|d| json!({ "key": d.id(), "state": state_of(items, *d).id(), "required": d.required() }))
@@ -164,7 +163,8 @@ async fn fail(db: &Db, scope: &impl TenantBound, review_id: i64, system: &System
 pub async fn run(ctx: RunContext) -> Result<Done, Stop> {
     let failed = |m: &str| Stop::Failed(FailureSummary::new(Reason::Run(RunReason::HandlerError), m));
     let scope = ctx.tenant_scope().ok_or_else(|| failed("the run names no tenant"))?;
-    let review_id = ctx.claimed.run.context.get("review_id").and_then(Value::as_i64).ok_or_else(|| failed("no review"))?;
+    let review_id =
+        ctx.claimed.run.context.get("review_id").and_then(Value::as_i64).ok_or_else(|| failed("no review"))?;
     let system = SystemScope::for_job("review composition");
     match compose(&ctx.db, &scope, review_id, &system).await {
         Ok((status, n)) => {

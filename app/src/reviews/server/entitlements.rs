@@ -86,7 +86,10 @@ pub async fn tenant_activation_allowed(db: &Db, scope: &impl WorkspaceBound) -> 
 
 /// Whether one more tenant may become active, inside the activating transaction (which holds
 /// [`Lock::TenantActivations`](crate::db::Lock), so two activations cannot both take the last slot).
-pub async fn tenant_activation_allowed_in(tx: &mut crate::db::Tx, scope: &impl WorkspaceBound) -> Result<bool, AppError> {
+pub async fn tenant_activation_allowed_in(
+    tx: &mut crate::db::Tx,
+    scope: &impl WorkspaceBound,
+) -> Result<bool, AppError> {
     let row = repo::select_entitlements(&mut *tx, scope).await?;
     let active = repo::count_active_tenants(&mut *tx, scope).await?;
     Ok(effective(&row, active).value(EntitlementKey::ManagedTenantLimit).is_some_and(|v| v.allowed))
@@ -113,7 +116,12 @@ pub async fn get_platform(db: &Db, scope: &PlatformScope, slug: &str) -> Result<
 
 /// Changes plan and overrides of workspace `slug` (platform operators with `platform.commercial.manage`;
 /// the scope was built for that capability). Audited in the workspace's log with before and after.
-pub async fn set(db: &Db, scope: &PlatformScope, slug: &str, change: EntitlementChange) -> Result<Entitlements, AppError> {
+pub async fn set(
+    db: &Db,
+    scope: &PlatformScope,
+    slug: &str,
+    change: EntitlementChange,
+) -> Result<Entitlements, AppError> {
     let (id, _) = crate::system::server::repo::select_workspace(db, scope, slug).await?.ok_or(AppError::NotFound)?;
     let now = Utc::now();
     let mut tx = db.begin().await?;

@@ -257,11 +257,12 @@ async fn accepted_risks(db: &Db, scope: &impl TenantBound, now: DateTime<Utc>) -
 }
 
 async fn permissions(db: &Db, scope: &impl TenantBound, now: DateTime<Utc>) -> Result<Measured, AppError> {
-    let row = db_run!(db, p => sqlx::query_as::<_, (String, String, String, String, Option<DateTime<Utc>>, Option<String>)>(
+    let row =
+        db_run!(db, p => sqlx::query_as::<_, (String, String, String, String, Option<DateTime<Utc>>, Option<String>)>(
         "SELECT connection_type, consent_status, verification_status, scopes_granted, last_health_check_at, \
          last_error_reason_code FROM provider_connections WHERE workspace_id = $1 AND tenant_id = $2")
         .bind(scope.bound_workspace_id()).bind(scope.bound_tenant_id()).fetch_optional(p).await)
-    .map_err(internal)?;
+        .map_err(internal)?;
     let Some((kind, consent, verification, scopes, checked, reason)) = row else {
         return Ok(Measured {
             dimension: Dimension::Permissions,
@@ -290,7 +291,12 @@ async fn permissions(db: &Db, scope: &impl TenantBound, now: DateTime<Utc>) -> R
     })
 }
 
-async fn operations(db: &Db, scope: &impl TenantBound, now: DateTime<Utc>, exclude_run: i64) -> Result<Measured, AppError> {
+async fn operations(
+    db: &Db,
+    scope: &impl TenantBound,
+    now: DateTime<Utc>,
+    exclude_run: i64,
+) -> Result<Measured, AppError> {
     let since = now - Duration::days(30);
     let rows = db_run!(db, p => sqlx::query_as::<_, (String, String, i64)>(
         "SELECT run_type, outcome, COUNT(*) FROM operation_runs WHERE workspace_id = $1 AND tenant_id = $2 \
@@ -366,9 +372,8 @@ pub async fn generate(
             return Ok(Generated { snapshot_id: a.id, reused: true, completeness: a.completeness() });
         }
     }
-    let names = |s: Completeness| -> Vec<&str> {
-        items.iter().filter(|i| i.state == s).map(|i| i.dimension.id()).collect()
-    };
+    let names =
+        |s: Completeness| -> Vec<&str> { items.iter().filter(|i| i.state == s).map(|i| i.dimension.id()).collect() };
     let finding_count = measured
         .iter()
         .find(|m| m.dimension == Dimension::Findings)
@@ -388,9 +393,19 @@ pub async fn generate(
         "accepted_risk_count": risk_count,
     });
     let previous = active.as_ref().and_then(|a| a.fingerprint.clone());
-    let id =
-        repo::insert_snapshot(&mut tx, scope, run_id, user_id, overall, &fp, previous.as_deref(), &summary, &items, now)
-            .await?;
+    let id = repo::insert_snapshot(
+        &mut tx,
+        scope,
+        run_id,
+        user_id,
+        overall,
+        &fp,
+        previous.as_deref(),
+        &summary,
+        &items,
+        now,
+    )
+    .await?;
     let event = AuditEvent::new("evidence_snapshot.generate", "evidence_snapshot", id)
         .tenant(scope.bound_tenant_id())
         .summary(format!("Generated evidence snapshot ({})", overall.id()))

@@ -173,7 +173,8 @@ pub async fn generate(
     });
     let now = Utc::now();
     let mut tx = db.begin().await?;
-    if !repo::finish_pack(&mut tx, scope, pack_id, &key, built.bytes.len() as i64, &built.sha256, &summary, now).await? {
+    if !repo::finish_pack(&mut tx, scope, pack_id, &key, built.bytes.len() as i64, &built.sha256, &summary, now).await?
+    {
         drop(tx);
         store.delete(&key).await?;
         return Err(AppError::Conflict("pack_state".into()));
@@ -208,7 +209,8 @@ pub async fn run(ctx: RunContext, keys: Arc<Keys>, store: Arc<dyn PackStore>) ->
         Err(e) => {
             tracing::warn!(error = %e, pack_id, "review pack generation failed");
             let from = [PackStatus::Queued, PackStatus::Generating];
-            if let Err(e) = repo::set_pack_status(&ctx.db, &scope, pack_id, &from, PackStatus::Failed, Utc::now()).await {
+            if let Err(e) = repo::set_pack_status(&ctx.db, &scope, pack_id, &from, PackStatus::Failed, Utc::now()).await
+            {
                 tracing::warn!(error = %e, pack_id, "marking the pack failed did not work");
             }
             Err(failed("generating the review pack failed"))

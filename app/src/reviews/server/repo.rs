@@ -52,7 +52,10 @@ impl SnapshotRow {
     pub fn dto(&self) -> SnapshotDto {
         let summary: serde_json::Value = serde_json::from_str(&self.summary).unwrap_or_default();
         let list = |k: &str| -> Vec<String> {
-            summary[k].as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default()
+            summary[k]
+                .as_array()
+                .map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect())
+                .unwrap_or_default()
         };
         SnapshotDto {
             id: self.id,
@@ -73,7 +76,8 @@ impl SnapshotRow {
     }
 }
 
-const SNAPSHOT_SELECT: &str = "SELECT s.id, s.workspace_id, s.tenant_id, t.display_name AS tenant_name, s.run_id, s.status, \
+const SNAPSHOT_SELECT: &str =
+    "SELECT s.id, s.workspace_id, s.tenant_id, t.display_name AS tenant_name, s.run_id, s.status, \
      s.completeness, s.fingerprint, s.previous_fingerprint, s.summary, s.created_at, s.generated_at, s.expires_at \
      FROM evidence_snapshots s JOIN tenants t ON t.id = s.tenant_id";
 
@@ -485,7 +489,8 @@ impl PackRow {
     }
 }
 
-const PACK_SELECT: &str = "SELECT id, workspace_id, tenant_id, review_id, snapshot_id, run_id, status, language, include_pii, \
+const PACK_SELECT: &str =
+    "SELECT id, workspace_id, tenant_id, review_id, snapshot_id, run_id, status, language, include_pii, \
      fingerprint, file_key, file_size, sha256, created_at, generated_at, expires_at FROM review_packs";
 
 pub async fn select_pack<'e>(
@@ -509,13 +514,18 @@ pub async fn pack_workspace_slug(db: &Db, pack_id: i64) -> Result<Option<String>
 }
 
 /// The packs of reviews of the workspace (newest first), for the given review ids.
-pub async fn select_packs_of(db: &Db, scope: &impl WorkspaceBound, review_ids: &[i64]) -> Result<Vec<PackRow>, AppError> {
+pub async fn select_packs_of(
+    db: &Db,
+    scope: &impl WorkspaceBound,
+    review_ids: &[i64],
+) -> Result<Vec<PackRow>, AppError> {
     if review_ids.is_empty() {
         return Ok(Vec::new());
     }
     let ids: Vec<String> = review_ids.iter().map(i64::to_string).collect();
     let sql = format!("{PACK_SELECT} WHERE workspace_id = $1 AND review_id IN ({}) ORDER BY id DESC", ids.join(", "));
-    db_run!(db, p => sqlx::query_as::<_, PackRow>(&sql).bind(scope.bound_workspace()).fetch_all(p).await).map_err(internal)
+    db_run!(db, p => sqlx::query_as::<_, PackRow>(&sql).bind(scope.bound_workspace()).fetch_all(p).await)
+        .map_err(internal)
 }
 
 /// The tenant's live pack (queued, generating or ready) with these inputs.
@@ -604,7 +614,10 @@ pub async fn finish_pack(
 }
 
 /// Ready packs past retention (system sweep): `(workspace, tenant, id, file_key)`.
-pub async fn select_expired_packs(db: &Db, now: DateTime<Utc>) -> Result<Vec<(i64, i64, i64, Option<String>)>, AppError> {
+pub async fn select_expired_packs(
+    db: &Db,
+    now: DateTime<Utc>,
+) -> Result<Vec<(i64, i64, i64, Option<String>)>, AppError> {
     db_run!(db, p => sqlx::query_as::<_, (i64, i64, i64, Option<String>)>(
         "SELECT workspace_id, tenant_id, id, file_key FROM review_packs WHERE status = 'ready' AND expires_at <= $1 \
          ORDER BY id LIMIT 500")

@@ -51,7 +51,11 @@ async fn tenant_filter(db: &Db, scope: &WorkspaceScope, tenant: Option<i64>, cap
 
 // ---- evidence ----
 
-pub async fn list_snapshots(db: &Db, scope: &WorkspaceScope, tenant: Option<i64>) -> Result<Vec<SnapshotDto>, AppError> {
+pub async fn list_snapshots(
+    db: &Db,
+    scope: &WorkspaceScope,
+    tenant: Option<i64>,
+) -> Result<Vec<SnapshotDto>, AppError> {
     tenant_filter(db, scope, tenant, Capability::EvidenceView).await?;
     scope.require(Capability::EvidenceView)?;
     Ok(repo::select_snapshots(db, scope, tenant, LIST_LIMIT).await?.iter().map(repo::SnapshotRow::dto).collect())
@@ -147,7 +151,9 @@ pub async fn publish_review(db: &Db, scope: &WorkspaceScope, id: i64) -> Result<
     let event = AuditEvent::new("tenant_review.publish", "tenant_review", id)
         .tenant(tenant.tenant_id())
         .summary(format!("Published the review of {}", current.tenant_name))
-        .metadata(json!({ "superseded_review_id": previous.as_ref().map(|p| p.id), "fingerprint": current.fingerprint }));
+        .metadata(
+            json!({ "superseded_review_id": previous.as_ref().map(|p| p.id), "fingerprint": current.fingerprint }),
+        );
     record(&mut tx, scope, event).await?;
     tx.commit().await?;
     Ok(repo::select_review(db, scope, id).await?.ok_or(AppError::NotFound)?.dto())
@@ -322,7 +328,12 @@ pub fn pack_fingerprint(review_id: i64, review_fingerprint: &str, req: &PackRequ
 
 /// Requests a pack of a published review. The plan is checked before anything is written; identical
 /// inputs return the live pack (`reused`).
-pub async fn generate_pack(db: &Db, scope: &WorkspaceScope, review_id: i64, req: PackRequest) -> Result<Queued, AppError> {
+pub async fn generate_pack(
+    db: &Db,
+    scope: &WorkspaceScope,
+    review_id: i64,
+    req: PackRequest,
+) -> Result<Queued, AppError> {
     let (row, tenant) = review_in(db, scope, review_id).await?;
     scope.require(Capability::ReviewsView)?;
     scope.require(Capability::ReviewPacksManage)?;
@@ -334,7 +345,8 @@ pub async fn generate_pack(db: &Db, scope: &WorkspaceScope, review_id: i64, req:
     }
     entitlements::require_pack_generation(db, scope).await?;
     let fingerprint = pack_fingerprint(review_id, row.fingerprint.as_deref().unwrap_or_default(), &req);
-    let mut checked = runs::check_start(db, scope, StartRun::new(RunType::ReviewPackGenerate, Some(row.tenant_id))).await?;
+    let mut checked =
+        runs::check_start(db, scope, StartRun::new(RunType::ReviewPackGenerate, Some(row.tenant_id))).await?;
     let now = Utc::now();
     let mut tx = db.begin().await?;
     if let Some(live) = repo::select_live_pack(&mut tx, &tenant, &fingerprint).await? {
@@ -420,7 +432,12 @@ async fn downloadable(
 }
 
 /// A signed link to download a pack, valid for [`DOWNLOAD_LINK_SECS`] and only for the caller.
-pub async fn download_link(db: &Db, keys: &Keys, scope: &WorkspaceScope, pack_id: i64) -> Result<DownloadLink, AppError> {
+pub async fn download_link(
+    db: &Db,
+    keys: &Keys,
+    scope: &WorkspaceScope,
+    pack_id: i64,
+) -> Result<DownloadLink, AppError> {
     let now = Utc::now();
     downloadable(db, scope, pack_id, now).await?;
     let expires = (now + Duration::seconds(DOWNLOAD_LINK_SECS)).timestamp();
@@ -447,7 +464,12 @@ pub struct Download {
 
 /// Serves a pack after the link was checked: re-checks the reader's access, reads the store and records
 /// `review_pack.download`.
-pub async fn download(db: &Db, store: &dyn PackStore, scope: &WorkspaceScope, pack_id: i64) -> Result<Download, AppError> {
+pub async fn download(
+    db: &Db,
+    store: &dyn PackStore,
+    scope: &WorkspaceScope,
+    pack_id: i64,
+) -> Result<Download, AppError> {
     let now = Utc::now();
     let (pack, tenant) = downloadable(db, scope, pack_id, now).await?;
     let key = pack.file_key.clone().ok_or(AppError::NotFound)?;
@@ -488,7 +510,9 @@ pub async fn customer_workspace(
     let by_tenant: HashMap<i64, &repo::ReviewRow> = published.iter().map(|r| (r.tenant_id, r)).collect();
     let review_ids: Vec<i64> = published.iter().map(|r| r.id).collect();
     let sections = super::repo::select_card_sections(db, scope, &review_ids).await?;
-    let snapshots = super::repo::select_snapshot_states(db, scope, &published.iter().map(|r| r.snapshot_id).collect::<Vec<_>>()).await?;
+    let snapshots =
+        super::repo::select_snapshot_states(db, scope, &published.iter().map(|r| r.snapshot_id).collect::<Vec<_>>())
+            .await?;
     let packs = repo::select_packs_of(db, scope, &review_ids).await?;
     let acks = repo::select_acks(db, scope).await?;
     let now = Utc::now();
@@ -532,8 +556,9 @@ pub async fn customer_workspace(
                 expired: n("expired"),
                 pending: n("pending"),
             };
-            let review_packs: Vec<&repo::PackRow> =
-                review.map(|r| packs.iter().filter(|p| p.review_id == r.id && !p.include_pii).collect()).unwrap_or_default();
+            let review_packs: Vec<&repo::PackRow> = review
+                .map(|r| packs.iter().filter(|p| p.review_id == r.id && !p.include_pii).collect())
+                .unwrap_or_default();
             let ready = review_packs.iter().find(|p| p.downloadable(now)).copied();
             let pack_state = match (review, ready) {
                 (None, _) => "not_available",

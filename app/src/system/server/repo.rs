@@ -47,7 +47,11 @@ pub async fn select_tenants(
 }
 
 /// Active managed tenants of workspace `workspace_id` (the plan's tenant limit counts them).
-pub async fn count_active_tenants(tx: &mut crate::db::Tx, _scope: &PlatformScope, workspace_id: i64) -> Result<i64, AppError> {
+pub async fn count_active_tenants(
+    tx: &mut crate::db::Tx,
+    _scope: &PlatformScope,
+    workspace_id: i64,
+) -> Result<i64, AppError> {
     db_run!(tx, p => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM tenants WHERE workspace_id = $1 AND lifecycle = 'active'")
         .bind(workspace_id).fetch_one(p).await)
     .map_err(internal)

@@ -402,7 +402,10 @@ pub fn resource() -> Resource {
 }
 
 /// The path's ids after `{slug}` (profile, snapshot, …): non-integers name nothing (404).
-pub(super) fn ids<const N: usize>(Path(raw): Path<Vec<(String, String)>>, names: [&str; N]) -> Result<[i64; N], AppError> {
+pub(super) fn ids<const N: usize>(
+    Path(raw): Path<Vec<(String, String)>>,
+    names: [&str; N],
+) -> Result<[i64; N], AppError> {
     let mut out = [0; N];
     for (slot, name) in out.iter_mut().zip(names) {
         let value = raw.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or_default();
