@@ -330,5 +330,31 @@ pub async fn governance_demo(db: &Db, sim_base: &str) -> Result<(), AppError> {
             .await?;
     }
     tracing::info!(profile, findings = open.len(), "demo: baseline compared and findings worked");
+    // Reviews: Retail and Manufacturing each get a published review with a ready pack (the customer
+    // viewer sees Retail's); Retail then gets a newer draft from fresher evidence.
+    use app::reviews::{server::service as reviews, PackRequest};
+    let mut published = Vec::new();
+    for (tenant, language) in [(retail, "en"), (mfg, "de")] {
+        reviews::generate_snapshot(db, &owner, tenant).await?;
+        wait().await?;
+        let review = reviews::create_review(db, &owner, tenant, None).await?;
+        wait().await?;
+        match reviews::publish_review(db, &owner, review.id).await {
+            Ok(_) => {
+                reviews::generate_pack(db, &owner, review.id, PackRequest::parse(Some(language), false)?).await?;
+                published.push(review.id);
+            }
+            Err(e) => tracing::warn!(error = %e, tenant, "demo: a review could not be published"),
+        }
+    }
+    wait().await?;
+    if let Some(id) = of(DriftKind::Different) {
+        findings::transition(db, &operator, id, &TransitionRequest::parse(Some("start"), None, None)?).await?;
+        reviews::generate_snapshot(db, &owner, retail).await?;
+        wait().await?;
+        reviews::create_review(db, &owner, retail, None).await?;
+        wait().await?;
+    }
+    tracing::info!(published = published.len(), "demo: reviews published with packs, and a newer draft");
     Ok(())
 }
