@@ -51,6 +51,23 @@ pub enum Command {
         #[arg(long)]
         throttled: bool,
     },
+    /// Reviews benchmark for `scripts/bench-reviews` (`DATABASE_URL`): pack generation for a tenant with
+    /// many findings and policies, and the customer review workspace over many tenants.
+    #[command(hide = true)]
+    BenchReviews {
+        #[arg(long, default_value_t = 200)]
+        tenants: usize,
+        #[arg(long, default_value_t = 2000)]
+        policies: usize,
+        #[arg(long, default_value_t = 5000)]
+        findings: usize,
+        /// Packs generated (timed).
+        #[arg(long, default_value_t = 10)]
+        reps: usize,
+        /// Workspace reads (timed).
+        #[arg(long, default_value_t = 200)]
+        reps_workspace: usize,
+    },
     /// Governance benchmark for `scripts/bench-governance` (simulated Graph in-process, `DATABASE_URL`):
     /// baseline compare of one tenant, "compare all assigned", and a findings fixture for the HTTP part.
     #[command(hide = true)]

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod bench_governance;
+pub mod bench_reviews;
 pub mod bench_sync;
 pub mod cli;
 pub mod config;

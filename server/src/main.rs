@@ -99,6 +99,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             let opts = server::bench_sync::BenchSync { tenants, policies, workers, throttled };
             server::bench_sync::run(&db, opts).await
         }
+        Command::BenchReviews { tenants, policies, findings, reps, reps_workspace } => {
+            let db = startup::open_database(&config.database_url).await?;
+            let keys = std::sync::Arc::new(startup::load_keys(&config)?);
+            app::audit::server::install_checkpoint_key(keys.clone());
+            let opts = server::bench_reviews::BenchReviews { tenants, policies, findings, reps, reps_workspace };
+            server::bench_reviews::run(&db, keys, opts).await
+        }
         Command::BenchGovernance { policies, reps, fleet_tenants, fleet_policies, workers, findings } => {
             let db = startup::open_database(&config.database_url).await?;
             let keys = std::sync::Arc::new(startup::load_keys(&config)?);
