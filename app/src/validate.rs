@@ -12,19 +12,6 @@ pub fn parse_name(raw: &str) -> Result<String, &'static str> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::parse_name;
-
-    #[test]
-    fn names_are_trimmed_and_bounded() {
-        assert_eq!(parse_name("  Contoso "), Ok("Contoso".into()));
-        assert_eq!(parse_name(" "), Err("required"));
-        assert_eq!(parse_name(&"x".repeat(121)), Err("too_long"));
-        assert_eq!(parse_name("a\u{7}b"), Err("invalid"));
-    }
-}
-
 /// `None` for an absent or blank form value; otherwise the trimmed value.
 pub fn blank_none(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
@@ -44,4 +31,17 @@ pub fn optional_id(field: &str, v: Option<String>) -> Result<Option<i64>, crate:
 /// A checkbox or flag form value: `1`, `true`, `on` are true.
 pub fn form_flag(v: Option<String>) -> bool {
     matches!(blank_none(v).as_deref(), Some("1" | "true" | "on"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_name;
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(parse_name("  Contoso "), Ok("Contoso".into()));
+        assert_eq!(parse_name(" "), Err("required"));
+        assert_eq!(parse_name(&"x".repeat(121)), Err("too_long"));
+        assert_eq!(parse_name("a\u{7}b"), Err("invalid"));
+    }
 }

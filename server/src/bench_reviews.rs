@@ -110,7 +110,12 @@ pub async fn run(db: &Db, keys: std::sync::Arc<Keys>, opts: BenchReviews) -> Res
     let system = SystemScope::benchmark();
     let meta = RequestMeta { ip: "127.0.0.1".into(), user_agent: "bench-reviews".into() };
     let creds = Credentials { email: "owner@contoso.example".into(), password: crate::seed::DEMO_PASSWORD.into() };
-    let owner = Actor::sign_in(db, &creds, &meta).await.map_err(err)?.workspace(db, "contoso", Capability::WorkspaceView).await.map_err(err)?;
+    let owner = Actor::sign_in(db, &creds, &meta)
+        .await
+        .map_err(err)?
+        .workspace(db, "contoso", Capability::WorkspaceView)
+        .await
+        .map_err(err)?;
     let ws = owner.workspace_id();
     let now = Utc::now();
     // Tenants up to `--tenants`, all active.
@@ -130,7 +135,8 @@ pub async fn run(db: &Db, keys: std::sync::Arc<Keys>, opts: BenchReviews) -> Res
         "SELECT id, display_name FROM tenants WHERE workspace_id = $1 ORDER BY id").bind(ws).fetch_all(p).await)
     .map_err(sqlerr)?;
     let retail = tenants.iter().find(|t| t.1 == "Contoso Retail").map(|t| t.0).ok_or("no Contoso Retail")?;
-    let input = app::baselines::ProfileInput::parse(Some("Bench gold"), None, &["device_configuration".into()]).map_err(err)?;
+    let input =
+        app::baselines::ProfileInput::parse(Some("Bench gold"), None, &["device_configuration".into()]).map_err(err)?;
     let profile = app::baselines::server::service::create_profile(db, &owner, input).await.map_err(err)?.id;
     // Contoso Retail's findings, with owners and accepted risks.
     let start = Instant::now();
@@ -162,9 +168,18 @@ pub async fn run(db: &Db, keys: std::sync::Arc<Keys>, opts: BenchReviews) -> Res
             };
             let id = findings::insert_finding(&mut tx, &scope, &new, now).await.map_err(err)?;
             if i % 10 == 0 {
-                let x = findings::insert_exception(&mut tx, &scope, id, owner.actor_id(), "Accepted for the bench by adele.vance@contoso.example", now + Duration::days(10 + (i % 200) as i64), None, now)
-                    .await
-                    .map_err(err)?;
+                let x = findings::insert_exception(
+                    &mut tx,
+                    &scope,
+                    id,
+                    owner.actor_id(),
+                    "Accepted for the bench by adele.vance@contoso.example",
+                    now + Duration::days(10 + (i % 200) as i64),
+                    None,
+                    now,
+                )
+                .await
+                .map_err(err)?;
                 db_run!(&mut tx, p => sqlx::query("UPDATE finding_exceptions SET status = 'active', decided_by_user_id = $1, decided_at = $2 WHERE id = $3")
                     .bind(owner.actor_id()).bind(now).bind(x).execute(p).await.map(|_| ()))
                 .map_err(sqlerr)?;
@@ -188,9 +203,16 @@ pub async fn run(db: &Db, keys: std::sync::Arc<Keys>, opts: BenchReviews) -> Res
         let g = evidence::generate(db, &scope, None, None, &system).await.map_err(err)?;
         let snapshot = repo::select_snapshot(db, &scope, g.snapshot_id).await.map_err(err)?.ok_or("no snapshot")?;
         let mut tx = db.begin().await.map_err(err)?;
-        let review = repo::insert_review(&mut tx, &scope, g.snapshot_id, snapshot.fingerprint.as_deref().unwrap_or(""), None, Utc::now())
-            .await
-            .map_err(err)?;
+        let review = repo::insert_review(
+            &mut tx,
+            &scope,
+            g.snapshot_id,
+            snapshot.fingerprint.as_deref().unwrap_or(""),
+            None,
+            Utc::now(),
+        )
+        .await
+        .map_err(err)?;
         tx.commit().await.map_err(err)?;
         compose::compose(db, &scope, review, &system).await.map_err(err)?;
         service::publish_review(db, &owner, review).await.map_err(err)?;
@@ -210,9 +232,19 @@ pub async fn run(db: &Db, keys: std::sync::Arc<Keys>, opts: BenchReviews) -> Res
         let req = PackRequest::parse(Some(if rep % 2 == 0 { "en" } else { "de" }), false).map_err(err)?;
         let fp = service::pack_fingerprint(review.id, &format!("bench-{rep}"), &req);
         let mut tx = db.begin().await.map_err(err)?;
-        let id = repo::insert_pack(&mut tx, &scope, review.id, review.snapshot_id, None, &req.language, false, &fp, Utc::now())
-            .await
-            .map_err(err)?;
+        let id = repo::insert_pack(
+            &mut tx,
+            &scope,
+            review.id,
+            review.snapshot_id,
+            None,
+            &req.language,
+            false,
+            &fp,
+            Utc::now(),
+        )
+        .await
+        .map_err(err)?;
         tx.commit().await.map_err(err)?;
         let t = Instant::now();
         generate::generate(db, &scope, id, &keys, store.as_ref(), &system).await.map_err(err)?;

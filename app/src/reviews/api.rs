@@ -54,7 +54,8 @@ pub async fn generate_snapshot(workspace: String, tenant: Option<String>) -> Res
     let (state, scope) = crate::authz::server::enter_current(&workspace, None).await?;
     let tenant = required_id("tenant", tenant)?;
     let started = service::generate_snapshot(&state.db, &scope, tenant).await?;
-    back_to(&format!("/admin/workspaces/{workspace}/reviews?tenant={tenant}"));
+    let notice = crate::components::RunNotice::from_started(&started).query();
+    back_to(&format!("/admin/workspaces/{workspace}/reviews?tenant={tenant}&{notice}"));
     Ok(started)
 }
 
