@@ -218,6 +218,7 @@ async function expectPackState(page, locale, tenant, state) {
 async function acknowledge(page, locale, tenant) {
   const button = `${TID.card(tenant)} [data-testid="acknowledge"]`;
   await expectText(page, button, t(locale, 'crw.acknowledge'));
+  assert.equal(await page.locator(button).evaluate((b) => new URL(b.form.action).pathname), ACK_ACTION, 'the acknowledge form');
   await submit(page, button);
   await expectPath(page, CRW);
   await expectAck(page, locale, tenant, 'acknowledged');
@@ -226,7 +227,9 @@ async function acknowledge(page, locale, tenant) {
 /** Downloads the card's pack (the download form) into `dir`; checks it is a ZIP; returns the file. */
 async function downloadPack(page, tenant, dir) {
   const sel = TID.card(tenant);
-  const pack = await page.locator(`${sel} [data-testid="download-pack-form"] input[name="pack"]`).getAttribute('value');
+  const form = page.locator(`${sel} [data-testid="download-pack-form"]`);
+  assert.equal(await form.evaluate((f) => new URL(f.action).pathname), DOWNLOAD_ACTION, 'the download form');
+  const pack = await form.locator('input[name="pack"]').getAttribute('value');
   const [download] = await Promise.all([
     page.waitForEvent('download', { timeout: 30_000 }),
     page.locator(`${sel} [data-testid="download-pack"]`).click(),
@@ -281,8 +284,13 @@ async function publishReview(page, locale, href) {
   assert.deepEqual(blockers, [], `the review cannot be published: ${blockers.join('; ')}`);
   assert.equal(status, 'ready', 'the review is ready to publish');
   await expectText(page, TID.detailStatus, t(locale, 'reviews.status.ready'));
-  // The operator page has the form the customer pages must not have (so that check looks for the right thing).
-  assert.match(await page.content(), /action="[^"]*\/api\/reviews\/publish"/, 'the publish form on the operator page');
+  // The operator page has what the customer pages must not have (so those checks look for the right thing):
+  // the publish form and, for listed open risks, links into the findings.
+  const html = await page.content();
+  assert.match(html, /action="[^"]*\/api\/reviews\/publish"/, 'the publish form on the operator page');
+  if ((await page.locator('[data-testid="open-risk-row"]').count()) > 0) {
+    assert.match(html, /href="[^"]*\/findings\b[^"]*"/, 'open risks link to their findings on the operator page');
+  }
   await expectText(page, TID.publish, t(locale, 'reviews.actions.publish'));
   assert.ok(await page.locator(TID.publish).isEnabled(), 'the owner may publish');
   await submit(page, TID.publish);
