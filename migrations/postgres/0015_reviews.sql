@@ -49,6 +49,8 @@ CREATE TABLE tenant_reviews (
     fingerprint             TEXT,
     -- JSON array of publish blocker codes.
     blockers                TEXT NOT NULL DEFAULT '[]',
+    -- JSON: what the customer workspace card shows (reviews::CardSummary), written by the compose run.
+    card                    TEXT,
     created_by_user_id      BIGINT REFERENCES users (id) ON DELETE SET NULL,
     published_by_user_id    BIGINT REFERENCES users (id) ON DELETE SET NULL,
     superseded_by_review_id BIGINT REFERENCES tenant_reviews (id) ON DELETE SET NULL,

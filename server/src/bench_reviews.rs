@@ -259,14 +259,16 @@ pub async fn run(db: &Db, keys: std::sync::Arc<Keys>, opts: BenchReviews) -> Res
     // (2) The Customer Review Workspace for the owner (every tenant).
     let mut times = Vec::new();
     let mut cards = 0;
+    let page = app::paging::PageRequest::parse(None, Some(i64::from(app::reviews::WORKSPACE_PER_PAGE))).map_err(err)?;
     for _ in 0..opts.reps_workspace {
         let t = Instant::now();
-        let w = service::customer_workspace(db, &owner, None).await.map_err(err)?;
+        let w = service::customer_workspace(db, &owner, None, page).await.map_err(err)?;
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         cards = w.cards.len();
     }
     let (m, p) = median_p95(&times);
     println!("workspace_cards={cards}");
+    println!("workspace_tenants={}", tenants.len());
     println!("workspace_service_median_ms={m:.2}");
     println!("workspace_service_p95_ms={p:.2}");
     Ok(())

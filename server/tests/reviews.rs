@@ -243,7 +243,7 @@ async fn evidence_reviews_packs_and_the_customer_workspace(engine: Engine) {
     assert_eq!(service::get_review(w.db(), &owner, q.id, false, true).await.unwrap().sections, sections_before);
 
     // The customer workspace: the published review, accepted risks, key findings, a ready pack.
-    let ws = service::customer_workspace(w.db(), &customer, None).await.unwrap();
+    let ws = service::customer_workspace(w.db(), &customer, None, Default::default()).await.unwrap();
     assert_eq!(ws.cards.len(), 1, "narrowed to Retail");
     let card = &ws.cards[0];
     assert_eq!(card.review.as_ref().unwrap().id, q.id);
@@ -251,7 +251,10 @@ async fn evidence_reviews_packs_and_the_customer_workspace(engine: Engine) {
     assert_eq!(card.pack_state, "ready");
     assert!(card.risks.valid >= 1 && !card.key_findings.is_empty(), "{card:?}");
     let holding = w.tenant("Contoso Holding").await.0;
-    assert_eq!(service::customer_workspace(w.db(), &customer, Some(holding)).await.unwrap_err(), AppError::NotFound);
+    assert_eq!(
+        service::customer_workspace(w.db(), &customer, Some(holding), Default::default()).await.unwrap_err(),
+        AppError::NotFound
+    );
 
     // Downloads through signed links, over HTTP.
     let cjar = as_user(&w.app, "customer@contoso.example").await;
@@ -289,7 +292,7 @@ async fn evidence_reviews_packs_and_the_customer_workspace(engine: Engine) {
     assert_eq!(service::acknowledge(w.db(), &customer, q.id).await.unwrap(), AckState::Acknowledged);
     assert_eq!(count(&w, "SELECT COUNT(*) FROM audit_log WHERE action = 'tenant_review.acknowledge'").await, 1);
     assert_eq!(
-        service::customer_workspace(w.db(), &customer, None).await.unwrap().cards[0].ack,
+        service::customer_workspace(w.db(), &customer, None, Default::default()).await.unwrap().cards[0].ack,
         AckState::Acknowledged
     );
     // New evidence (a resolved finding changes the findings dimension) → a new review → published.
@@ -307,7 +310,7 @@ async fn evidence_reviews_packs_and_the_customer_workspace(engine: Engine) {
     let newer = publish_fresh(&w, &owner, retail).await;
     let old = service::get_review(w.db(), &owner, q.id, false, true).await.unwrap().review;
     assert_eq!((old.status, old.superseded_by_review_id), (ReviewStatus::Superseded, Some(newer)));
-    let card = &service::customer_workspace(w.db(), &customer, None).await.unwrap().cards[0];
+    let card = &service::customer_workspace(w.db(), &customer, None, Default::default()).await.unwrap().cards[0];
     assert_eq!((card.review.as_ref().unwrap().id, card.ack), (newer, AckState::ReAckRequired));
     assert_eq!(card.pack_state, "not_available");
     assert_eq!(service::acknowledge(w.db(), &customer, q.id).await.unwrap_err(), AppError::NotFound, "superseded");

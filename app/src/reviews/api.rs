@@ -160,10 +160,18 @@ pub async fn acknowledge_review(workspace: String, review: i64, back: Option<Str
 
 /// The Customer Review Workspace (optionally one environment).
 #[server(endpoint = "reviews/workspace")]
-pub async fn get_customer_workspace(workspace: String, tenant: Option<String>) -> Result<CustomerWorkspace, AppError> {
-    use crate::reviews::server::service;
+pub async fn get_customer_workspace(
+    workspace: String,
+    tenant: Option<String>,
+    page: Option<String>,
+) -> Result<CustomerWorkspace, AppError> {
+    use crate::{
+        paging::PageRequest,
+        reviews::{server::service, WORKSPACE_PER_PAGE},
+    };
     let (state, scope) = crate::authz::server::enter_current(&workspace, None).await?;
-    service::customer_workspace(&state.db, &scope, optional_id("tenant", tenant)?).await
+    let page = PageRequest::parse(optional_id("page", page)?, Some(i64::from(WORKSPACE_PER_PAGE)))?;
+    service::customer_workspace(&state.db, &scope, optional_id("tenant", tenant)?, page).await
 }
 
 /// The result of an uploaded pack's check, as the verify upload signed it (a signed-in user only).

@@ -505,10 +505,27 @@ pub struct WorkspaceCard {
     pub acknowledged_at: Option<String>,
 }
 
-/// The Customer Review Workspace.
+/// What the workspace card shows of a published review, computed once by its compose run (a published
+/// review never changes, so neither does its card).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct CardSummary {
+    /// Open findings by severity: [low, medium, high, critical].
+    pub open_by_severity: [i64; 4],
+    pub key_findings: Vec<KeyFinding>,
+    pub risks: RiskCounts,
+}
+
+/// Environment cards per page of the Customer Review Workspace.
+pub const WORKSPACE_PER_PAGE: u32 = 24;
+
+/// The Customer Review Workspace: one page of environment cards.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerWorkspace {
     pub cards: Vec<WorkspaceCard>,
+    pub page: u32,
+    pub per_page: u32,
+    /// Environments matching the filter (all pages).
+    pub total: u64,
     /// Every entitled tenant (the environment filter's options).
     pub environments: Vec<(i64, String)>,
     pub selected: Option<i64>,

@@ -34,7 +34,7 @@ use super::{
     SectionDto, SectionKey, SnapshotDto, VerifyView, WorkspaceCard,
 };
 use crate::{
-    components::{errors::error_page_for, ErrorPage, RoleName, RunNotice, RunStartedNotice, SubmitButton},
+    components::{errors::error_page_for, ErrorPage, Pager, RoleName, RunNotice, RunStartedNotice, SubmitButton},
     error::AppError,
     findings::{
         components::{kind_label, severity_label, status_label, validity_label, SeverityBadge},
@@ -1053,11 +1053,12 @@ pub fn CustomerWorkspacePage() -> impl IntoView {
     let query = use_query_map();
     let slug = move || params.read().get("workspace").unwrap_or_default();
     let tenant = Memo::new(move |_| set(query.read().get("tenant")));
+    let page = Memo::new(move |_| set(query.read().get("page")));
     let acknowledge = ServerAction::<AcknowledgeReview>::new();
     let download = download_action();
     let data = Resource::new(
-        move || (slug(), tenant.get(), acknowledge.version().get()),
-        |(s, t, _)| get_customer_workspace(s, t),
+        move || (slug(), tenant.get(), page.get(), acknowledge.version().get()),
+        |(s, t, p, _)| get_customer_workspace(s, t, p),
     );
     view! {
         <Transition fallback=|| ()>
@@ -1080,6 +1081,8 @@ fn crw_view(
 ) -> impl IntoView {
     let i18n = use_i18n();
     let (can_ack, can_download) = (w.can_acknowledge, w.can_download);
+    let (page, total) = (w.page, w.total);
+    let pages = total.div_ceil(u64::from(w.per_page.max(1))).max(1);
     let cards = if w.cards.is_empty() {
         Either::Left(view! { <p class="muted" data-testid="crw-empty">{t!(i18n, crw.empty)}</p> })
     } else {
@@ -1099,6 +1102,7 @@ fn crw_view(
             <PiiStatement/>
         </section>
         {cards}
+        {(pages > 1).then(|| view! { <Pager page pages total/> })}
     }
 }
 

@@ -19,7 +19,10 @@ use crate::{
         server::worker::{Done, RunContext, Stop},
         FailureSummary, Reason, RunOutcome, RunReason, SummaryCounts,
     },
-    reviews::{Blocker, Completeness, Dimension, ReviewAction, ReviewStatus, SectionDto, SectionKey, SnapshotStatus},
+    reviews::{
+        Blocker, CardSummary, Completeness, Dimension, KeyFinding, ReviewAction, ReviewStatus, RiskCounts, SectionDto,
+        SectionKey, SnapshotStatus, KEY_FINDINGS,
+    },
 };
 
 /// Open findings listed in the open-risks section.
@@ -111,6 +114,45 @@ pub fn sections(items: &[repo::ItemRow], snapshot_active: bool) -> (Vec<SectionD
     (sections, blockers, overall)
 }
 
+/// The workspace card of a review with these sections: open findings by severity, the first
+/// [`KEY_FINDINGS`] open findings, the accepted-risk counters.
+pub fn card(sections: &[SectionDto]) -> CardSummary {
+    let payload = |k: SectionKey| sections.iter().find(|s| s.key == k).map(|s| &s.payload);
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    let open_by_severity = payload(SectionKey::ExecutiveSummary)
+        .map(|e| ["low", "medium", "high", "critical"].map(|k| e["open_by_severity"][k].as_i64().unwrap_or(0)))
+        .unwrap_or_default();
+    let key_findings = payload(SectionKey::OpenRisks)
+        .and_then(|o| o["items"].as_array())
+        .map(|a| {
+            a.iter()
+                .take(KEY_FINDINGS)
+                .map(|f| KeyFinding {
+                    severity: text(&f["severity"]),
+                    status: text(&f["status"]),
+                    subject: text(&f["subject"]),
+                    policy_type: text(&f["policy_type"]),
+                    drift_kind: text(&f["drift_kind"]),
+                    overdue: f["overdue"].as_bool().unwrap_or(false),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let risks = payload(SectionKey::AcceptedRisks);
+    let n = |k: &str| risks.and_then(|r| r["counts"][k].as_i64()).unwrap_or(0);
+    CardSummary {
+        open_by_severity,
+        key_findings,
+        risks: RiskCounts {
+            total: risks.and_then(|r| r["total"].as_i64()).unwrap_or(0),
+            valid: n("valid"),
+            expiring: n("expiring"),
+            expired: n("expired"),
+            pending: n("pending"),
+        },
+    }
+}
+
 /// Composes review `review_id` of the scope's tenant: sections, blockers and the next status, with the
 /// audit entry, in one transaction.
 pub async fn compose(
@@ -124,6 +166,7 @@ pub async fn compose(
     let items = repo::select_items(db, scope, snapshot.id).await?;
     let active = SnapshotStatus::parse(&snapshot.status) == Some(SnapshotStatus::Active);
     let (sections, blockers, overall) = sections(&items, active);
+    let card = serde_json::to_string(&card(&sections)).map_err(|_| AppError::Internal)?;
     let now = Utc::now();
     let mut tx = db.begin().await?;
     let current = repo::lock_review(&mut tx, scope, review_id).await?.ok_or(AppError::NotFound)?;
@@ -133,6 +176,7 @@ pub async fn compose(
         completeness: Some(overall),
         blockers: Some(blockers.clone()),
         composed_at: Some(now),
+        card: Some(card),
         ..Default::default()
     };
     repo::update_review(&mut tx, scope, review_id, next, &change, now).await?;

@@ -241,6 +241,7 @@ pub struct ReviewRow {
     pub composed_at: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,
     pub archived_at: Option<DateTime<Utc>>,
+    pub card: Option<String>,
 }
 
 impl ReviewRow {
@@ -271,7 +272,7 @@ impl ReviewRow {
 
 const REVIEW_SELECT: &str = "SELECT r.id, r.workspace_id, r.tenant_id, t.display_name AS tenant_name, r.snapshot_id, \
      r.run_id, r.status, r.completeness, r.fingerprint, r.blockers, pu.display_name AS published_by, \
-     r.superseded_by_review_id, r.created_at, r.composed_at, r.published_at, r.archived_at \
+     r.superseded_by_review_id, r.created_at, r.composed_at, r.published_at, r.archived_at, r.card \
      FROM tenant_reviews r JOIN tenants t ON t.id = r.tenant_id LEFT JOIN users pu ON pu.id = r.published_by_user_id";
 
 /// A review of the scope's workspace (callers enter its tenant before showing it).
@@ -317,6 +318,24 @@ pub async fn select_reviews(
     }
     let sql = format!("{REVIEW_SELECT}{} ORDER BY r.id DESC LIMIT {limit}", f.sql());
     db_run!(db, p => f.bind(sqlx::query_as::<_, ReviewRow>(&sql)).fetch_all(p).await).map_err(internal)
+}
+
+/// The published reviews of the given tenants of the workspace (one per tenant at most).
+pub async fn select_published_of(
+    db: &Db,
+    scope: &WorkspaceScope,
+    tenant_ids: &[i64],
+) -> Result<Vec<ReviewRow>, AppError> {
+    if tenant_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = tenant_ids.iter().map(i64::to_string).collect();
+    let sql = format!(
+        "{REVIEW_SELECT} WHERE r.workspace_id = $1 AND r.status = 'published' AND r.tenant_id IN ({})",
+        ids.join(", ")
+    );
+    db_run!(db, p => sqlx::query_as::<_, ReviewRow>(&sql).bind(scope.workspace_id()).fetch_all(p).await)
+        .map_err(internal)
 }
 
 /// The tenant's unpublished review composed (or composing) from a snapshot with this fingerprint.
@@ -366,6 +385,8 @@ pub struct ReviewChange {
     pub published: Option<(i64, DateTime<Utc>)>,
     pub superseded_by: Option<i64>,
     pub archived_at: Option<DateTime<Utc>>,
+    /// The workspace card (JSON of `reviews::CardSummary`), written once by the compose run.
+    pub card: Option<String>,
 }
 
 pub async fn update_review(
@@ -381,11 +402,12 @@ pub async fn update_review(
         "UPDATE tenant_reviews SET status = $1, completeness = COALESCE($2, completeness), blockers = COALESCE($3, blockers), \
          composed_at = COALESCE($4, composed_at), published_by_user_id = COALESCE($5, published_by_user_id), \
          published_at = COALESCE($6, published_at), superseded_by_review_id = COALESCE($7, superseded_by_review_id), \
-         archived_at = COALESCE($8, archived_at), updated_at = $9 WHERE workspace_id = $10 AND tenant_id = $11 AND id = $12")
+         archived_at = COALESCE($8, archived_at), card = COALESCE($13, card), updated_at = $9 \
+         WHERE workspace_id = $10 AND tenant_id = $11 AND id = $12")
         .bind(status.id()).bind(change.completeness.map(|c| c.id())).bind(blockers).bind(change.composed_at)
         .bind(change.published.map(|p| p.0)).bind(change.published.map(|p| p.1)).bind(change.superseded_by)
         .bind(change.archived_at).bind(now).bind(scope.bound_workspace_id()).bind(scope.bound_tenant_id()).bind(id)
-        .execute(p).await.map(|_| ()))
+        .bind(change.card.as_deref()).execute(p).await.map(|_| ()))
     .map_err(|e| on_constraint(e, "tenant_reviews_published_key", "review_state"))?;
     Ok(())
 }
@@ -739,27 +761,6 @@ pub async fn count_active_tenants<'e>(ex: impl Into<Ex<'e>>, scope: &impl Worksp
         "SELECT COUNT(*) FROM tenants WHERE workspace_id = $1 AND lifecycle = 'active'")
         .bind(scope.bound_workspace()).fetch_one(p).await)
     .map_err(internal)
-}
-
-/// The executive-summary, open-risk and accepted-risk sections of the given reviews of the workspace,
-/// by `(review, section key)` (what the workspace cards show).
-pub async fn select_card_sections(
-    db: &Db,
-    scope: &WorkspaceScope,
-    review_ids: &[i64],
-) -> Result<std::collections::HashMap<(i64, String), serde_json::Value>, AppError> {
-    if review_ids.is_empty() {
-        return Ok(Default::default());
-    }
-    let ids: Vec<String> = review_ids.iter().map(i64::to_string).collect();
-    let sql = format!(
-        "SELECT s.review_id, s.section_key, s.payload FROM tenant_review_sections s JOIN tenant_reviews r ON r.id = s.review_id \
-         WHERE r.workspace_id = $1 AND s.review_id IN ({}) AND s.section_key IN ('executive_summary', 'open_risks', 'accepted_risks')",
-        ids.join(", ")
-    );
-    let rows = db_run!(db, p => sqlx::query_as::<_, (i64, String, String)>(&sql).bind(scope.workspace_id()).fetch_all(p).await)
-        .map_err(internal)?;
-    Ok(rows.into_iter().map(|(r, k, p)| ((r, k), serde_json::from_str(&p).unwrap_or_default())).collect())
 }
 
 /// Completeness and generation time of the given snapshots of the workspace.

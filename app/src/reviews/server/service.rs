@@ -27,10 +27,11 @@ use crate::{
         server::service::{self as runs, StartRun},
         RunType, Started,
     },
+    paging::PageRequest,
     reviews::{
-        ack_state, AckState, CustomerWorkspace, DownloadLink, KeyFinding, PackDto, PackRequest, PackStatus, Queued,
-        ReviewAction, ReviewDetail, ReviewDto, ReviewPermissions, ReviewStatus, RiskCounts, SectionDto, SectionKey,
-        SnapshotDetail, SnapshotDto, SnapshotStatus, WorkspaceCard, DOWNLOAD_LINK_SECS, KEY_FINDINGS,
+        ack_state, AckState, CardSummary, CustomerWorkspace, DownloadLink, PackDto, PackRequest, PackStatus, Queued,
+        ReviewAction, ReviewDetail, ReviewDto, ReviewPermissions, ReviewStatus, SectionDto, SnapshotDetail,
+        SnapshotDto, SnapshotStatus, WorkspaceCard, DOWNLOAD_LINK_SECS,
     },
 };
 
@@ -489,15 +490,14 @@ pub async fn download(
 
 // ---- the Customer Review Workspace ----
 
-fn counts4(v: &Value) -> [i64; 4] {
-    ["low", "medium", "high", "critical"].map(|k| v[k].as_i64().unwrap_or(0))
-}
-
-/// The latest published review of every entitled tenant (or of `tenant`), as environment cards.
+/// One page of environment cards: the latest published review of every entitled tenant (or of `tenant`).
+/// Reads stay proportional to the page: the tenants the member sees, then the published reviews (with
+/// their precomputed cards), snapshots and packs of the page's tenants only.
 pub async fn customer_workspace(
     db: &Db,
     scope: &WorkspaceScope,
     tenant: Option<i64>,
+    page: PageRequest,
 ) -> Result<CustomerWorkspace, AppError> {
     tenant_filter(db, scope, tenant, Capability::CustomerReviewsView).await?;
     scope.require(Capability::CustomerReviewsView)?;
@@ -506,13 +506,16 @@ pub async fn customer_workspace(
         // A narrowed member without an entitled tenant has no workspace to see.
         return Err(AppError::NotFound);
     }
-    let published = repo::select_reviews(db, scope, tenant, &[ReviewStatus::Published], 10_000).await?;
+    let matching: Vec<_> = tenants.iter().filter(|t| tenant.is_none_or(|f| f == t.id)).collect();
+    let total = matching.len() as u64;
+    let shown: Vec<_> =
+        matching.iter().skip(page.offset() as usize).take(page.limit() as usize).map(|t| (*t).clone()).collect();
+    let ids: Vec<i64> = shown.iter().map(|t| t.id).collect();
+    let published = repo::select_published_of(db, scope, &ids).await?;
     let by_tenant: HashMap<i64, &repo::ReviewRow> = published.iter().map(|r| (r.tenant_id, r)).collect();
     let review_ids: Vec<i64> = published.iter().map(|r| r.id).collect();
-    let sections = super::repo::select_card_sections(db, scope, &review_ids).await?;
     let snapshots =
-        super::repo::select_snapshot_states(db, scope, &published.iter().map(|r| r.snapshot_id).collect::<Vec<_>>())
-            .await?;
+        repo::select_snapshot_states(db, scope, &published.iter().map(|r| r.snapshot_id).collect::<Vec<_>>()).await?;
     let packs = repo::select_packs_of(db, scope, &review_ids).await?;
     let acks = repo::select_acks(db, scope).await?;
     let now = Utc::now();
@@ -522,40 +525,12 @@ pub async fn customer_workspace(
         acked_tenants.insert(*t);
         acked.insert(*r, *at);
     }
-    let cards = tenants
+    let cards = shown
         .iter()
-        .filter(|t| tenant.is_none_or(|f| f == t.id))
         .map(|t| {
             let review = by_tenant.get(&t.id).copied();
-            let section = |k: SectionKey| review.and_then(|r| sections.get(&(r.id, k.id().to_string())));
-            let exec = section(SectionKey::ExecutiveSummary);
-            let open = section(SectionKey::OpenRisks);
-            let risks = section(SectionKey::AcceptedRisks);
-            let key_findings = open
-                .and_then(|o| o["items"].as_array())
-                .map(|a| {
-                    a.iter()
-                        .take(KEY_FINDINGS)
-                        .map(|f| KeyFinding {
-                            severity: f["severity"].as_str().unwrap_or_default().into(),
-                            status: f["status"].as_str().unwrap_or_default().into(),
-                            subject: f["subject"].as_str().unwrap_or_default().into(),
-                            policy_type: f["policy_type"].as_str().unwrap_or_default().into(),
-                            drift_kind: f["drift_kind"].as_str().unwrap_or_default().into(),
-                            overdue: f["overdue"].as_bool().unwrap_or(false),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let c = risks.map(|r| &r["counts"]);
-            let n = |k: &str| c.and_then(|c| c[k].as_i64()).unwrap_or(0);
-            let risk_counts = RiskCounts {
-                total: risks.and_then(|r| r["total"].as_i64()).unwrap_or(0),
-                valid: n("valid"),
-                expiring: n("expiring"),
-                expired: n("expired"),
-                pending: n("pending"),
-            };
+            let card: CardSummary =
+                review.and_then(|r| r.card.as_deref()).and_then(|c| serde_json::from_str(c).ok()).unwrap_or_default();
             let review_packs: Vec<&repo::PackRow> = review
                 .map(|r| packs.iter().filter(|p| p.review_id == r.id && !p.include_pii).collect())
                 .unwrap_or_default();
@@ -579,9 +554,9 @@ pub async fn customer_workspace(
                 evidence_completeness: snapshot.map(|s| s.0),
                 evidence_generated_at: snapshot.map(|s| s.1.clone()),
                 snapshot_id: review.map(|r| r.snapshot_id),
-                open_by_severity: exec.map(|e| counts4(&e["open_by_severity"])).unwrap_or_default(),
-                key_findings,
-                risks: risk_counts,
+                open_by_severity: card.open_by_severity,
+                key_findings: card.key_findings,
+                risks: card.risks,
                 pack: ready.map(repo::PackRow::dto),
                 pack_state: pack_state.into(),
                 ack: ack_state(latest, acked_latest.is_some(), acked_tenants.contains(&t.id)),
@@ -591,6 +566,9 @@ pub async fn customer_workspace(
         .collect();
     Ok(CustomerWorkspace {
         cards,
+        page: page.page,
+        per_page: page.per_page,
+        total,
         environments: tenants.iter().map(|t| (t.id, t.name.clone())).collect(),
         selected: tenant,
         can_acknowledge: scope.can(Capability::CustomerReviewsAcknowledge),

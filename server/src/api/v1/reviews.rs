@@ -232,9 +232,12 @@ pub fn resource() -> Resource {
                 tenant_filter(
                     Operation::new("getCustomerReviewWorkspace", "The customer review workspace")
                         .describe(
-                            "The latest published review of every entitled tenant. Needs `customer_reviews.view`.",
+                            "The latest published review of every entitled tenant, one page of environments (by \
+                             name). Needs `customer_reviews.view`.",
                         )
-                        .param("Slug"),
+                        .param("Slug")
+                        .param("Page")
+                        .param("PerPage"),
                 )
                 .ok(200, "The workspace", Some(schema_ref("CustomerReviewWorkspace")))
                 .errors(&[403, 404, 422]),
@@ -450,9 +453,13 @@ pub fn resource() -> Resource {
             (
                 "CustomerReviewWorkspace",
                 json!({
-                    "type": "object", "required": ["cards", "environments", "can_acknowledge", "can_download"],
+                    "type": "object",
+                    "required": ["cards", "page", "per_page", "total", "environments", "can_acknowledge", "can_download"],
                     "properties": {
                         "cards": { "type": "array", "items": schema_ref("CustomerReviewCard") },
+                        "page": { "type": "integer", "minimum": 1 },
+                        "per_page": { "type": "integer", "minimum": 1, "maximum": 200 },
+                        "total": { "type": "integer", "minimum": 0, "description": "Environments matching, all pages." },
                         "environments": { "type": "array", "items": { "type": "array", "minItems": 2, "maxItems": 2,
                                           "description": "[tenant id, name]" } },
                         "selected": { "type": "integer", "format": "int64", "nullable": true },
@@ -689,7 +696,7 @@ async fn customer_workspace(
     State(state): State<AppState>,
     q: ListQuery,
 ) -> ApiResult<Json<CustomerWorkspace>> {
-    Ok(Json(service::customer_workspace(&state.db, &scope, tenant_query(&q)?).await?))
+    Ok(Json(service::customer_workspace(&state.db, &scope, tenant_query(&q)?, q.page).await?))
 }
 
 async fn get_entitlements(
