@@ -188,6 +188,7 @@ const EXEMPT: &[(&str, &str, &str)] = &[
     ("reviews", "insert_review", "binds the scope's workspace (and tenant) in its statement; foreign access is driven through the service in tests/reviews.rs"),
     ("reviews", "set_review_run", "binds the scope's workspace (and tenant) in its statement; foreign access is driven through the service in tests/reviews.rs"),
     ("reviews", "update_review", "binds the scope's workspace (and tenant) in its statement; foreign access is driven through the service in tests/reviews.rs"),
+    ("reviews", "select_published_of", "binds the scope's workspace (and tenant) in its statement; foreign access is driven through the service in tests/reviews.rs"),
     ("reviews", "lock_published", "binds the scope's workspace (and tenant) in its statement; foreign access is driven through the service in tests/reviews.rs"),
     ("reviews", "insert_sections", "binds the scope's workspace (and tenant) in its statement; foreign access is driven through the service in tests/reviews.rs"),
     ("reviews", "select_sections", "binds the scope's workspace (and tenant) in its statement; foreign access is driven through the service in tests/reviews.rs"),
@@ -208,7 +209,6 @@ const EXEMPT: &[(&str, &str, &str)] = &[
     ("reviews", "select_entitlements_platform", "platform plane (PlatformScope witness)"),
     ("reviews", "upsert_entitlements", "platform plane (PlatformScope witness)"),
     ("reviews", "count_active_tenants", "binds the scope's workspace (and tenant) in its statement; foreign access is driven through the service in tests/reviews.rs"),
-    ("reviews", "select_card_sections", "binds the scope's workspace (and tenant) in its statement; foreign access is driven through the service in tests/reviews.rs"),
     ("reviews", "select_snapshot_states", "binds the scope's workspace (and tenant) in its statement; foreign access is driven through the service in tests/reviews.rs"),
     ("connections", "select_tenant_identity_in", "the claimed run's own tenant, inside the activation transaction"),
 ];
