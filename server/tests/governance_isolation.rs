@@ -409,6 +409,24 @@ const ROWS: &[Row] = &[
         ),
         HIDDEN_CHANGE,
     ),
+    change(
+        Call::Fn(
+            "/api/findings/renew_exception",
+            &[
+                ("workspace", "{slug}"),
+                ("exception", "{x_renew_fn}"),
+                ("reason", "Still pending"),
+                ("expires_at", "{expires}"),
+            ],
+        ),
+        HIDDEN_CHANGE,
+    ),
+    read(Call::Fn("/api/findings/settings", &[("workspace", "{slug}")]), WS_READ),
+    // `settings.manage`: neither the read-only member nor the operator holds it.
+    change(
+        Call::Fn("/api/findings/update_settings", &[("workspace", "{slug}"), ("sla_low_days", "31")]),
+        [200, 404, NA, 403, 403, 403],
+    ),
     // ---- pages ----
     read(Call::Page("/admin/workspaces/{slug}/baselines"), WS_READ),
     read(Call::Page("/admin/workspaces/{slug}/baselines/{profile}"), OBJ_READ),
@@ -672,6 +690,7 @@ async fn fixture(engine: Engine) -> Option<Fixture> {
         ("f_revoke_api", "Revoked over the API"),
         ("f_revoke_fn", "Revoked by a server function"),
         ("f_renew", "Renewed policy"),
+        ("f_renew_fn", "Renewed by a server function"),
     ] {
         t.insert(key, seed_finding(&w, holding, source, name).await.to_string());
     }
@@ -691,7 +710,12 @@ async fn fixture(engine: Engine) -> Option<Fixture> {
         let id = request(t[f].parse().unwrap()).await;
         t.insert(x, id.to_string());
     }
-    for (x, f) in [("x_revoke_api", "f_revoke_api"), ("x_revoke_fn", "f_revoke_fn"), ("x_renew", "f_renew")] {
+    for (x, f) in [
+        ("x_revoke_api", "f_revoke_api"),
+        ("x_revoke_fn", "f_revoke_fn"),
+        ("x_renew", "f_renew"),
+        ("x_renew_fn", "f_renew_fn"),
+    ] {
         let id = request(t[f].parse().unwrap()).await;
         findings::decide_exception(db, &owner, id, true, None).await.unwrap();
         t.insert(x, id.to_string());

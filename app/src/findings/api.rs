@@ -12,7 +12,7 @@ use leptos::prelude::*;
 use crate::validate::{blank_none, form_flag as flag, optional_id};
 use crate::{
     error::AppError,
-    findings::{CommentDto, ExceptionDto, FindingDetail, FindingDto, PostureOverview},
+    findings::{CommentDto, ExceptionDto, FindingDetail, FindingDto, GovernanceSettingsView, PostureOverview},
     paging::Page,
 };
 
@@ -188,6 +188,76 @@ pub async fn revoke_exception(
     let x = service::revoke_exception(&state.db, &scope, exception, reason.as_deref()).await?;
     redirect_to_finding(&workspace, x.finding_id);
     Ok(x)
+}
+
+/// Requests the renewal of an active risk acceptance (`reason` required, `expires_at` a future date within
+/// the workspace maximum); once another member approves it, it supersedes the active one.
+#[server(endpoint = "findings/renew_exception")]
+pub async fn renew_exception(
+    workspace: String,
+    exception: i64,
+    reason: Option<String>,
+    expires_at: Option<String>,
+) -> Result<ExceptionDto, AppError> {
+    use crate::findings::server::service;
+    let (state, scope) = crate::authz::server::enter_current(&workspace, None).await?;
+    let x = service::renew_exception(&state.db, &scope, exception, reason.as_deref(), expires_at.as_deref()).await?;
+    redirect_to_finding(&workspace, x.finding_id);
+    Ok(x)
+}
+
+/// The workspace's SLA days and acceptance maximum (`findings.view`), and whether the caller may change them.
+#[server(endpoint = "findings/settings")]
+pub async fn get_governance_settings(workspace: String) -> Result<GovernanceSettingsView, AppError> {
+    use crate::{authz::Capability, findings::server::service};
+    let (state, scope) = crate::authz::server::enter_current(&workspace, None).await?;
+    let settings = service::settings(&state.db, &scope).await?;
+    Ok(GovernanceSettingsView { settings, can_manage: scope.can(Capability::SettingsManage) })
+}
+
+/// Changes the SLA days per severity and the acceptance maximum (`settings.manage`; whole numbers, SLA
+/// 1–365 days, maximum 1–1095 days; a blank field keeps its value). Existing due dates stay.
+#[server(endpoint = "findings/update_settings")]
+pub async fn update_governance_settings(
+    workspace: String,
+    sla_critical_days: Option<String>,
+    sla_high_days: Option<String>,
+    sla_medium_days: Option<String>,
+    sla_low_days: Option<String>,
+    max_exception_days: Option<String>,
+) -> Result<GovernanceSettingsView, AppError> {
+    use crate::{
+        authz::Capability,
+        error::FieldError,
+        findings::{server::service, GovernanceSettings},
+    };
+    let (state, scope) =
+        crate::authz::server::enter_current::<crate::authz::server::WorkspaceScope>(&workspace, None).await?;
+    scope.require(Capability::SettingsManage)?;
+    let current = service::settings(&state.db, &scope).await?;
+    let mut errors = Vec::new();
+    let mut days = |field: &'static str, raw: Option<String>, keep: i64| match blank_none(raw) {
+        None => keep,
+        Some(v) => v.parse::<i64>().unwrap_or_else(|_| {
+            errors.push(FieldError::new(field, "invalid"));
+            keep
+        }),
+    };
+    let s = GovernanceSettings {
+        sla_critical_days: days("sla_critical_days", sla_critical_days, current.sla_critical_days),
+        sla_high_days: days("sla_high_days", sla_high_days, current.sla_high_days),
+        sla_medium_days: days("sla_medium_days", sla_medium_days, current.sla_medium_days),
+        sla_low_days: days("sla_low_days", sla_low_days, current.sla_low_days),
+        max_exception_days: days("max_exception_days", max_exception_days, current.max_exception_days),
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let settings = service::update_settings(&state.db, &scope, s).await?;
+    if crate::members::server::is_plain_form_post() {
+        leptos_axum::redirect(&format!("/admin/workspaces/{workspace}/posture"));
+    }
+    Ok(GovernanceSettingsView { settings, can_manage: scope.can(Capability::SettingsManage) })
 }
 
 /// The posture overview: per visible tenant, open drift by severity, overdue, re-flagged, accepted risks

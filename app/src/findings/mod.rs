@@ -243,6 +243,13 @@ pub struct GovernanceSettings {
     pub max_exception_days: i64,
 }
 
+/// The settings as a page shows them: the values and whether the reader may change them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GovernanceSettingsView {
+    pub settings: GovernanceSettings,
+    pub can_manage: bool,
+}
+
 impl Default for GovernanceSettings {
     fn default() -> Self {
         Self {

@@ -10,15 +10,16 @@ use serde_json::Value;
 
 use super::{
     api::{
-        get_finding, get_posture, intake, list_findings, my_work, AssignFinding, BulkTriage, ClaimFinding,
-        CommentFinding, DecideException, RequestException, RevokeException, TransitionFinding,
+        get_finding, get_governance_settings, get_posture, intake, list_findings, my_work, AssignFinding, BulkTriage,
+        ClaimFinding, CommentFinding, DecideException, RenewException, RequestException, RevokeException,
+        TransitionFinding, UpdateGovernanceSettings,
     },
     components::{
         closed_reason_label, finding_table, kind_label, severity_label, status_label, ExceptionBadges,
         FindingStatusBadge, RowExtra, SeverityBadge,
     },
-    ClosedReason, DueFilter, ExceptionDto, ExceptionStatus, FindingDetail, FindingDto, FindingStatus, PostureOverview,
-    Severity, StatusFilter, Transition, UserRef,
+    ClosedReason, DueFilter, ExceptionDto, ExceptionStatus, FindingDetail, FindingDto, FindingStatus,
+    GovernanceSettingsView, PostureOverview, Severity, StatusFilter, Transition, UserRef,
 };
 use crate::{
     components::{errors::error_page_for, ErrorPage, ErrorText, Pager, SubmitButton},
@@ -281,6 +282,7 @@ struct Actions {
     request: ServerAction<RequestException>,
     decide: ServerAction<DecideException>,
     revoke: ServerAction<RevokeException>,
+    renew: ServerAction<RenewException>,
 }
 
 #[component]
@@ -295,6 +297,7 @@ pub fn FindingDetailPage() -> impl IntoView {
         request: ServerAction::new(),
         decide: ServerAction::new(),
         revoke: ServerAction::new(),
+        renew: ServerAction::new(),
     };
     let versions = move || {
         (
@@ -304,6 +307,7 @@ pub fn FindingDetailPage() -> impl IntoView {
             a.request.version().get(),
             a.decide.version().get(),
             a.revoke.version().get(),
+            a.renew.version().get(),
         )
     };
     let detail = Resource::new(move || (slug(), id(), versions()), |(s, id, _)| get_finding(s, id));
@@ -401,8 +405,12 @@ fn detail_view(ws: String, d: FindingDetail, a: Actions) -> impl IntoView {
             </ul>
         })
     };
-    let exceptions =
-        d.exceptions.iter().cloned().map(|x| exception_view(&ws, x, can.approve_exception, a)).collect_view();
+    let exceptions = d
+        .exceptions
+        .iter()
+        .cloned()
+        .map(|x| exception_view(&ws, x, can.approve_exception, can.request_exception, a))
+        .collect_view();
     let can_request = can.request_exception && status.is_open();
     let events = d
         .events
@@ -510,6 +518,7 @@ fn detail_view(ws: String, d: FindingDetail, a: Actions) -> impl IntoView {
             }}
             {action_error(a.decide, "decide-error")}
             {action_error(a.revoke, "revoke-error")}
+            {action_error(a.renew, "renew-error")}
             <h3>{t!(i18n, findings.exceptions.request_title)}</h3>
             <ActionForm action=a.request attr:data-testid="request-exception-form">
                 <input type="hidden" name="workspace" value=ws_request/>
@@ -597,7 +606,7 @@ fn transition_form(
     }
 }
 
-fn exception_view(ws: &str, x: ExceptionDto, can_approve: bool, a: Actions) -> impl IntoView {
+fn exception_view(ws: &str, x: ExceptionDto, can_approve: bool, can_request: bool, a: Actions) -> impl IntoView {
     let i18n = use_i18n();
     let decisions = x
         .decisions
@@ -612,7 +621,7 @@ fn exception_view(ws: &str, x: ExceptionDto, can_approve: bool, a: Actions) -> i
         })
         .collect_view();
     let pending = x.status == ExceptionStatus::Pending;
-    let (ws_approve, ws_reject, ws_revoke) = (ws.to_string(), ws.to_string(), ws.to_string());
+    let (ws_approve, ws_reject, ws_revoke, ws_renew) = (ws.to_string(), ws.to_string(), ws.to_string(), ws.to_string());
     let active = x.status == ExceptionStatus::Active;
     let decide = pending.then(|| {
         view! {
@@ -653,6 +662,23 @@ fn exception_view(ws: &str, x: ExceptionDto, can_approve: bool, a: Actions) -> i
             </ActionForm>
         }
     });
+    // Renewal: a new request with a new expiry that, once another member approves it, supersedes this one.
+    let renew = active.then(|| {
+        view! {
+            <ActionForm action=a.renew attr:data-testid="renew-form">
+                <input type="hidden" name="workspace" value=ws_renew/>
+                <input type="hidden" name="exception" value=x.id/>
+                <fieldset disabled=!can_request>
+                    <legend>{t!(i18n, findings.exceptions.renew_title)}</legend>
+                    <div class="field"><label for=format!("renew-reason-{}", x.id)>{t!(i18n, findings.exceptions.reason)}</label>
+                        <textarea id=format!("renew-reason-{}", x.id) name="reason" rows="2" maxlength="2000" required></textarea></div>
+                    <div class="field"><label for=format!("renew-expires-{}", x.id)>{t!(i18n, findings.exceptions.expires_at)}</label>
+                        <input id=format!("renew-expires-{}", x.id) type="date" name="expires_at" required/></div>
+                    <SubmitButton pending=a.renew.pending() class="btn" attr:data-testid="renew-exception">{t!(i18n, findings.exceptions.renew)}</SubmitButton>
+                </fieldset>
+            </ActionForm>
+        }
+    });
     let approve_hint = ((pending || active) && !can_approve).then(|| {
         view! { <p class="hint" data-testid="approve-disabled-reason">{t!(i18n, findings.exceptions.approve_disabled)}</p> }
     });
@@ -671,6 +697,7 @@ fn exception_view(ws: &str, x: ExceptionDto, can_approve: bool, a: Actions) -> i
             <ul data-testid="decision-log">{decisions}</ul>
             {decide}
             {revoke}
+            {renew}
             {approve_hint}
         </article>
     }
@@ -682,16 +709,64 @@ pub fn PosturePage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("workspace").unwrap_or_default();
     let posture = Resource::new(slug, get_posture);
+    let update = ServerAction::<UpdateGovernanceSettings>::new();
+    let settings = Resource::new(move || (slug(), update.version().get()), |(s, _)| get_governance_settings(s));
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 let ws = slug();
-                match posture.await {
-                    Ok(p) => Either::Left(posture_view(i18n, ws, p)),
-                    Err(e) => Either::Right(view! { <ErrorPage status=error_page_for(&e)/> }),
+                match (posture.await, settings.await) {
+                    (Ok(p), Ok(s)) => Either::Left(view! {
+                        {posture_view(i18n, ws.clone(), p)}
+                        {settings_view(i18n, ws, s, update)}
+                    }),
+                    (Err(e), _) | (_, Err(e)) => Either::Right(view! { <ErrorPage status=error_page_for(&e)/> }),
                 }
             })}
         </Transition>
+    }
+}
+
+/// The workspace's SLA days per severity and the acceptance maximum; a form for `settings.manage`, the
+/// values (with the reason the form is disabled) for everyone else.
+fn settings_view(
+    i18n: I18n,
+    ws: String,
+    v: GovernanceSettingsView,
+    update: ServerAction<UpdateGovernanceSettings>,
+) -> impl IntoView {
+    let s = v.settings;
+    let field = move |name: &'static str, label: &'static str, value: i64, max: i64| {
+        let id = format!("gs-{name}");
+        view! {
+            <div class="field"><label for=id.clone()>{label}</label>
+                <input id=id type="number" name=name min="1" max=max.to_string() step="1" value=value required
+                    data-testid=format!("setting-{name}")/></div>
+        }
+    };
+    view! {
+        <section class="card" data-testid="governance-settings">
+            <h2>{t!(i18n, findings.settings.title)}</h2>
+            <p class="muted">{t!(i18n, findings.settings.intro)}</p>
+            <ActionForm action=update attr:data-testid="settings-form">
+                <input type="hidden" name="workspace" value=ws/>
+                <fieldset disabled=!v.can_manage>
+                    <div class="row">
+                        {field("sla_critical_days", t_string!(i18n, findings.settings.sla_critical), s.sla_critical_days, 365)}
+                        {field("sla_high_days", t_string!(i18n, findings.settings.sla_high), s.sla_high_days, 365)}
+                        {field("sla_medium_days", t_string!(i18n, findings.settings.sla_medium), s.sla_medium_days, 365)}
+                        {field("sla_low_days", t_string!(i18n, findings.settings.sla_low), s.sla_low_days, 365)}
+                        {field("max_exception_days", t_string!(i18n, findings.settings.max_exception), s.max_exception_days, 1095)}
+                    </div>
+                    <SubmitButton pending=update.pending() class="btn" attr:data-testid="save-settings">{t!(i18n, findings.settings.save)}</SubmitButton>
+                </fieldset>
+                {(!v.can_manage).then(|| view! { <p class="hint" data-testid="settings-disabled-reason">{t!(i18n, findings.settings.disabled)}</p> })}
+                {move || update.value().get().map(|r| match r {
+                    Ok(_) => Either::Left(view! { <div class="alert alert-success" role="status" data-testid="settings-saved">{t!(i18n, findings.settings.saved)}</div> }),
+                    Err(e) => Either::Right(error_alert(e, "settings-error")),
+                })}
+            </ActionForm>
+        </section>
     }
 }
 
