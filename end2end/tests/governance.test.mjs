@@ -379,6 +379,29 @@ async function governanceFlow(page, locale, index) {
   await expectText(page, '[data-testid="risk-acceptance"] h2', t(other, 'findings.exceptions.title'));
   await expectText(page, '[data-testid="history"] h2', t(other, 'findings.history'));
   assert.equal(pathname(page), href);
+
+  // 6. The owner asks to renew the acceptance: a second, pending request next to the active one.
+  await expectText(page, '[data-testid="renew-form"] legend', t(other, 'findings.exceptions.renew_title'));
+  await page.fill('[data-testid="renew-form"] textarea[name="reason"]', `Rollout slipped (e2e ${page.project.name}).`);
+  await page.fill('[data-testid="renew-form"] input[name="expires_at"]', inDays(60));
+  await expectText(page, '[data-testid="renew-exception"]', t(other, 'findings.exceptions.renew'));
+  await submit(page, '[data-testid="renew-exception"]');
+  const renewal = `${TID.exception}[data-status="pending"]`;
+  await eventually(async () => assert.equal(await page.locator(renewal).count(), 1, 'the renewal request is listed'));
+  await expectText(page, `${renewal} [data-testid="exception-reason"]`, `Rollout slipped (e2e ${page.project.name}).`);
+  assert.equal(await page.locator(`${TID.exception}[data-status="active"]`).count(), 1, 'the active acceptance stays until the renewal is approved');
+  assert.equal(pathname(page), href);
+
+  // 7. The workspace's SLA settings on the posture page: the owner changes one and sets it back.
+  await goto(page, `${CONTOSO}/posture`);
+  await expectText(page, '[data-testid="governance-settings"] h2', t(other, 'findings.settings.title'));
+  await expectText(page, 'label[for="gs-sla_low_days"]', t(other, 'findings.settings.sla_low'));
+  for (const days of [String(41 + index), '30']) {
+    await page.fill('[data-testid="setting-sla_low_days"]', days);
+    await submit(page, '[data-testid="save-settings"]');
+    await eventually(async () => assert.equal(await page.inputValue('[data-testid="setting-sla_low_days"]'), days));
+    assert.equal(pathname(page), `${CONTOSO}/posture`);
+  }
 }
 
 // JavaScript off in German, hydrated in English; each project its own policy.

@@ -513,6 +513,20 @@ async fn findings_and_risk_acceptance_over_the_api(engine: Engine) {
         "sla_low_days",
         "out_of_range",
     );
+    // The same rules through the posture page's form (server function): a blank field keeps its value, a
+    // non-number or an out-of-range value is refused per field and nothing changes.
+    let form = |low: &'static str| [("workspace", "contoso"), ("sla_low_days", low), ("sla_high_days", "")];
+    for (low, code) in [("abc", "invalid"), ("0", "out_of_range"), ("366", "out_of_range")] {
+        let res = app.post_form("/api/findings/update_settings", &form(low), &owner.jar).await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{low}: {}", res.body);
+        assert!(res.body.contains("sla_low_days") && res.body.contains(code), "{low}: {}", res.body);
+    }
+    let res = app.post_form("/api/findings/update_settings", &form("21"), &owner.jar).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let s = status(&owner.call(Method::GET, settings, None).await, StatusCode::OK);
+    assert_eq!((s["sla_low_days"].as_i64(), s["sla_high_days"].as_i64()), (Some(21), Some(10)), "{s}");
+    let res = app.post_form("/api/findings/settings", &[("workspace", "contoso")], &owner.jar).await;
+    assert_eq!(res.json()["can_manage"], true, "{}", res.body);
 
     // Read-only: reads 200, changes 403.
     let mut readonly = Client::new(&app, &doc, "readonly@contoso.example").await;
